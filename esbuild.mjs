@@ -1,0 +1,47 @@
+// One build script for every bundle: the extension host and the CLI (Node, CommonJS) and the
+// notebook renderers (browser, ESM, one bundle per output kind).
+import * as esbuild from 'esbuild';
+import { readdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// Native modules and the VS Code API cannot be bundled: they are loaded from node_modules
+// (or provided by the extension host) at run time.
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+
+const rendererEntries = readdirSync('src/renderers')
+  .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
+  .map((f) => `src/renderers/${f}`);
+
+const builds = [
+  {
+    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternal,
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
+  {
+    entryPoints: rendererEntries,
+    outdir: 'dist/renderers',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: false,
+    minify: true,
+    logLevel: 'warning',
+  },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,156 @@
+// Runs cells against one Session. Both front doors use this class: the VS Code controller
+// (controller.ts) and the headless runner (src/cli). It knows nothing of vscode.
+import * as path from 'node:path';
+import { parseCell, formatCellError } from './parse';
+import { Session } from './session';
+import { stepDefinition } from './steps';
+import type { KernelSettings, SecretProvider } from './steps/step';
+import { CancelledError, CellError, MIME, type StepKind, type StepOutput } from './types';
+
+export interface KernelOptions {
+  /** Absolute path of the notebook file: relative paths in cells resolve against its folder. */
+  notebookPath: string;
+  /** Default: `.symptom-lens/cache` beside the notebook. */
+  cacheDir?: string;
+  settings?: Partial<KernelSettings>;
+  secrets?: SecretProvider;
+  /** Lines for an output channel / stderr. */
+  log?: (message: string) => void;
+}
+
+export interface RunCellOptions {
+  signal?: AbortSignal;
+  progress?: (message: string, fraction?: number) => void;
+}
+
+export interface CellOutcome {
+  ok: boolean;
+  cancelled?: boolean;
+  step?: StepKind;
+  name?: string;
+  result?: unknown;
+  /** Custom-MIME items plus markdown fallbacks; on error, one error item. */
+  outputs: StepOutput[];
+  /** User-facing message: "line N, field `x`: what is wrong. What to do." */
+  error?: string;
+  errorLine?: number;
+  errorField?: string;
+  durationMs: number;
+}
+
+export const DEFAULT_SETTINGS: KernelSettings = {
+  batchSize: 16,
+  device: 'auto',
+  llmTimeoutMs: 60_000,
+};
+
+export function defaultCacheDir(notebookPath: string): string {
+  return path.join(path.dirname(notebookPath), '.symptom-lens', 'cache');
+}
+
+interface CellRecord {
+  defines?: string;
+  /** session key -> version read when the cell ran */
+  reads: Map<string, number>;
+}
+
+export class Kernel {
+  readonly session = new Session();
+  readonly notebookDir: string;
+  readonly cacheDir: string;
+  readonly settings: KernelSettings;
+  private readonly records = new Map<string, CellRecord>();
+  private readonly secrets: SecretProvider;
+  private readonly log: (message: string) => void;
+
+  constructor(readonly options: KernelOptions) {
+    this.notebookDir = path.dirname(path.resolve(options.notebookPath));
+    this.cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir(path.resolve(options.notebookPath)));
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.secrets = options.secrets ?? { getApiKey: async () => process.env.OPENAI_API_KEY };
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /**
+   * Run one cell. `cellId` identifies the cell across edits and moves (a notebook cell URI, or
+   * the index in the CLI); it is what stale marking reports.
+   */
+  async runCell(cellId: string, source: string, options: RunCellOptions = {}): Promise<CellOutcome> {
+    const started = Date.now();
+    const signal = options.signal ?? new AbortController().signal;
+    let step: StepKind | undefined;
+    let name: string | undefined;
+    try {
+      const cell = parseCell(source);
+      step = cell.step;
+      name = cell.name;
+      const def = stepDefinition(cell.step);
+      if (!def) {
+        throw new CellError(`The ${cell.step} step is not available in this version of Symptom Lens.`, cell.positions[cell.step], cell.step);
+      }
+      const run = await def.run({
+        session: this.session,
+        cell,
+        signal,
+        progress: options.progress ?? (() => undefined),
+        log: this.log,
+        settings: this.settings,
+        secrets: this.secrets,
+        resolvePath: (p) => path.resolve(this.notebookDir, p),
+        cacheDir: this.cacheDir,
+      });
+      const reads = new Map(run.dependsOn.map((k) => [k, this.session.version(k)] as const));
+      if (run.defines) this.session.bump(run.defines);
+      this.records.set(cellId, { defines: run.defines, reads });
+      return { ok: true, step, name, result: run.result, outputs: run.outputs, durationMs: Date.now() - started };
+    } catch (err) {
+      return this.failure(err, step, name, started, signal);
+    }
+  }
+
+  private failure(err: unknown, step: StepKind | undefined, name: string | undefined, started: number, signal: AbortSignal): CellOutcome {
+    const durationMs = Date.now() - started;
+    if (err instanceof CancelledError || (signal.aborted && !(err instanceof CellError))) {
+      const message = 'Cancelled: the cell was interrupted. Earlier outputs and caches are kept.';
+      return { ok: false, cancelled: true, step, name, outputs: [errorOutput(message)], error: message, durationMs };
+    }
+    if (err instanceof CellError) {
+      const message = formatCellError(err);
+      return {
+        ok: false, step, name, outputs: [errorOutput(message, err.position?.line, err.field)],
+        error: message, errorLine: err.position?.line, errorField: err.field, durationMs,
+      };
+    }
+    // An unexpected failure: still one clear line for the user; the stack goes to the log only.
+    const message = `Internal error${step ? ` in the ${step} step` : ''}: ${err instanceof Error ? err.message : String(err)}`;
+    this.log(err instanceof Error && err.stack ? err.stack : String(err));
+    return { ok: false, step, name, outputs: [errorOutput(message)], error: message, durationMs };
+  }
+
+  /** Cells whose inputs were redefined after they ran (their outputs may no longer hold). */
+  staleCells(): string[] {
+    const stale: string[] = [];
+    for (const [id, rec] of this.records) {
+      for (const [key, v] of rec.reads) {
+        if (this.session.version(key) !== v) {
+          stale.push(id);
+          break;
+        }
+      }
+    }
+    return stale;
+  }
+
+  /** Forget a cell (deleted from the notebook). */
+  forgetCell(cellId: string): void {
+    this.records.delete(cellId);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}
+
+function errorOutput(message: string, line?: number, field?: string): StepOutput {
+  return { mime: MIME.error, data: { message, line, field }, markdown: `**Error:** ${message}` };
+}

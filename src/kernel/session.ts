@@ -1,0 +1,41 @@
+// Everything the cells of one notebook have defined so far. Names live per kind (an image set
+// and a model may share a name). Each definition bumps a version so that cells which read an
+// older version can be shown as stale.
+import type { ClipModel } from '../clip/types';
+import type { DescriptorSet, ImageSet, ScoreResult } from './types';
+
+export type SessionKind = 'images' | 'model' | 'descriptors' | 'score';
+
+export interface LoadedModel {
+  name: string;
+  path: string;
+  model: ClipModel;
+}
+
+export class Session {
+  readonly imageSets = new Map<string, ImageSet>();
+  readonly models = new Map<string, LoadedModel>();
+  readonly descriptorSets = new Map<string, DescriptorSet>();
+  readonly scores = new Map<string, ScoreResult>();
+  private readonly versions = new Map<string, number>();
+
+  static key(kind: SessionKind, name: string): string {
+    return `${kind}:${name}`;
+  }
+
+  /** Record that `kind:name` was (re)defined; returns its new version. */
+  bump(key: string): number {
+    const v = (this.versions.get(key) ?? 0) + 1;
+    this.versions.set(key, v);
+    return v;
+  }
+
+  version(key: string): number {
+    return this.versions.get(key) ?? 0;
+  }
+
+  async dispose(): Promise<void> {
+    for (const m of this.models.values()) await m.model.dispose();
+    this.models.clear();
+  }
+}

@@ -1,0 +1,50 @@
+// What every step file exports: its schema and its run function.
+import type { Session } from '../session';
+import type { ParsedCell, StepOutput } from '../types';
+import type { StepSchema } from '../schema';
+
+export interface KernelSettings {
+  /** Images/texts per ONNX batch. */
+  batchSize: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  /** Default OpenAI-compatible endpoint for generate/ask. */
+  llmBaseUrl?: string;
+  llmModel?: string;
+  /** Request timeout for LLM calls, ms. */
+  llmTimeoutMs?: number;
+}
+
+export interface SecretProvider {
+  /** The LLM API key: SecretStorage in VS Code, OPENAI_API_KEY in the CLI. Never logged. */
+  getApiKey(): Promise<string | undefined>;
+}
+
+export interface StepContext {
+  session: Session;
+  cell: ParsedCell;
+  signal: AbortSignal;
+  /** User-visible progress; fraction in [0, 1] when known. */
+  progress(message: string, fraction?: number): void;
+  /** A line for the output channel / CLI stderr. */
+  log(message: string): void;
+  settings: KernelSettings;
+  secrets: SecretProvider;
+  /** Resolve a path as written in the cell (relative to the notebook's folder). */
+  resolvePath(p: string): string;
+  cacheDir: string;
+}
+
+export interface StepRun {
+  /** JSON-serialisable: becomes `result` in results.json. */
+  result: unknown;
+  outputs: StepOutput[];
+  /** Session names this cell read, as `kind:name` (for stale marking). */
+  dependsOn: string[];
+  /** Session name this cell defined, as `kind:name`. */
+  defines?: string;
+}
+
+export interface StepDefinition {
+  schema: StepSchema;
+  run(ctx: StepContext): Promise<StepRun>;
+}

@@ -1,0 +1,192 @@
+// Shared shapes of the kernel: what a step receives, what it returns, and the JSON results that
+// renderers, the CLI's results.json and other tools read. Keep field names stable: results.json
+// is a public format.
+
+/** 1-based position in a cell's YAML source. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/**
+ * An error the user can act on. `line`/`field` locate it in the cell's YAML; `hint` says what to
+ * do. The kernel renders it as "line N, field `x`: message. hint" and never shows a stack trace.
+ */
+export class CellError extends Error {
+  constructor(
+    message: string,
+    readonly position?: SourcePosition,
+    readonly field?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'CellError';
+  }
+}
+
+/** Thrown when the user interrupts; never reported as a failure of the cell's content. */
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export type StepKind =
+  | 'images'
+  | 'model'
+  | 'descriptors'
+  | 'generate'
+  | 'score'
+  | 'explain'
+  | 'search'
+  | 'fewshot'
+  | 'ask'
+  | 'export';
+
+/** A cell after YAML parsing and schema validation. */
+export interface ParsedCell {
+  step: StepKind;
+  /** The value of the first key: the name this cell defines (or the query/question). */
+  name: string;
+  /** Every key except the first, as YAML gave it (validated against the step's schema). */
+  options: Record<string, unknown>;
+  /** Where each top-level key (and the step key) sits, for located errors. */
+  positions: Record<string, SourcePosition>;
+  /** Positions of nested values by dotted path, e.g. `classes.pneumonia.1`. */
+  nestedPositions: Record<string, SourcePosition>;
+}
+
+/** One output item: a custom MIME for the renderer plus a markdown fallback. */
+export interface StepOutput {
+  mime: string;
+  data: unknown;
+  markdown: string;
+}
+
+export const MIME = {
+  images: 'application/vnd.symptom-lens.images+json',
+  model: 'application/vnd.symptom-lens.model+json',
+  descriptors: 'application/vnd.symptom-lens.descriptors+json',
+  generate: 'application/vnd.symptom-lens.generate+json',
+  score: 'application/vnd.symptom-lens.score+json',
+  explain: 'application/vnd.symptom-lens.explain+json',
+  error: 'application/vnd.symptom-lens.error+json',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Session objects
+
+export interface ImageEntry {
+  /** Absolute path on disk. */
+  path: string;
+  /** Path as the user wrote it / relative to the notebook: what outputs show. */
+  id: string;
+  /** Single-label class, or undefined for multi-label sets. */
+  label?: string;
+  /** Multi-label sets: class -> 0/1. */
+  labels?: Record<string, number>;
+  /** sha256 of the file bytes, hex. */
+  contentHash: string;
+}
+
+export interface ImageSet {
+  name: string;
+  entries: ImageEntry[];
+  classes: string[];
+  multiLabel: boolean;
+  /** Files that could not be read/decoded: reported by name, skipped. */
+  skipped: { id: string; reason: string }[];
+  /** Hash over (id, contentHash, label) of every entry: part of every run record. */
+  hash: string;
+}
+
+export interface DescriptorSet {
+  name: string;
+  /** Class -> raw descriptors (empty = class name only). Order of keys = class order. */
+  classes: Record<string, string[]>;
+  /** Sentence template with {class} and {descriptor}; undefined = the Menon & Vondrick rule. */
+  template?: string;
+  /** Class-name template used for empty lists, e.g. "a chest x-ray showing {class}". */
+  templateClass?: string;
+  negatives?: Record<string, string[]>;
+  /** sha256 of a canonical JSON of the above. */
+  hash: string;
+  /** Where it came from: a descriptors cell or a generate cell. */
+  source: 'descriptors' | 'generate';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results (the `result` field of results.json cells and the data of the score MIME)
+
+export interface ClassificationMetrics {
+  accuracy: number;
+  balancedAccuracy: number;
+  macroF1: number;
+  /** One-vs-rest AUROC per class; null where a class has no positives or no negatives. */
+  auroc: Record<string, number | null>;
+  /** confusion[i][j] = images of true class i predicted as class j (class order of the run). */
+  confusion: number[][];
+}
+
+export interface Prediction {
+  image: string;
+  label: string;
+  predicted: string;
+  scores: Record<string, number>;
+}
+
+export interface VariantResult {
+  name: string;
+  metrics: ClassificationMetrics;
+  predictions: Prediction[];
+  /** Descriptors per class as scored (raw text, not templated). */
+  descriptors: Record<string, string[]>;
+  /**
+   * sim[i][k] = cosine of image i with descriptor k, where descriptors are listed class by class
+   * in `descriptors` order (a class with no descriptors contributes its class-name text).
+   */
+  similarity: number[][];
+  /** Column labels of `similarity`: {class, text} per column. */
+  columns: { class: string; text: string }[];
+}
+
+export interface RunRecord {
+  modelFingerprint: string;
+  model: string;
+  provider: string;
+  providerReason: string;
+  classOrder: string[];
+  descriptorSetHashes: Record<string, string>;
+  imageSetHash: string;
+  method: string;
+  packageVersion: string;
+  /** What this run actually sent through the model (cache hits excluded). */
+  encoded: { images: number; texts: number };
+  seed?: number;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface ScoreResult {
+  name: string;
+  images: string;
+  classes: string[];
+  method: string;
+  variants: VariantResult[];
+  /** Small inline thumbnails (data: URIs) keyed by image id, only for images the gallery shows. */
+  thumbnails: Record<string, string>;
+  run: RunRecord;
+}
+
+export interface ImagesResult {
+  name: string;
+  count: number;
+  classes: string[];
+  counts: Record<string, number>;
+  multiLabel: boolean;
+  skipped: { id: string; reason: string }[];
+  /** A few examples per class with inline thumbnails. */
+  samples: { image: string; label: string; thumbnail: string }[];
+  hash: string;
+}
