@@ -10,6 +10,8 @@ export interface LoadedModel {
   name: string;
   path: string;
   model: ClipModel;
+  /** Path + load options: re-running an unchanged model cell reuses the loaded sessions. */
+  loadKey: string;
 }
 
 export class Session {

@@ -2,6 +2,10 @@
 // renderers, the CLI's results.json and other tools read. Keep field names stable: results.json
 // is a public format.
 
+import type { ConfidenceInterval, PairedDifference } from '../metrics/bootstrap';
+import type { McNemarResult } from '../metrics/mcnemar';
+import type { SanityFlag } from '../scoring/flags';
+
 /** 1-based position in a cell's YAML source. */
 export interface SourcePosition {
   line: number;
@@ -112,21 +116,41 @@ export interface DescriptorSet {
   negatives?: Record<string, string[]>;
   /** sha256 of a canonical JSON of the above. */
   hash: string;
-  /** Where it came from: a descriptors cell or a generate cell. */
-  source: 'descriptors' | 'generate';
+  /** Where it came from: a descriptors cell, a generate cell, or a control built from a set. */
+  source: 'descriptors' | 'generate' | 'control';
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results (the `result` field of results.json cells and the data of the score MIME)
 
 export interface ClassificationMetrics {
-  accuracy: number;
-  balancedAccuracy: number;
-  macroF1: number;
+  /** Null for multi-label sets, where each class is its own yes/no question. */
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  macroF1: number | null;
   /** One-vs-rest AUROC per class; null where a class has no positives or no negatives. */
   auroc: Record<string, number | null>;
-  /** confusion[i][j] = images of true class i predicted as class j (class order of the run). */
+  /** confusion[i][j] = images of true class i predicted as class j (class order of the run); empty for multi-label sets. */
   confusion: number[][];
+  /** Multi-label sets: mean of the defined per-class AUROCs. */
+  meanAuroc?: number | null;
+  /** 95 % bootstrap CIs (1,000 seeded resamples) of the metrics above. */
+  ci?: {
+    accuracy?: ConfidenceInterval | null;
+    balancedAccuracy?: ConfidenceInterval | null;
+    macroF1?: ConfidenceInterval | null;
+    auroc: Record<string, ConfidenceInterval | null>;
+    meanAuroc?: ConfidenceInterval | null;
+  };
+}
+
+/** A variant against the score cell's first variant, on the same images. */
+export interface PairedComparison {
+  against: string;
+  /** Exact McNemar test on per-image correctness (single-label sets). */
+  mcnemar?: McNemarResult;
+  /** Paired bootstrap of the AUROC difference (this variant − the first), per class and mean. */
+  auroc: { perClass: Record<string, PairedDifference | null>; mean: PairedDifference | null };
 }
 
 export interface Prediction {
@@ -138,6 +162,10 @@ export interface Prediction {
 
 export interface VariantResult {
   name: string;
+  /** Set for control variants (class-names, random-words, shuffled). */
+  control?: string;
+  /** Every variant after the first: the paired comparison against the first. */
+  comparison?: PairedComparison;
   metrics: ClassificationMetrics;
   predictions: Prediction[];
   /** Descriptors per class as scored (raw text, not templated). */
@@ -176,6 +204,9 @@ export interface ScoreResult {
   variants: VariantResult[];
   /** Small inline thumbnails (data: URIs) keyed by image id, only for images the gallery shows. */
   thumbnails: Record<string, string>;
+  /** METHODS.md's sanity flags, shown above the comparison table. */
+  flags: SanityFlag[];
+  multiLabel?: boolean;
   run: RunRecord;
 }
 
@@ -189,4 +220,56 @@ export interface ImagesResult {
   /** A few examples per class with inline thumbnails. */
   samples: { image: string; label: string; thumbnail: string }[];
   hash: string;
+}
+
+/** A box in pixels, [x0, y0, x1, y1], end exclusive. */
+export type PixelBox = [number, number, number, number];
+
+/** The `result` of an explain cell; its output data adds `thumbnail`, the image as a data: URI. */
+export interface ExplainResult {
+  name: string;
+  score: string;
+  variant: string;
+  /** Image id as the score lists it, and its 0-based index there. */
+  image: string;
+  index: number;
+  label?: string;
+  predicted: string;
+  /** The second-best class and predicted score − its score; null with a single class. */
+  runnerUp: string | null;
+  margin: number | null;
+  /** Classes by score, best first, each with its descriptors' cosines, highest first. */
+  classes: { class: string; score: number; descriptors: { text: string; similarity: number }[] }[];
+  occlusion: {
+    /** A class (the mean of its descriptor embeddings) or one raw descriptor, and the texts embedded. */
+    target: { kind: 'class' | 'descriptor'; class: string; text: string; embedded: string[] };
+    patch: number;
+    stride: number;
+    /** Side of the model input; patch, stride and the grids are in its pixels. */
+    inputSize: number;
+    /** cos(image, target) with nothing occluded. */
+    baseline: number;
+    /** Patch left/top edges; drops[r][c] = baseline − cos(patch at (xs[c], ys[r]) grey). */
+    xs: number[];
+    ys: number[];
+    drops: number[][];
+    /** Per stride×stride cell: the mean drop of the patches covering it. */
+    heatmap: number[][];
+    peak: { row: number; col: number; drop: number; inputBox: PixelBox; box: PixelBox };
+    /**
+     * The model input in original pixels (resize + centre crop undone): how the grids map onto
+     * the image. It reaches past the image's edges where the crop padded it.
+     */
+    inputBox: PixelBox;
+  };
+  imageSize: { width: number; height: number };
+  run: {
+    model: string;
+    modelFingerprint: string;
+    provider: string;
+    /** Occluded copies (+ the image) and texts sent through the model, cache hits excluded. */
+    encoded: { images: number; texts: number };
+    startedAt: string;
+    durationMs: number;
+  };
 }

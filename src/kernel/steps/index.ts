@@ -7,10 +7,12 @@ import { imagesStep } from './images';
 import { modelStep } from './model';
 import { descriptorsStep } from './descriptors';
 import { scoreStep } from './score';
+import { generateStep } from './generate';
+import { explainStep } from './explain';
 
 const steps = new Map<StepKind, StepDefinition>();
 
-for (const def of [imagesStep, modelStep, descriptorsStep, scoreStep]) {
+for (const def of [imagesStep, modelStep, descriptorsStep, generateStep, scoreStep, explainStep]) {
   steps.set(def.schema.step, def);
   registerSchema(def.schema);
 }

@@ -7,6 +7,8 @@ export interface KernelSettings {
   /** Images/texts per ONNX batch. */
   batchSize: number;
   device: 'auto' | 'cpu' | 'cuda';
+  /** Model folder for model cells without `path:` (setting symptomLens.modelPath). */
+  defaultModelPath?: string;
   /** Default OpenAI-compatible endpoint for generate/ask. */
   llmBaseUrl?: string;
   llmModel?: string;

@@ -1,0 +1,111 @@
+// npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
+// Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
+// onnxruntime-node throughput of the same vision tower in the same run (no decoding), the time
+// from a one-descriptor edit to new metrics, and peak RSS.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Kernel } from '../src/kernel/kernel';
+import { bareVisionThroughput } from './bareOrt';
+
+interface Args {
+  model: string;
+  images: string;
+  batchSize: number;
+  limit?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    model: path.resolve(__dirname, '../models/demo'),
+    images: path.resolve(__dirname, '../../shared/data/kermany-test-224/labels.csv'),
+    batchSize: 16,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    switch (argv[i]) {
+      case '--model': args.model = path.resolve(v); i++; break;
+      case '--images': args.images = path.resolve(v); i++; break;
+      case '--batch-size': args.batchSize = Number(v); i++; break;
+      case '--limit': args.limit = Number(v); i++; break;
+      default: throw new Error(`unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N)`);
+    }
+  }
+  return args;
+}
+
+/** Descriptors for the benchmark's classes: the cost depends on their count, not their meaning. */
+function descriptorCell(name: string, classes: string[], edited: boolean): string {
+  const lines = classes.map((c, i) => {
+    const ds = [`finding ${i} one`, `finding ${i} two`, `finding ${i} three`];
+    if (edited && i === 0) ds[0] = `${ds[0]} (edited)`;
+    return `  ${JSON.stringify(c)}: [${ds.map((d) => JSON.stringify(d)).join(', ')}]`;
+  });
+  return `descriptors: ${name}\nclasses:\n${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'symptom-lens-bench-'));
+  const notebookPath = path.join(work, 'bench.lensnb');
+  const kernel = new Kernel({ notebookPath, cacheDir: path.join(work, 'cache'), settings: { batchSize: args.batchSize } });
+  const must = async (id: string, source: string) => {
+    const outcome = await kernel.runCell(id, source);
+    if (!outcome.ok) throw new Error(`bench cell ${id} failed: ${outcome.error}`);
+    return outcome;
+  };
+  try {
+    const imagesCell = `images: bench\nfrom: ${JSON.stringify(args.images)}\n${args.limit ? `limit: ${args.limit}\n` : ''}`;
+    const loaded = await must('images', imagesCell);
+    const classes = (loaded.result as { classes: string[] }).classes;
+    const count = (loaded.result as { count: number }).count;
+    await must('model', `model: m\npath: ${JSON.stringify(args.model)}\n`);
+    await must('d', descriptorCell('d', classes, false));
+    const scoreCell = 'score: s\nimages: bench\nmodel: m\ndescriptors: [d]\n';
+    const t0 = performance.now();
+    const cold = await must('score', scoreCell);
+    const coldMs = performance.now() - t0;
+    const run = (cold.result as { run: { provider: string; encoded: { images: number } } }).run;
+
+    // The loop that must feel instant: edit one descriptor, re-run the set and the score.
+    const t1 = performance.now();
+    await must('d', descriptorCell('d', classes, true));
+    const edited = await must('score', scoreCell);
+    const editToMetricsMs = performance.now() - t1;
+    const encodedAfterEdit = (edited.result as { run: { encoded: { images: number; texts: number } } }).run.encoded;
+
+    const bare = await bareVisionThroughput(args.model, { batchSize: args.batchSize, images: Math.min(count, 128) });
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          model: args.model,
+          provider: run.provider,
+          images: count,
+          batchSize: args.batchSize,
+          threads: os.availableParallelism(),
+          imagesPerSecond: round(run.encoded.images / (coldMs / 1000)),
+          bareOrtImagesPerSecond: round(bare.imagesPerSecond),
+          coldScoreMs: Math.round(coldMs),
+          editToMetricsMs: Math.round(editToMetricsMs),
+          encodedAfterEdit,
+          peakRssMiB: Math.round(peakRssMiB),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    await kernel.dispose();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

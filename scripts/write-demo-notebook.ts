@@ -1,0 +1,90 @@
+// Writes examples/demo.lensnb from the cells below, in the exact format the serializer writes,
+// so the committed file round-trips unchanged. Run: node --import tsx scripts/write-demo-notebook.ts
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_NOTEBOOK_METADATA, serializeNotebook, type NotebookCellModel } from '../src/kernel/nbformat';
+
+const md = (source: string): NotebookCellModel => ({ kind: 'markdown', source: source.trim(), language: 'markdown', metadata: {}, outputs: [] });
+const yaml = (source: string): NotebookCellModel => ({ kind: 'code', source: source.trim(), language: 'yaml', metadata: {}, outputs: [], executionCount: null });
+
+const cells: NotebookCellModel[] = [
+  md(`
+# Symptom Lens demo: phantom chest X-rays
+
+This notebook runs end to end with no download. The images are synthetic chest "phantoms" that
+the project generates (\`scripts/demo-model\`), and the model is a small CLIP-style model the
+project trains on them (\`models/demo\`). Each phantom shows at most one finding, at a recorded
+position: a pleural **effusion**, an enlarged heart (**cardiomegaly**), a **nodule** or a
+**pneumothorax**, or nothing (**normal**).
+
+Run all cells (\`Run All\` above, or \`npx symptom-lens run examples/demo.lensnb\`).
+`),
+  md(`
+## 1. The image set
+One \`path,label\` row per image. Paths are relative to the notebook.
+`),
+  yaml(`
+images: phantoms
+from: data/labels.csv
+`),
+  md(`
+## 2. The model
+A folder in the Hugging Face / transformers.js ONNX layout. Point \`path:\` at a real CLIP,
+BiomedCLIP-style or SigLIP export to use it instead.
+`),
+  yaml(`
+model: demo
+path: ../models/demo
+`),
+  md(`
+## 3. Descriptor variants
+The baseline scores each class by its name alone; \`v1\` describes what each finding looks like.
+Edit a descriptor and re-run the score cell: only the edited text is re-encoded.
+`),
+  yaml(`
+descriptors: names
+template_class: "a chest x-ray showing {class}"
+classes:
+  normal: []
+  effusion: []
+  cardiomegaly: []
+  nodule: []
+  pneumothorax: []
+`),
+  yaml(`
+descriptors: v1
+classes:
+  normal:
+    - clear lung fields
+    - sharp costophrenic angles
+    - normal heart size
+  effusion:
+    - blunted costophrenic angle
+    - fluid meniscus at the lung base
+  cardiomegaly:
+    - enlarged heart shadow
+    - wide cardiac silhouette
+  nodule:
+    - round opacity in the lung
+    - small well defined nodule
+  pneumothorax:
+    - lung edge without lung markings
+    - lucent rim along the chest wall
+`),
+  md(`
+## 4. Compare
+Metrics per variant (balanced accuracy beside accuracy), a confusion matrix, the similarity
+heatmap (images × descriptors) and the failure gallery: click a card for that image's scores.
+`),
+  yaml(`
+score: names-vs-v1
+images: phantoms
+model: demo
+descriptors: [names, v1]
+method: mean
+`),
+];
+
+const file = path.resolve(__dirname, '../examples/demo.lensnb');
+writeFileSync(file, serializeNotebook({ cells, metadata: { ...DEFAULT_NOTEBOOK_METADATA }, nbformatMinor: 5 }));
+process.stdout.write(`wrote ${file}\n`);

@@ -1,0 +1,33 @@
+// A content-addressed store on disk: one file per key, written atomically (temp file + rename)
+// so that a cancelled or crashed run never leaves a half-written entry behind.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+export class DiskCache {
+  constructor(readonly dir: string) {}
+
+  private file(namespace: string, key: string, ext: string): string {
+    return path.join(this.dir, namespace, key.slice(0, 2), `${key}${ext}`);
+  }
+
+  async read(namespace: string, key: string, ext: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(this.file(namespace, key, ext));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async write(namespace: string, key: string, ext: string, data: Buffer | string): Promise<void> {
+    const file = this.file(namespace, key, ext);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  }
+
+  async clear(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}

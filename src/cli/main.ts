@@ -1,0 +1,101 @@
+// `symptom-lens run NOTEBOOK.lensnb --out DIR`: runs every cell with the same Kernel the VS Code
+// controller uses, writes DIR/results.json and a self-contained DIR/report.html, and exits
+// non-zero naming the failing cell.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runNotebook, type RunNotebookOptions } from './runNotebook';
+
+const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR] [--device auto|cpu|cuda] [--batch-size N]
+
+  --out DIR        where results.json and report.html go (default: NOTEBOOK's folder/out)
+  --cache DIR      embedding / LLM cache (default: .symptom-lens/cache beside the notebook)
+  --device D       execution provider for model cells without their own (default: auto)
+  --batch-size N   images or texts per ONNX batch (default: 16)
+  --quiet          no progress on stderr
+
+The LLM key for generate cells is read from OPENAI_API_KEY.`;
+
+export function parseArgs(argv: string[]): RunNotebookOptions | { help: string } {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') return { help: USAGE };
+  if (command !== 'run') throw new UsageError(`Unknown command "${command}".`);
+  const opts: Partial<RunNotebookOptions> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value.`);
+      return v;
+    };
+    switch (a) {
+      case '--out': opts.outDir = value(); break;
+      case '--cache': opts.cacheDir = value(); break;
+      case '--device': {
+        const d = value();
+        if (!['auto', 'cpu', 'cuda'].includes(d)) throw new UsageError(`--device must be auto, cpu or cuda (got "${d}").`);
+        opts.device = d as RunNotebookOptions['device'];
+        break;
+      }
+      case '--batch-size': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new UsageError('--batch-size must be a whole number ≥ 1.');
+        opts.batchSize = n;
+        break;
+      }
+      case '--quiet': opts.quiet = true; break;
+      default:
+        if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}.`);
+        if (opts.notebook) throw new UsageError(`Only one notebook per run (got "${opts.notebook}" and "${a}").`);
+        opts.notebook = a;
+    }
+  }
+  if (!opts.notebook) throw new UsageError('Which notebook? Give a .lensnb file.');
+  opts.outDir ??= path.join(path.dirname(opts.notebook), 'out');
+  return opts as RunNotebookOptions;
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`symptom-lens: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if ('help' in opts) {
+    process.stdout.write(`${opts.help}\n`);
+    return 0;
+  }
+  try {
+    await fs.access(opts.notebook);
+  } catch {
+    process.stderr.write(`symptom-lens: cannot read ${opts.notebook}.\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nInterrupted: finishing the current batch, keeping caches and earlier outputs…\n');
+    controller.abort();
+  });
+  const summary = await runNotebook({ ...opts, signal: controller.signal });
+  const failed = summary.cells.find((c) => !c.ok && !c.notRun);
+  process.stdout.write(`Results: ${path.resolve(summary.resultsPath)}\nReport:  ${path.resolve(summary.reportPath)}\n`);
+  if (failed) {
+    process.stderr.write(`Cell ${failed.index + 1} (${failed.step ?? 'unknown step'}${failed.name ? `: ${failed.name}` : ''}) failed: ${failed.error}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Entry point of bin/symptom-lens.js. */
+export function cliMain(): void {
+  main().then(
+    (code) => { process.exitCode = code; },
+    (e) => {
+      process.stderr.write(`symptom-lens: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,90 @@
+// Runs a whole notebook headless. Also used by tests and the benchmark.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Kernel } from '../kernel/kernel';
+import { parseNotebook } from '../kernel/nbformat';
+import type { StepOutput } from '../kernel/types';
+import { writeReport } from '../report/report';
+
+export interface RunNotebookOptions {
+  notebook: string;
+  outDir: string;
+  cacheDir?: string;
+  device?: 'auto' | 'cpu' | 'cuda';
+  batchSize?: number;
+  quiet?: boolean;
+  signal?: AbortSignal;
+}
+
+/** One entry of results.json's "cells" (a public format: keep the names). */
+export interface CellResultJson {
+  index: number;
+  step: string | null;
+  name: string | null;
+  ok: boolean;
+  error?: string;
+  result?: unknown;
+}
+
+export interface RunSummary {
+  resultsPath: string;
+  reportPath: string;
+  cells: (CellResultJson & { notRun?: boolean })[];
+}
+
+export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary> {
+  const notebookPath = path.resolve(opts.notebook);
+  const model = parseNotebook(await fs.readFile(notebookPath, 'utf8'), path.basename(notebookPath));
+  const log = (m: string) => {
+    if (!opts.quiet) process.stderr.write(`${m}\n`);
+  };
+  const kernel = new Kernel({
+    notebookPath,
+    cacheDir: opts.cacheDir ? path.resolve(opts.cacheDir) : undefined,
+    settings: { ...(opts.device ? { device: opts.device } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
+    log,
+  });
+  const cells: RunSummary['cells'] = [];
+  const reportCells: Parameters<typeof writeReport>[1]['cells'] = [];
+  let failedAt: number | undefined;
+  try {
+    for (const [index, cell] of model.cells.entries()) {
+      if (cell.kind === 'markdown') {
+        reportCells.push({ index, step: null, name: null, ok: true, outputs: [], markdown: cell.source });
+        continue;
+      }
+      if (failedAt !== undefined) {
+        const error = `not run: cell ${failedAt + 1} failed before it`;
+        cells.push({ index, step: null, name: null, ok: false, error, notRun: true });
+        reportCells.push({ index, step: null, name: null, ok: false, error, outputs: [] });
+        continue;
+      }
+      let lastShown = 0;
+      const outcome = await kernel.runCell(String(index), cell.source, {
+        signal: opts.signal,
+        progress: (message, fraction) => {
+          // Throttle: one progress line a second is plenty on a terminal.
+          if (Date.now() - lastShown > 1000 || fraction === 1) {
+            lastShown = Date.now();
+            log(`[cell ${index + 1}] ${message}`);
+          }
+        },
+      });
+      const entry: CellResultJson = { index, step: outcome.step ?? null, name: outcome.name ?? null, ok: outcome.ok };
+      if (outcome.ok) entry.result = outcome.result;
+      else entry.error = outcome.error;
+      cells.push(entry);
+      reportCells.push({ ...entry, outputs: outcome.outputs as StepOutput[] });
+      log(`[cell ${index + 1}] ${outcome.ok ? 'ok' : 'FAILED'} ${outcome.step ?? ''}${outcome.name ? `: ${outcome.name}` : ''} (${outcome.durationMs} ms)${outcome.ok ? '' : ` — ${outcome.error}`}`);
+      if (!outcome.ok) failedAt = index;
+    }
+  } finally {
+    await kernel.dispose();
+  }
+  await fs.mkdir(opts.outDir, { recursive: true });
+  const resultsPath = path.join(opts.outDir, 'results.json');
+  const results = { notebook: opts.notebook, cells: cells.map(({ notRun: _n, ...c }) => c) };
+  await fs.writeFile(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
+  const reportPath = await writeReport(opts.outDir, { notebookPath, cells: reportCells });
+  return { resultsPath, reportPath, cells };
+}

@@ -1,0 +1,18 @@
+// Errors of the CLIP engine that the user can act on: the message is shown as is.
+
+/** The model folder or one of its files is unusable. `file` is the offending file, when there is one. */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/** The layout every message about a missing or malformed file points the user to. */
+export const LAYOUT_HINT =
+  'A model folder must be in the Hugging Face / transformers.js ONNX layout: config.json, ' +
+  'preprocessor_config.json, tokenizer.json (+ tokenizer_config.json), onnx/vision_model.onnx ' +
+  '(pixel_values -> image_embeds) and onnx/text_model.onnx (input_ids[, attention_mask] -> text_embeds).';

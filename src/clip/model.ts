@@ -1,0 +1,161 @@
+// loadClipModel: a model folder -> a ClipModel (the contract in ./types). It wires the folder,
+// tokenizer, preprocessing, providers and towers together and batches the work.
+
+import path from 'node:path';
+import { CancelledError } from '../kernel/types';
+import { ModelError } from './errors';
+import { modelFingerprint } from './fingerprint';
+import { readModelFolder } from './modelFolder';
+import { outputSide, parsePreprocessorConfig, preprocessFile, preprocessKey, type Preprocessing } from './preprocess';
+import { openSessions } from './providers';
+import { contextLengthOf, loadTokenizer, type ClipTokenizer } from './tokenizer';
+import { TextTower, VisionTower } from './towers';
+import type { ClipModel, EncodeOptions, ImageInput, LoadModelOptions } from './types';
+
+export { ModelError } from './errors';
+
+const DEFAULT_BATCH_SIZE = 16;
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/**
+ * Run `work` over `items` in batches, checking for cancellation before each batch and reporting
+ * progress after it. The next batch's input is prepared while the current one runs.
+ */
+async function inBatches<T, P>(
+  items: T[],
+  batchSize: number,
+  options: EncodeOptions | undefined,
+  prepare: (batch: T[]) => Promise<P>,
+  run: (prepared: P) => Promise<Float32Array[]>,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));
+  checkCancelled(options?.signal);
+  let next: Promise<P> | undefined = batches.length > 0 ? prepare(batches[0]) : undefined;
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const prepared = await next!;
+      checkCancelled(options?.signal);
+      next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
+      out.push(...(await run(prepared)));
+      options?.onProgress?.(out.length, items.length);
+    }
+  } finally {
+    // A prefetch left behind by an error or a cancel must not surface as an unhandled rejection.
+    next?.catch(() => {});
+  }
+  return out;
+}
+
+class OnnxClipModel implements ClipModel {
+  constructor(
+    readonly dir: string,
+    readonly fingerprint: string,
+    readonly preprocessKey: string,
+    readonly provider: string,
+    readonly providerReason: string,
+    readonly embedDim: number,
+    readonly imageSize: number,
+    private readonly batchSize: number,
+    private readonly preprocessing: Preprocessing,
+    private readonly tokenizer: ClipTokenizer,
+    private readonly vision: VisionTower,
+    private readonly text: TextTower,
+  ) {}
+
+  preprocess(image: ImageInput): Promise<Float32Array> {
+    return preprocessFile(image.path, this.preprocessing);
+  }
+
+  encodeImages(images: ImageInput[], options?: EncodeOptions): Promise<Float32Array[]> {
+    return inBatches(
+      images,
+      this.batchSize,
+      options,
+      (batch) => Promise.all(batch.map((image) => this.preprocess(image))),
+      (pixels) => this.vision.embed(pixels),
+    );
+  }
+
+  encodePixels(pixels: Float32Array[], options?: EncodeOptions): Promise<Float32Array[]> {
+    return inBatches(pixels, this.batchSize, options, async (batch) => batch, (batch) => this.vision.embed(batch));
+  }
+
+  encodeTexts(texts: string[], options?: EncodeOptions): Promise<Float32Array[]> {
+    return inBatches(
+      texts,
+      this.batchSize,
+      options,
+      async (batch) => batch.map((text) => this.tokenizer.encode(text)),
+      (tokens) => this.text.embed(tokens),
+    );
+  }
+
+  tokenize(text: string): { inputIds: number[]; attentionMask: number[] } {
+    return this.tokenizer.encode(text);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.vision.release(), this.text.release()]);
+  }
+}
+
+export async function loadClipModel(dir: string, options: LoadModelOptions = {}): Promise<ClipModel> {
+  const log = options.log ?? (() => {});
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new ModelError(`batch size must be a positive whole number (got ${batchSize}).`);
+  }
+  const folder = await readModelFolder(dir, options.variant ?? 'fp32', log);
+  const preprocessorFile = path.join(folder.dir, 'preprocessor_config.json');
+  const preprocessing = parsePreprocessorConfig(folder.preprocessorConfig, preprocessorFile);
+  const side = outputSide(preprocessing)!;
+
+  const opened = await openSessions([folder.visionModel, folder.textModel], {
+    device: options.device ?? 'auto',
+    threads: options.threads,
+    log,
+  });
+  const [visionSession, textSession] = opened.sessions;
+  try {
+    const vision = new VisionTower(visionSession, folder.visionModel, side);
+    const text = new TextTower(textSession, folder.textModel);
+    // A graph traced with a fixed sequence length can take nothing else.
+    const tokenizer = loadTokenizer(folder, text.fixedContextLength ?? contextLengthOf(folder.config));
+
+    const projection = folder.config.projection_dim;
+    const imageDim = vision.embedDim;
+    const textDim = text.embedDim ?? (await text.embed([tokenizer.encode('')]))[0].length;
+    if (imageDim !== undefined && imageDim !== textDim) {
+      throw new ModelError(
+        `${folder.dir}: image_embeds have ${imageDim} values but text_embeds ${textDim}; the towers do not belong together.`,
+        folder.visionModel,
+      );
+    }
+    if (typeof projection === 'number' && projection !== textDim) {
+      log(`config.json says projection_dim ${projection}, the ONNX graphs give ${textDim}; using ${textDim}.`);
+    }
+    const fingerprint = await modelFingerprint(folder.dir, folder.definingFiles);
+    return new OnnxClipModel(
+      folder.dir,
+      fingerprint,
+      preprocessKey(preprocessing),
+      opened.provider,
+      opened.reason,
+      textDim,
+      side,
+      batchSize,
+      preprocessing,
+      tokenizer,
+      vision,
+      text,
+    );
+  } catch (err) {
+    await Promise.all([visionSession.release().catch(() => {}), textSession.release().catch(() => {})]);
+    throw err;
+  }
+}

@@ -1,0 +1,245 @@
+// The two ONNX towers: check what a graph declares against the layout, then feed it exactly the
+// inputs it declares (some text towers take only input_ids) and return L2-normalised embeddings.
+
+import path from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { LAYOUT_HINT, ModelError } from './errors';
+import type { TokenizedText } from './tokenizer';
+
+type Metadata = InferenceSession.ValueMetadata;
+
+function describe(list: readonly Metadata[]): string {
+  if (list.length === 0) return 'none';
+  return list
+    .map((m) => (m.isTensor ? `${m.name} (${m.type} [${m.shape.join(', ')}])` : `${m.name} (not a tensor)`))
+    .join(', ');
+}
+
+function shown(file: string): string {
+  return `${path.basename(path.dirname(file))}/${path.basename(file)}`;
+}
+
+function tensorInput(session: InferenceSession, name: string): InferenceSession.TensorValueMetadata | undefined {
+  const meta = session.inputMetadata.find((m) => m.name === name);
+  return meta?.isTensor ? meta : undefined;
+}
+
+/** A numeric dimension of a declared shape, or undefined when symbolic/absent. */
+function fixedDim(meta: InferenceSession.TensorValueMetadata | undefined, axis: number): number | undefined {
+  const dim = meta?.shape[axis];
+  return typeof dim === 'number' && dim > 0 ? dim : undefined;
+}
+
+function checkGraph(
+  session: InferenceSession,
+  file: string,
+  tower: string,
+  required: { inputs: string[]; output: string },
+  optionalInputs: string[],
+): void {
+  const inputNames = session.inputMetadata.map((m) => m.name);
+  const missingInputs = required.inputs.filter((n) => !inputNames.includes(n));
+  const unknownInputs = inputNames.filter((n) => !required.inputs.includes(n) && !optionalInputs.includes(n));
+  const missingOutput = !session.outputNames.includes(required.output);
+  if (missingInputs.length === 0 && unknownInputs.length === 0 && !missingOutput) return;
+  const problems = [
+    missingInputs.length > 0 ? `no input ${missingInputs.map((n) => `"${n}"`).join(', ')}` : '',
+    unknownInputs.length > 0 ? `inputs it cannot be fed: ${unknownInputs.map((n) => `"${n}"`).join(', ')}` : '',
+    missingOutput ? `no output "${required.output}"` : '',
+  ].filter(Boolean);
+  const expectedInputs = [...required.inputs, ...optionalInputs.map((n) => `[${n}]`)].join(', ');
+  throw new ModelError(
+    `${shown(file)} is not a ${tower} tower in the expected layout: it has ${problems.join('; ')}. ` +
+      `Expected inputs ${expectedInputs} and output "${required.output}"; ` +
+      `found inputs ${describe(session.inputMetadata)} and outputs ${describe(session.outputMetadata)}. ${LAYOUT_HINT}`,
+    file,
+  );
+}
+
+function checkTensorType(
+  meta: InferenceSession.TensorValueMetadata | undefined,
+  allowed: readonly string[],
+  file: string,
+): void {
+  if (meta && !allowed.includes(meta.type)) {
+    throw new ModelError(
+      `${shown(file)}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`,
+      file,
+    );
+  }
+}
+
+// ---- float16 I/O (fp16 exports may keep half-precision inputs and outputs; Node 20 has no Float16Array)
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+function toHalfBits(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+function fromHalfBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+function floatTensor(type: string, data: Float32Array, dims: number[]): Tensor {
+  if (type === 'float16') return new Tensor('float16', Uint16Array.from(data, toHalfBits), dims);
+  return new Tensor('float32', data, dims);
+}
+
+function floatData(tensor: Tensor): Float32Array {
+  if (tensor.type === 'float16') return Float32Array.from(tensor.data as Uint16Array, fromHalfBits);
+  if (tensor.type !== 'float32') throw new Error(`unexpected output type ${tensor.type}`);
+  return tensor.data as Float32Array;
+}
+
+function intTensor(type: string, values: ArrayLike<number>, dims: number[]): Tensor {
+  if (type === 'int32') return new Tensor('int32', Int32Array.from(values), dims);
+  return new Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+}
+
+/** Split a [batch, dim] output into L2-normalised rows (a zero vector stays zero, never NaN). */
+function normalisedRows(data: Float32Array, batch: number, file: string, output: string): Float32Array[] {
+  if (data.length % batch !== 0 || data.length === 0) {
+    throw new ModelError(`${shown(file)}: output "${output}" has ${data.length} values for ${batch} inputs.`, file);
+  }
+  const dim = data.length / batch;
+  const rows: Float32Array[] = [];
+  for (let b = 0; b < batch; b++) {
+    const row = data.slice(b * dim, (b + 1) * dim);
+    let sum = 0;
+    for (let i = 0; i < dim; i++) sum += row[i] * row[i];
+    const norm = Math.sqrt(sum);
+    if (norm > 0) for (let i = 0; i < dim; i++) row[i] /= norm;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Embedding width the graph declares for an output, if its last dimension is fixed. */
+function declaredWidth(session: InferenceSession, output: string): number | undefined {
+  const meta = session.outputMetadata.find((m) => m.name === output);
+  if (!meta?.isTensor || meta.shape.length === 0) return undefined;
+  const last = meta.shape[meta.shape.length - 1];
+  return typeof last === 'number' && last > 0 ? last : undefined;
+}
+
+export class VisionTower {
+  private readonly pixelType: string;
+
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly file: string,
+    readonly side: number,
+  ) {
+    checkGraph(session, file, 'vision', { inputs: ['pixel_values'], output: 'image_embeds' }, []);
+    const meta = tensorInput(session, 'pixel_values');
+    checkTensorType(meta, ['float32', 'float16'], file);
+    this.pixelType = meta?.type ?? 'float32';
+    const channels = fixedDim(meta, 1);
+    const height = fixedDim(meta, 2);
+    const width = fixedDim(meta, 3);
+    if ((channels !== undefined && channels !== 3) || (height !== undefined && height !== side) || (width !== undefined && width !== side)) {
+      throw new ModelError(
+        `${shown(file)} takes pixel_values of shape [${meta?.shape.join(', ')}], but ` +
+          `preprocessor_config.json makes 3x${side}x${side} images. The two files do not belong together.`,
+        file,
+      );
+    }
+  }
+
+  get embedDim(): number | undefined {
+    return declaredWidth(this.session, 'image_embeds');
+  }
+
+  /** pixels: one CHW float32 array of 3·side² per image. */
+  async embed(pixels: Float32Array[]): Promise<Float32Array[]> {
+    const plane = 3 * this.side * this.side;
+    const batch = new Float32Array(pixels.length * plane);
+    pixels.forEach((p, i) => {
+      if (p.length !== plane) throw new Error(`pixel array ${i} has ${p.length} values; expected 3x${this.side}x${this.side} = ${plane}`);
+      batch.set(p, i * plane);
+    });
+    const feeds = { pixel_values: floatTensor(this.pixelType, batch, [pixels.length, 3, this.side, this.side]) };
+    const result = await this.session.run(feeds, ['image_embeds']);
+    return normalisedRows(floatData(result.image_embeds as Tensor), pixels.length, this.file, 'image_embeds');
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+const TEXT_OPTIONAL_INPUTS = ['attention_mask', 'token_type_ids', 'position_ids'];
+
+export class TextTower {
+  private readonly inputs: Map<string, string>;
+
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly file: string,
+  ) {
+    checkGraph(session, file, 'text', { inputs: ['input_ids'], output: 'text_embeds' }, TEXT_OPTIONAL_INPUTS);
+    this.inputs = new Map();
+    for (const name of ['input_ids', ...TEXT_OPTIONAL_INPUTS]) {
+      const meta = tensorInput(session, name);
+      if (!meta) continue;
+      checkTensorType(meta, ['int64', 'int32'], file);
+      this.inputs.set(name, meta.type);
+    }
+  }
+
+  /** A sequence length fixed in the graph (some exports are traced at 77 or 64), if any. */
+  get fixedContextLength(): number | undefined {
+    return fixedDim(tensorInput(this.session, 'input_ids'), 1);
+  }
+
+  get embedDim(): number | undefined {
+    return declaredWidth(this.session, 'text_embeds');
+  }
+
+  async embed(texts: TokenizedText[]): Promise<Float32Array[]> {
+    const length = texts[0].inputIds.length;
+    const dims = [texts.length, length];
+    const values: Record<string, number[]> = {
+      input_ids: texts.flatMap((t) => t.inputIds),
+      attention_mask: texts.flatMap((t) => t.attentionMask),
+      token_type_ids: new Array<number>(texts.length * length).fill(0),
+      position_ids: texts.flatMap(() => Array.from({ length }, (_, i) => i)),
+    };
+    const feeds: Record<string, Tensor> = {};
+    for (const [name, type] of this.inputs) feeds[name] = intTensor(type, values[name], dims);
+    const result = await this.session.run(feeds, ['text_embeds']);
+    return normalisedRows(floatData(result.text_embeds as Tensor), texts.length, this.file, 'text_embeds');
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}

@@ -1,0 +1,44 @@
+// Activation: wires the serializer, the controller and everything around it. Each piece lives
+// in its own file; this one only connects them.
+import * as vscode from 'vscode';
+import { LensController } from './kernel/controller';
+import { registerSerializer } from './kernel/serializer';
+import { registerCommands } from './vscode/commands';
+import { createRendererMessaging, resolveLoadedImage } from './vscode/rendererMessaging';
+import { registerStaleCellMarks } from './vscode/staleCells';
+import { registerModelStatus } from './vscode/statusBar';
+import { registerCellLanguageFeatures } from './vscode/yamlLanguage';
+
+/** What activate() returns: for the extension's own API tests. */
+export interface SymptomLensApi {
+  controller: LensController;
+  /** The file a renderer's image request would read, or undefined when it is refused. */
+  imageForRenderer(notebook: vscode.NotebookDocument, image: string): string | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): SymptomLensApi {
+  const log = vscode.window.createOutputChannel('Symptom Lens', { log: true });
+  const controller = new LensController(
+    // Replaced by SecretStorage below; the CLI reads OPENAI_API_KEY instead.
+    { getApiKey: async () => undefined },
+    log,
+    context.globalStorageUri,
+  );
+  const rendererIds = ((context.extension.packageJSON.contributes?.notebookRenderer ?? []) as { id: string }[]).map((r) => r.id);
+  const messaging = createRendererMessaging(controller, rendererIds, log);
+  context.subscriptions.push(
+    log,
+    registerSerializer(),
+    controller,
+    messaging.disposable,
+    registerStaleCellMarks(controller),
+    registerModelStatus(controller),
+    registerCellLanguageFeatures(),
+    registerCommands(context, controller),
+  );
+  return { controller, imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image) };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,131 @@
+// Image decoding for the whole product: every image goes through decodeImage, so the image set,
+// the CLIP preprocessing and the thumbnails agree on what a file's pixels are.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
+
+/** A file that cannot be turned into pixels. `message` names the file and says what is wrong. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/** 8-bit RGB, row-major, 3 bytes per pixel. */
+export interface DecodedImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** sha256 (hex) of a file's bytes, streamed so large files never sit in memory whole. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+type Format = 'png' | 'jpeg' | 'tiff' | 'webp';
+
+function sniffFormat(bytes: Buffer): Format | 'dicom' | undefined {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  // DICOM part 10: a 128-byte preamble, then "DICM".
+  if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') return 'dicom';
+  return undefined;
+}
+
+async function readImageBytes(path: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a folder, not an image file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'cannot be read (permission denied)'
+            : `cannot be read (${(err as Error).message})`;
+    throw new ImageDecodeError(path, `${path}: ${why}`);
+  }
+  if (bytes.length === 0) throw new ImageDecodeError(path, `${path}: the file is empty (0 bytes)`);
+  const format = sniffFormat(bytes);
+  if (format === 'dicom' || /\.(dcm|dicom)$/i.test(path)) {
+    throw new ImageDecodeError(
+      path,
+      `${path}: DICOM is not supported yet; convert the file to PNG (16-bit PNG keeps the full range)`,
+    );
+  }
+  if (format === undefined) {
+    throw new ImageDecodeError(
+      path,
+      `${path}: unsupported or unrecognised image format (expected PNG or JPEG; TIFF and WebP also work)`,
+    );
+  }
+  return bytes;
+}
+
+function describeSharpError(path: string, err: unknown): ImageDecodeError {
+  const detail = String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .trim();
+  if (/premature end|truncated|unexpected end|not enough data|read error|out of data/i.test(detail)) {
+    return new ImageDecodeError(path, `${path}: the image is truncated (the file ends early: ${detail})`);
+  }
+  return new ImageDecodeError(path, `${path}: the image is corrupt and cannot be decoded (${detail})`);
+}
+
+function openSharp(bytes: Buffer): Sharp {
+  // failOn 'warning' is the strictest level: a truncated JPEG or one with corrupt entropy-coded
+  // data otherwise decodes to grey garbage without an error. All 624 Kermany images pass at it.
+  // autoOrient applies the EXIF orientation, as transformers' load_image does (exif_transpose).
+  return sharp(bytes, { failOn: 'warning', autoOrient: true });
+}
+
+/**
+ * Decode PNG/JPEG (8 or 16 bit, grey or colour, alpha dropped) to 8-bit RGB. 16-bit samples are
+ * scaled over the full range (libvips keeps the high byte: 65535 -> 255, 32768 -> 128), never
+ * clipped at 255 as a plain cast would; the PNG spec has writers scale 12-bit data up to 16 bits.
+ */
+export async function decodeImage(path: string): Promise<DecodedImage> {
+  const bytes = await readImageBytes(path);
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    result = await openSharp(bytes)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw describeSharpError(path, err);
+  }
+  const { data, info } = result;
+  if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
+    throw new ImageDecodeError(
+      path,
+      `${path}: decoded to ${info.channels} channels instead of RGB; this image layout is not supported`,
+    );
+  }
+  return { data, width: info.width, height: info.height };
+}
+
+/** A small JPEG data: URI (longest side `size`), ~1–3 KB, for outputs and galleries. */
+export async function thumbnailDataUri(path: string, size = 64): Promise<string> {
+  const image = await decodeImage(path);
+  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(size, size, { fit: 'inside', kernel: 'lanczos3' })
+    .jpeg({ quality: 75, mozjpeg: true })
+    .toBuffer();
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}

@@ -1,0 +1,57 @@
+// Helpers every step uses: located errors and look-ups of names other cells defined.
+import type { LoadedModel, SessionKind } from '../session';
+import { Session } from '../session';
+import { CellError, type DescriptorSet, type ImageSet, type ScoreResult } from '../types';
+import type { StepContext } from './step';
+
+/** A CellError placed at `field` (or a nested path such as `classes.normal`) of this cell. */
+export function fieldError(ctx: StepContext, field: string, message: string, hint?: string): CellError {
+  const { cell } = ctx;
+  const position = cell.nestedPositions[field] ?? cell.positions[field.split('.')[0]] ?? cell.positions[cell.step];
+  return new CellError(message, position, field, hint);
+}
+
+interface KindMap {
+  images: ImageSet;
+  model: LoadedModel;
+  descriptors: DescriptorSet;
+  score: ScoreResult;
+}
+
+function mapOf<K extends SessionKind>(session: Session, kind: K): Map<string, KindMap[K]> {
+  const maps = { images: session.imageSets, model: session.models, descriptors: session.descriptorSets, score: session.scores };
+  return maps[kind] as Map<string, KindMap[K]>;
+}
+
+/** Find what a `kind: name` cell defined; the error says which names exist. */
+export function lookup<K extends SessionKind>(ctx: StepContext, kind: K, name: string, field: string): KindMap[K] {
+  const map = mapOf(ctx.session, kind);
+  const found = map.get(name);
+  if (found) return found;
+  const known = [...map.keys()];
+  throw fieldError(
+    ctx,
+    field,
+    `No ${kind} named "${name}" has been defined.`,
+    known.length
+      ? `Defined so far: ${known.join(', ')}. Run the cell "${kind}: ${name}" first, or fix the name.`
+      : `Run a cell that starts with "${kind}: ${name}" above this one first.`,
+  );
+}
+
+export function sessionKey(kind: SessionKind, name: string): string {
+  return Session.key(kind, name);
+}
+
+/** Escape text for the markdown fallback (file names and labels are untrusted). */
+export function md(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+export function pct(x: number | null | undefined): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)} %`;
+}
+
+export function num(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits);
+}

@@ -1,0 +1,278 @@
+// `explain: NAME` — why one image of a score was classified as it was: its descriptor evidence per
+// class (from the score's similarities), the margin to the runner-up, and an occlusion map of
+// where in the image the similarity to a target class or descriptor comes from (METHODS.md,
+// "Explanations").
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { EmbeddingCache } from '../../cache/embeddingCache';
+import { parsePreprocessorConfig, resizedSize } from '../../clip/preprocess';
+import type { JsonObject } from '../../clip/modelFolder';
+import { decodeImage, thumbnailDataUri } from '../../images/decode';
+import { inputBoxToOriginal, meanDirection, occlusionMap, patchStarts, type InputGeometry } from '../../scoring/occlusion';
+import { planTexts, type RecipeName } from '../../scoring/recipes';
+import { MIME, type ExplainResult, type ImageEntry, type PixelBox, type ScoreResult, type VariantResult } from '../types';
+import { fieldError, lookup, md, num, sessionKey } from './common';
+import type { StepContext, StepDefinition } from './step';
+
+/** Longest side of the picture saved in the output: enough to read a heatmap, a few KB as JPEG. */
+const PICTURE_PX = 224;
+
+/** Drops are differences of cosines; 5 decimals keep saved outputs small and lose nothing visible. */
+const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export const explainStep: StepDefinition = {
+  schema: {
+    step: 'explain',
+    summary: 'Explain one image of a score: descriptor bars per class, the margin, and an occlusion heatmap',
+    nameDescription: 'a name for this explanation',
+    options: {
+      score: { type: 'string', required: true, refersTo: 'score', description: 'the score cell whose image to explain' },
+      image: { type: 'string', required: true, description: "an image of the score's set: its path (relative to the notebook) or its 0-based index" },
+      variant: { type: 'string', description: "which of the score's descriptor variants; default: the last one" },
+      target: { type: 'string', description: 'what the occlusion map measures similarity to: a class, or one descriptor exactly as written; default: the predicted class' },
+      patch: { type: 'integer', description: 'side of the grey occlusion patch in model-input pixels; default: a seventh of the input side' },
+      stride: { type: 'integer', description: 'step between patch positions (and heatmap cell size) in model-input pixels; default: half the patch' },
+    },
+  },
+  async run(ctx) {
+    const started = Date.now();
+    const o = ctx.cell.options;
+    const score = lookup(ctx, 'score', String(o.score), 'score');
+    const variant = pickVariant(ctx, score);
+    const { index, entry } = pickImage(ctx, score, variant);
+    const loaded = lookup(ctx, 'model', score.run.model, 'score');
+    const model = loaded.model;
+    if (model.fingerprint !== score.run.modelFingerprint) {
+      throw fieldError(ctx, 'score', `Model "${loaded.name}" has changed since score "${score.name}" ran.`, `Re-run the score cell "${score.name}" first.`);
+    }
+    const set = ctx.session.descriptorSets.get(variant.name);
+    if (!set || set.hash !== score.run.descriptorSetHashes[variant.name]) {
+      throw fieldError(
+        ctx,
+        o.variant !== undefined ? 'variant' : 'score',
+        `Descriptor set "${variant.name}" ${set ? 'has changed' : 'is no longer defined'} since score "${score.name}" ran.`,
+        `Re-run the descriptors cell and the score cell "${score.name}" first.`,
+      );
+    }
+    const plan = planTexts(set, score.method as RecipeName, { classes: score.classes });
+    const prediction = variant.predictions[index];
+    const target = pickTarget(ctx, plan.perClass, prediction.predicted);
+    const size = model.imageSize;
+    const { patch, stride } = occlusionSettings(ctx, size);
+
+    const cache = new EmbeddingCache(ctx.cacheDir);
+    const texts = await cache.getOrEncode(
+      target.embedded,
+      (t) => EmbeddingCache.textKey(model.fingerprint, t),
+      (missing) => model.encodeTexts(missing, { signal: ctx.signal }),
+    );
+    const targetVector = meanDirection(texts.vectors);
+
+    const pixels = await model.preprocess({ path: entry.path });
+    const copies = patchStarts(size, patch, stride).length ** 2 + 1;
+    ctx.progress(`Occluding ${entry.id}: ${copies} copies`, 0);
+    const map = await occlusionMap(
+      pixels,
+      size,
+      { patch, stride },
+      targetVector,
+      (batch, offset) =>
+        model.encodePixels(batch, {
+          signal: ctx.signal,
+          onProgress: (done) => ctx.progress(`Occluding ${entry.id}: ${offset + done}/${copies} copies`, (offset + done) / copies),
+        }),
+      { chunkSize: ctx.settings.batchSize * 4 },
+    );
+
+    const geometry = await inputGeometry(model.dir, entry.path);
+    const toOriginal = (box: PixelBox, clip = true) => inputBoxToOriginal(box, geometry, clip).map(round2) as PixelBox;
+    const classes = classEvidence(variant, index, score.classes);
+    const result: ExplainResult = {
+      name: ctx.cell.name,
+      score: score.name,
+      variant: variant.name,
+      image: entry.id,
+      index,
+      label: prediction.label,
+      predicted: prediction.predicted,
+      runnerUp: classes[1]?.class ?? null,
+      margin: classes.length > 1 ? round5(classes[0].score - classes[1].score) : null,
+      classes,
+      occlusion: {
+        target: { kind: target.kind, class: target.class, text: target.text, embedded: target.embedded },
+        patch,
+        stride,
+        inputSize: size,
+        baseline: round5(map.baseline),
+        xs: map.xs,
+        ys: map.ys,
+        drops: map.drops.map((row) => row.map(round5)),
+        heatmap: map.heatmap.map((row) => row.map(round5)),
+        peak: { row: map.peak.row, col: map.peak.col, drop: round5(map.peak.value), inputBox: map.peak.box, box: toOriginal(map.peak.box) },
+        inputBox: toOriginal([0, 0, size, size], false),
+      },
+      imageSize: { width: geometry.width, height: geometry.height },
+      run: {
+        model: loaded.name,
+        modelFingerprint: model.fingerprint,
+        provider: model.provider,
+        encoded: { images: copies, texts: texts.encoded },
+        startedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+      },
+    };
+    const thumbnail = await thumbnailDataUri(entry.path, PICTURE_PX);
+    return {
+      result,
+      outputs: [{ mime: MIME.explain, data: { ...result, thumbnail }, markdown: explainMarkdown(result) }],
+      dependsOn: [
+        sessionKey('score', score.name),
+        sessionKey('images', score.images),
+        sessionKey('model', loaded.name),
+        sessionKey('descriptors', variant.name),
+      ],
+    };
+  },
+};
+
+function pickVariant(ctx: StepContext, score: ScoreResult): VariantResult {
+  const wanted = ctx.cell.options.variant;
+  if (wanted === undefined) return score.variants[score.variants.length - 1];
+  const found = score.variants.find((v) => v.name === String(wanted));
+  if (found) return found;
+  throw fieldError(
+    ctx,
+    'variant',
+    `Score "${score.name}" has no variant "${String(wanted)}".`,
+    `Its variants are ${score.variants.map((v) => `"${v.name}"`).join(', ')}.`,
+  );
+}
+
+/** The image by 0-based index into the score's predictions, or by path / id. */
+function pickImage(ctx: StepContext, score: ScoreResult, variant: VariantResult): { index: number; entry: ImageEntry } {
+  const written = ctx.cell.options.image;
+  const predictions = variant.predictions;
+  const last = predictions.length - 1;
+  const set = ctx.session.imageSets.get(score.images);
+  const byId = new Map(set?.entries.map((e) => [e.id, e]) ?? []);
+  let index: number;
+  if (typeof written === 'number') {
+    if (!Number.isInteger(written) || written < 0 || written > last) {
+      throw fieldError(ctx, 'image', `There is no image ${written} in score "${score.name}": it has ${predictions.length} images.`, `Use an index from 0 to ${last}, or a path.`);
+    }
+    index = written;
+  } else {
+    const text = String(written);
+    const absolute = ctx.resolvePath(text);
+    index = predictions.findIndex((p) => p.image === text || byId.get(p.image)?.path === absolute);
+    if (index < 0) {
+      // The same file name elsewhere is the likeliest slip (a wrong folder); else show the first.
+      const sameName = predictions.findIndex((p) => path.basename(p.image) === path.basename(text));
+      const suggestion = sameName >= 0 ? sameName : 0;
+      throw fieldError(
+        ctx,
+        'image',
+        `"${text}" is not in image set "${score.images}" that score "${score.name}" ran on (${predictions.length} images; looked for ${absolute}).`,
+        `Give a path from that set or an index from 0 to ${last}, e.g. "image: ${suggestion}" for ${predictions[suggestion].image}.`,
+      );
+    }
+  }
+  const entry = byId.get(predictions[index].image);
+  if (!entry) {
+    throw fieldError(ctx, 'score', `Image set "${score.images}" has changed since score "${score.name}" ran.`, `Re-run the score cell "${score.name}" first.`);
+  }
+  return { index, entry };
+}
+
+interface Target {
+  kind: 'class' | 'descriptor';
+  class: string;
+  /** What the user named: the class or the raw descriptor. */
+  text: string;
+  /** The sentences the model embeds for it (a class: all its descriptors', averaged). */
+  embedded: string[];
+}
+
+function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['perClass'], predicted: string): Target {
+  const written = ctx.cell.options.target;
+  const wanted = written === undefined ? predicted : String(written).trim();
+  const cls = perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
+  if (cls) return { kind: 'class', class: cls.class, text: cls.class, embedded: cls.columns.map((col) => col.text) };
+  for (const c of perClass) {
+    const col = c.columns.find((d) => d.descriptor.trim() === wanted);
+    if (col) return { kind: 'descriptor', class: c.class, text: col.descriptor, embedded: [col.text] };
+  }
+  const example = perClass.find((c) => c.columns.some((d) => d.descriptor !== c.class))?.columns.find((d) => d.descriptor !== d.class);
+  throw fieldError(
+    ctx,
+    'target',
+    `"${wanted}" is neither a class (${perClass.map((c) => c.class).join(', ')}) nor a descriptor of this variant.`,
+    `Use a class name${example ? `, or one descriptor exactly as written, e.g. "${example.descriptor}"` : ''}.`,
+  );
+}
+
+function occlusionSettings(ctx: StepContext, size: number): { patch: number; stride: number } {
+  const o = ctx.cell.options;
+  const patch = o.patch !== undefined ? Number(o.patch) : Math.max(1, Math.round(size / 7));
+  if (patch < 1 || patch > size) {
+    throw fieldError(ctx, 'patch', `A patch of ${patch} px does not fit the model input (${size}×${size} px).`, `Use a patch from 1 to ${size}, e.g. ${Math.max(1, Math.round(size / 7))}.`);
+  }
+  const stride = o.stride !== undefined ? Number(o.stride) : Math.max(1, Math.round(patch / 2));
+  if (stride < 1 || stride > patch) {
+    throw fieldError(ctx, 'stride', `A stride of ${stride} px ${stride < 1 ? 'does not move the patch' : `leaves pixels between ${patch}-px patches that are never occluded`}.`, `Use a stride from 1 to the patch (${patch}), e.g. ${Math.max(1, Math.round(patch / 4))}.`);
+  }
+  return { patch, stride };
+}
+
+/** Where the model input sits on the original image, from the model's own preprocessing settings. */
+async function inputGeometry(modelDir: string, imagePath: string): Promise<InputGeometry> {
+  const file = path.join(modelDir, 'preprocessor_config.json');
+  const preprocessing = parsePreprocessorConfig(JSON.parse(await fs.readFile(file, 'utf8')) as JsonObject, file);
+  const { width, height } = await decodeImage(imagePath);
+  const resized = resizedSize(width, height, preprocessing);
+  const crop = preprocessing.crop ?? resized;
+  return {
+    width,
+    height,
+    resizedWidth: resized.width,
+    resizedHeight: resized.height,
+    cropLeft: Math.floor((resized.width - crop.width) / 2),
+    cropTop: Math.floor((resized.height - crop.height) / 2),
+  };
+}
+
+/** The image's class scores (best first) with each class's descriptor cosines (highest first). */
+function classEvidence(variant: VariantResult, index: number, classes: string[]): ExplainResult['classes'] {
+  const scores = variant.predictions[index].scores;
+  const sims = variant.similarity[index];
+  return classes
+    .map((c) => ({
+      class: c,
+      score: scores[c],
+      descriptors: variant.columns
+        .map((col, k) => ({ col, k }))
+        .filter(({ col }) => col.class === c)
+        .map(({ col, k }) => ({ text: col.text, similarity: sims[k] }))
+        .sort((a, b) => b.similarity - a.similarity),
+    }))
+    .sort((a, b) => b.score - a.score);
+}
+
+function explainMarkdown(r: ExplainResult): string {
+  const occ = r.occlusion;
+  const [x0, y0, x1, y1] = occ.peak.box;
+  const lines = [
+    `**explain: ${md(r.name)}** — ${md(r.image)} (image ${r.index} of score "${md(r.score)}", variant "${md(r.variant)}")`,
+    '',
+    `Predicted **${md(r.predicted)}**${r.label !== undefined ? ` (true: ${md(r.label)})` : ''}${r.runnerUp !== null ? `, margin ${num(r.margin, 4)} over ${md(r.runnerUp)}` : ''}.`,
+    '',
+    '| class | score | strongest descriptors |',
+    '| --- | ---: | --- |',
+    ...r.classes.map((c) => `| ${md(c.class)} | ${num(c.score, 4)} | ${c.descriptors.slice(0, 3).map((d) => `${md(d.text)} (${num(d.similarity)})`).join('; ')} |`),
+    '',
+    `Occlusion map against the ${occ.target.kind} "${md(occ.target.text)}" (similarity ${num(occ.baseline, 4)}; ${occ.patch}-px grey patch, stride ${occ.stride}): ` +
+      `greying hurts most around x ${num(x0, 0)}–${num(x1, 0)}, y ${num(y0, 0)}–${num(y1, 0)} of the ${r.imageSize.width}×${r.imageSize.height} image (mean drop ${num(occ.peak.drop, 4)}).`,
+  ];
+  return lines.join('\n');
+}

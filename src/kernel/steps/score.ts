@@ -1,0 +1,239 @@
+// `score: NAME` — zero-shot scoring of descriptor variants on one image set.
+// Data flow: image set → image embeddings (cache or ONNX) → text embeddings per descriptor
+// (cache or ONNX) → similarities → recipe → per-class scores → metrics → one output.
+import { EmbeddingCache } from '../../cache/embeddingCache';
+import { thumbnailDataUri } from '../../images/decode';
+import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../metrics/bootstrap';
+import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
+import { mcnemarExact } from '../../metrics/mcnemar';
+import { buildControl, CONTROLS, type ControlName } from '../../scoring/controls';
+import { sanityFlags } from '../../scoring/flags';
+import { averageScores, planTexts, predictClasses, RECIPES, scoreImages, type RecipeName, type RecipeScores, type TextPlan } from '../../scoring/recipes';
+import { version as packageVersion } from '../../../package.json';
+import { MIME, type DescriptorSet, type ImageSet, type Prediction, type ScoreResult, type VariantResult } from '../types';
+import { fieldError, lookup, md, num, pct, sessionKey } from './common';
+import type { StepContext, StepDefinition } from './step';
+
+/** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
+export const MAX_INLINE_THUMBNAILS = 40;
+const THUMBNAIL_PX = 64;
+
+/** Saved outputs stay reviewable: 4 decimals are far below any metric's resolution. */
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** One variant to score: a descriptor set, or a control's sets whose class scores are averaged. */
+interface VariantPlan {
+  name: string;
+  control?: ControlName;
+  /** The set whose descriptors the variant shows (a control's first seed). */
+  shown: DescriptorSet;
+  plans: TextPlan[];
+}
+
+export const scoreStep: StepDefinition = {
+  schema: {
+    step: 'score',
+    summary: 'Zero-shot scoring of descriptor variants on one image set',
+    nameDescription: 'the name of this comparison',
+    options: {
+      images: { type: 'string', required: true, refersTo: 'images', description: 'the image set to score (an images cell name)' },
+      model: { type: 'string', required: true, refersTo: 'model', description: 'the model to score with (a model cell name)' },
+      descriptors: { type: 'string-or-list', required: true, refersTo: 'descriptors', description: 'one descriptor set or a list of variants to compare, e.g. [names, v1]; the first is the baseline of the paired tests' },
+      method: { type: 'string', enum: RECIPES, default: 'mean', description: 'the scoring recipe of METHODS.md' },
+      controls: { type: 'string-or-list', enum: CONTROLS, description: `control variants built from the last descriptor set: ${CONTROLS.join(', ')}` },
+      seed: { type: 'integer', default: 0, description: 'seed of the random controls and the bootstrap resamples' },
+    },
+  },
+  async run(ctx) {
+    const started = Date.now();
+    const o = ctx.cell.options;
+    const imageSet = lookup(ctx, 'images', String(o.images), 'images');
+    const loaded = lookup(ctx, 'model', String(o.model), 'model');
+    const model = loaded.model;
+    const method = ((o.method as string | undefined) ?? 'mean') as RecipeName;
+    const seed = (o.seed as number | undefined) ?? 0;
+    const listed = Array.isArray(o.descriptors);
+    const variantNames = (listed ? (o.descriptors as unknown[]) : [o.descriptors]).map(String);
+    if (variantNames.length === 0) throw fieldError(ctx, 'descriptors', 'No descriptor set listed.', 'e.g. descriptors: [names, v1]');
+    const sets = variantNames.map((n, i) => lookup(ctx, 'descriptors', n, listed ? `descriptors.${i}` : 'descriptors'));
+    const classes = imageSet.classes;
+    sets.forEach((set, i) => checkClasses(ctx, set, classes, listed ? `descriptors.${i}` : 'descriptors'));
+
+    const variants: VariantPlan[] = sets.map((set) => ({ name: set.name, shown: set, plans: [planTexts(set, method, { classes })] }));
+    const controlNames = (o.controls === undefined ? [] : Array.isArray(o.controls) ? o.controls : [o.controls]).map(String);
+    controlNames.forEach((name, i) => {
+      if (!(CONTROLS as readonly string[]).includes(name)) {
+        throw fieldError(ctx, Array.isArray(o.controls) ? `controls.${i}` : 'controls', `Unknown control "${name}".`, `Controls: ${CONTROLS.join(', ')}.`);
+      }
+      const control = buildControl(name as ControlName, sets[sets.length - 1], { classes, seed });
+      variants.push({ name: `control: ${name}`, control: name as ControlName, shown: control.sets[0], plans: control.sets.map((s) => planTexts(s, method, { classes })) });
+    });
+
+    const cache = new EmbeddingCache(ctx.cacheDir);
+    ctx.progress(`Embedding ${imageSet.entries.length} images`, 0);
+    const images = await cache.getOrEncode(
+      imageSet.entries,
+      (e) => EmbeddingCache.imageKey(model.fingerprint, model.preprocessKey, e.contentHash),
+      (missing, already) =>
+        model.encodeImages(missing.map((e) => ({ path: e.path })), {
+          signal: ctx.signal,
+          onProgress: (done) => ctx.progress(`Embedding images ${already.done + done}/${already.total}`, (already.done + done) / already.total),
+        }),
+      ctx.settings.batchSize * 4,
+    );
+    const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
+    ctx.progress(`Embedding ${allTexts.length} texts`);
+    const texts = await cache.getOrEncode(
+      allTexts,
+      (t) => EmbeddingCache.textKey(model.fingerprint, t),
+      (missing) => model.encodeTexts(missing, { signal: ctx.signal }),
+    );
+    const textEmbedding = new Map(allTexts.map((t, i) => [t, texts.vectors[i]] as const));
+
+    ctx.progress('Scoring and bootstrapping');
+    const scored = variants.map((v) => {
+      const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding));
+      return runs.length === 1 ? runs[0] : averageScores(runs);
+    });
+    const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, seed));
+    compareWithFirst(results, scored, imageSet, classes, seed);
+
+    const classCounts = Object.fromEntries(classes.map((c) => [c, imageSet.entries.filter((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)).length]));
+    const flags = sanityFlags({ sets: variants.map((v) => v.shown), classCounts, results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })) });
+    const thumbnails = await failureThumbnails(imageSet.entries, results);
+    const result: ScoreResult = {
+      name: ctx.cell.name,
+      images: imageSet.name,
+      classes,
+      method,
+      variants: results,
+      thumbnails,
+      flags,
+      multiLabel: imageSet.multiLabel,
+      run: {
+        modelFingerprint: model.fingerprint,
+        model: loaded.name,
+        provider: model.provider,
+        providerReason: model.providerReason,
+        classOrder: classes,
+        descriptorSetHashes: Object.fromEntries(variants.flatMap((v) => v.plans.length === 1 ? [[v.name, v.shown.hash]] : [])),
+        imageSetHash: imageSet.hash,
+        method,
+        packageVersion,
+        encoded: { images: images.encoded, texts: texts.encoded },
+        seed,
+        startedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+      },
+    };
+    ctx.session.scores.set(result.name, result);
+    ctx.log(`score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`);
+    const { thumbnails: _t, ...forResults } = result;
+    void _t;
+    return {
+      result: forResults,
+      outputs: [{ mime: MIME.score, data: result, markdown: scoreMarkdown(result) }],
+      dependsOn: [
+        sessionKey('images', imageSet.name),
+        sessionKey('model', loaded.name),
+        ...sets.map((s) => sessionKey('descriptors', s.name)),
+      ],
+      defines: sessionKey('score', result.name),
+    };
+  },
+};
+
+/** Predictions and metrics (with bootstrap CIs) of one scored variant. */
+function variantResult(v: VariantPlan, s: RecipeScores, imageSet: ImageSet, classes: string[], seed: number): VariantResult {
+  const entries = imageSet.entries;
+  const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, round4(s.scores[i][k])]));
+  let metrics: VariantResult['metrics'];
+  let predictions: Prediction[];
+  if (imageSet.multiLabel) {
+    const labels = entries.map((e) => classes.map((c) => e.labels?.[c] ?? 0));
+    const m = multiLabelMetrics(labels, s.scores, classes, s.present);
+    const ci = multiLabelCIs(labels, s.scores, classes, { seed });
+    metrics = { accuracy: null, balancedAccuracy: null, macroF1: null, auroc: m.auroc, meanAuroc: m.meanAuroc, confusion: [], ci };
+    // A multi-label prediction lists the classes the recipe calls present (top class when it makes no decision).
+    const top = predictClasses(s.scores, classes);
+    predictions = entries.map((e, i) => ({
+      image: e.id,
+      label: classes.filter((c) => e.labels?.[c] === 1).join(', ') || '(none)',
+      predicted: s.present ? classes.filter((_, k) => s.present![i][k]).join(', ') || '(none)' : top[i],
+      scores: scoreMap(i),
+    }));
+  } else {
+    const labels = entries.map((e) => e.label!);
+    const predicted = predictClasses(s.scores, classes);
+    metrics = { ...classificationMetrics(labels, predicted, s.scores, classes), ci: classificationCIs(labels, predicted, s.scores, classes, { seed }) };
+    predictions = entries.map((e, i) => ({ image: e.id, label: e.label!, predicted: predicted[i], scores: scoreMap(i) }));
+  }
+  return {
+    name: v.name,
+    ...(v.control ? { control: v.control } : {}),
+    metrics,
+    predictions,
+    descriptors: Object.fromEntries(classes.map((c) => [c, v.shown.classes[c] ?? []])),
+    similarity: s.similarity.map((row) => row.map(round4)),
+    columns: s.columns,
+  };
+}
+
+/** Every variant after the first against the first: McNemar on correctness, paired bootstrap on AUROC. */
+function compareWithFirst(results: VariantResult[], scored: RecipeScores[], imageSet: ImageSet, classes: string[], seed: number): void {
+  const positives = classes.map((c) => imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)));
+  const correct = (r: VariantResult) => r.predictions.map((p) => p.predicted === p.label);
+  for (let v = 1; v < results.length; v++) {
+    results[v].comparison = {
+      against: results[0].name,
+      ...(imageSet.multiLabel ? {} : { mcnemar: mcnemarExact(correct(results[0]), correct(results[v])) }),
+      auroc: pairedAurocComparison(positives, scored[0].scores, scored[v].scores, classes, { seed }),
+    };
+  }
+}
+
+/** Every image-set class must have an entry; extra classes are flagged, not scored. */
+function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], field: string): void {
+  const missing = classes.filter((c) => !(c in set.classes));
+  if (missing.length > 0) {
+    throw fieldError(
+      ctx,
+      field,
+      `Descriptor set "${set.name}" has no entry for class${missing.length > 1 ? 'es' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of image set labels (${classes.join(', ')}).`,
+      `Add "${missing[0]}: []" to its classes to score that class by its name alone.`,
+    );
+  }
+}
+
+async function failureThumbnails(entries: { id: string; path: string }[], variants: VariantResult[]): Promise<Record<string, string>> {
+  const wanted: string[] = [];
+  for (const v of variants) {
+    for (const p of v.predictions) {
+      if (p.predicted !== p.label && !wanted.includes(p.image)) wanted.push(p.image);
+      if (wanted.length >= MAX_INLINE_THUMBNAILS) break;
+    }
+  }
+  const byId = new Map(entries.map((e) => [e.id, e.path]));
+  const out: Record<string, string> = {};
+  for (const id of wanted) out[id] = await thumbnailDataUri(byId.get(id)!, THUMBNAIL_PX);
+  return out;
+}
+
+function scoreMarkdown(r: ScoreResult): string {
+  const lines = [
+    `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts`,
+    '',
+    `| variant | accuracy | balanced accuracy | macro-F1 | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
+    `| --- | ---: | ---: | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
+    ...r.variants.map(
+      (v) => `| ${md(v.name)} | ${pct(v.metrics.accuracy)} | ${pct(v.metrics.balancedAccuracy)} | ${num(v.metrics.macroF1)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
+    ),
+    ...r.variants.flatMap((v) =>
+      v.comparison
+        ? [`- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`]
+        : [],
+    ),
+    ...r.flags.map((f) => `- **${f.severity}**: ${md(f.message)}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,53 @@
+// Every completion on disk, keyed by what determines it: endpoint, model, the exact messages,
+// the sampling parameters and the sample index (DESIGN.md, "Caches"). The key is not part of it,
+// so a run on another day, or by a colleague with another key, reads the same replies.
+import { DiskCache } from '../cache/diskCache';
+import { canonicalJson, hashKey } from '../cache/hash';
+import type { ChatMessage, ChatParameters } from './client';
+
+export interface CompletionRequest {
+  endpoint: string;
+  model: string;
+  messages: ChatMessage[];
+  parameters: ChatParameters;
+  /** 0-based: `n` samples are `n` requests with sample 0…n-1. */
+  sample: number;
+}
+
+export interface CachedCompletion {
+  request: CompletionRequest;
+  reply: string;
+  finishReason: string | null;
+  servedBy?: string;
+  receivedAt: string;
+}
+
+const NAMESPACE = 'llm';
+
+export class CompletionCache {
+  private readonly disk: DiskCache;
+
+  constructor(readonly dir: string) {
+    this.disk = new DiskCache(dir);
+  }
+
+  static key(request: CompletionRequest): string {
+    return hashKey('llm-completion-v1', canonicalJson(request));
+  }
+
+  /** The stored completion, or undefined (also for an unreadable file, which is then rewritten). */
+  async get(request: CompletionRequest): Promise<CachedCompletion | undefined> {
+    const raw = await this.disk.read(NAMESPACE, CompletionCache.key(request), '.json');
+    if (!raw) return undefined;
+    try {
+      const entry = JSON.parse(raw.toString('utf8')) as CachedCompletion;
+      return typeof entry.reply === 'string' ? entry : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(entry: CachedCompletion): Promise<void> {
+    await this.disk.write(NAMESPACE, CompletionCache.key(entry.request), '.json', `${JSON.stringify(entry, null, 2)}\n`);
+  }
+}

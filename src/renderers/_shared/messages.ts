@@ -1,0 +1,27 @@
+// Messages between the renderers and the extension host (renderer messaging). The extension side
+// imports these types too, so both ends agree on the shapes.
+
+/** Renderer → extension: "send me this image's thumbnail" (images the saved output left out). */
+export interface ThumbnailRequest {
+  type: 'thumbnail';
+  /** The image id as results show it (relative to the notebook). */
+  image: string;
+}
+
+/** Extension → renderer. `dataUri` is absent (and `error` says why) when the image cannot be read. */
+export interface ThumbnailReply {
+  type: 'thumbnail';
+  image: string;
+  dataUri?: string;
+  error?: string;
+}
+
+/** Renderer → extension: open the full image in an editor beside the notebook. */
+export interface OpenImageRequest {
+  type: 'openImage';
+  image: string;
+}
+
+export function isThumbnailReply(m: unknown): m is ThumbnailReply {
+  return typeof m === 'object' && m !== null && (m as ThumbnailReply).type === 'thumbnail' && typeof (m as ThumbnailReply).image === 'string';
+}

@@ -1,0 +1,77 @@
+// Plotly charts inside a renderer's shadow root, in the editor's theme. Only bundles that draw
+// charts import this module: plotly.js-dist-min is several megabytes.
+import Plotly, { type Layout, type PlotData, type PlotlyHTMLElement } from 'plotly.js-dist-min';
+import { readTheme, watchTheme, type ThemeColors } from './theme';
+
+/**
+ * Plotly reads a small set of HTML tags and entities in its text (<br>, <b>, <a href>, &lt;…), so
+ * data shown in titles, ticks and hover text is entity-escaped: a label like "<b>x" reads as typed.
+ */
+export function plotText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const CONFIG = { displayModeBar: false, displaylogo: false, responsive: true, scrollZoom: false };
+
+export interface ThemedPlot {
+  el: PlotlyHTMLElement;
+  /** Draws again (after a sort change, say); also runs by itself when the theme changes. */
+  redraw(): Promise<void>;
+}
+
+/**
+ * Draws into `el` (already in `root`) with `build(theme)`, and again whenever VS Code's theme
+ * changes; `onDispose` receives the purge, so disposeOutputItem frees plotly's listeners and GL.
+ */
+export async function themedPlot(
+  root: ShadowRoot,
+  el: HTMLElement,
+  build: (theme: ThemeColors) => { data: PlotData[]; layout: Layout },
+  onDispose: (fn: () => void) => void,
+): Promise<ThemedPlot> {
+  const redraw = async () => {
+    if (!el.isConnected) return;
+    const { data, layout } = build(readTheme(el));
+    await Plotly.react(el, data, layout, CONFIG);
+    syncPlotlyStyles(root);
+  };
+  const unwatch = watchTheme(() => void redraw());
+  onDispose(() => {
+    unwatch();
+    Plotly.purge(el);
+  });
+  await redraw();
+  return { el: el as PlotlyHTMLElement, redraw };
+}
+
+/** Axis, font and hover colours from the theme; charts add their own traces and sizes. */
+export function themedLayout(t: ThemeColors): Layout {
+  const axis = { gridcolor: t.border, linecolor: t.border, zerolinecolor: t.border, tickcolor: t.border, automargin: true };
+  return {
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    plot_bgcolor: 'rgba(0,0,0,0)',
+    font: { family: t.font, size: Math.max(10, t.size - 2), color: t.fg },
+    hoverlabel: { bgcolor: t.bg, bordercolor: t.border, font: { family: t.font, color: t.fg } },
+    xaxis: axis,
+    yaxis: axis,
+  };
+}
+
+const copiedStyles = new WeakMap<ShadowRoot, { count: number; sheet: CSSStyleSheet }>();
+
+/**
+ * Plotly puts its own CSS (layering of the SVG layers, hover label, cursors) into the document
+ * head, which a shadow root does not see; copy those rules in, and again if plotly added more.
+ */
+function syncPlotlyStyles(root: ShadowRoot): void {
+  const rules: string[] = [];
+  for (const style of document.querySelectorAll<HTMLStyleElement>('style[id^="plotly.js-style"]')) {
+    for (const rule of Array.from(style.sheet?.cssRules ?? [])) rules.push(rule.cssText);
+  }
+  const copied = copiedStyles.get(root);
+  if (rules.length === (copied?.count ?? 0)) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(rules.join('\n'));
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets.filter((s) => s !== copied?.sheet), sheet];
+  copiedStyles.set(root, { count: rules.length, sheet });
+}

@@ -1,0 +1,118 @@
+// Sanity flags of METHODS.md, shown above a score table: things that make a number mean less
+// than it seems. Pure checks over descriptor sets, class counts and AUROCs.
+import type { DescriptorSet } from '../kernel/types';
+
+export interface SanityFlag {
+  /** `warning`: the result is likely misleading; `info`: worth knowing, not necessarily wrong. */
+  severity: 'warning' | 'info';
+  message: string;
+  class?: string;
+  variant?: string;
+}
+
+/** Below this many images a class's recall and AUROC swing by whole points per image. */
+export const MIN_CLASS_IMAGES = 10;
+
+export interface SanityInput {
+  /** The descriptor sets compared (controls are skipped: their text is random by design). */
+  sets: readonly DescriptorSet[];
+  /** Images per class of the image set (the labels). */
+  classCounts: Readonly<Record<string, number>>;
+  /** Per variant, its per-class AUROC (null = undefined). */
+  results?: readonly { variant: string; auroc: Readonly<Record<string, number | null>> }[];
+}
+
+/** Every flag for one comparison, descriptor flags first. */
+export function sanityFlags(input: SanityInput): SanityFlag[] {
+  const labels = Object.keys(input.classCounts);
+  return [
+    ...input.sets.flatMap((s) => descriptorFlags(s, labels)),
+    ...imageFlags(input.classCounts),
+    ...(input.results ?? []).flatMap((r) => aurocFlags(r.variant, r.auroc)),
+  ];
+}
+
+/**
+ * Descriptor-set checks: a class without descriptors while others have some; a descriptor that
+ * repeats its class name (it then scores the name, not a visual finding); one that starts with
+ * "It is"/"It has" (an LLM echo that reads badly in "{class}, which has It is…"); a class name
+ * that matches no label of the image set (its descriptors are never scored).
+ */
+export function descriptorFlags(set: DescriptorSet, labelClasses: readonly string[]): SanityFlag[] {
+  if (set.source === 'control') return [];
+  const flags: SanityFlag[] = [];
+  const variant = set.name;
+  const entries = Object.entries(set.classes);
+  const anyDescriptors = entries.some(([, list]) => list.length > 0);
+  for (const [cls, list] of entries) {
+    if (anyDescriptors && list.length === 0) {
+      flags.push({
+        severity: 'warning',
+        class: cls,
+        variant,
+        message: `"${cls}" has no descriptors in "${variant}": it is scored by its class name alone while the other classes use descriptors.`,
+      });
+    }
+    const name = classNamePattern(cls);
+    for (const d of list) {
+      if (name.test(d)) {
+        flags.push({
+          severity: 'warning',
+          class: cls,
+          variant,
+          message: `Descriptor "${d}" of "${cls}" in "${variant}" repeats the class name, so it scores the name rather than a visual finding.`,
+        });
+      }
+      if (/^\s*it\s+(is|has)\b/i.test(d)) {
+        flags.push({
+          severity: 'warning',
+          class: cls,
+          variant,
+          message: `Descriptor "${d}" of "${cls}" in "${variant}" starts with "It is"/"It has"; write the finding itself (e.g. "an enlarged heart shadow").`,
+        });
+      }
+    }
+    if (!labelClasses.includes(cls)) {
+      flags.push({
+        severity: 'warning',
+        class: cls,
+        variant,
+        message: `Class "${cls}" of "${variant}" matches no label of the image set (${labelClasses.join(', ')}), so its descriptors are not scored; check the spelling.`,
+      });
+    }
+  }
+  return flags;
+}
+
+/** Classes with fewer than MIN_CLASS_IMAGES images. */
+export function imageFlags(classCounts: Readonly<Record<string, number>>): SanityFlag[] {
+  return Object.entries(classCounts)
+    .filter(([, n]) => n < MIN_CLASS_IMAGES)
+    .map(([cls, n]) => ({
+      severity: 'warning' as const,
+      class: cls,
+      message: `"${cls}" has only ${n} image${n === 1 ? '' : 's'} (fewer than ${MIN_CLASS_IMAGES}): its recall and AUROC rest on too few cases; read the confidence intervals.`,
+    }));
+}
+
+/** AUROC below 0.5: the variant ranks this class worse than chance. */
+export function aurocFlags(variant: string, auroc: Readonly<Record<string, number | null>>): SanityFlag[] {
+  return Object.entries(auroc)
+    .filter((entry): entry is [string, number] => entry[1] !== null && entry[1] < 0.5)
+    .map(([cls, value]) => ({
+      severity: 'warning' as const,
+      class: cls,
+      variant,
+      message: `AUROC of "${cls}" with "${variant}" is ${value.toFixed(3)}, below chance (0.5): the descriptors rank this class backwards.`,
+    }));
+}
+
+/** The class name as a whole phrase, any case, underscores or hyphens matching spaces. */
+function classNamePattern(cls: string): RegExp {
+  const words = cls
+    .trim()
+    .split(/[\s_-]+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('[\\s_-]+')}(?![\\p{L}\\p{N}])`, 'iu');
+}

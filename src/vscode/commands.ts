@@ -1,0 +1,204 @@
+// The palette commands: New Notebook, Select Model, Clear Embedding Cache, Open Report.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { EmbeddingCache } from '../cache/embeddingCache';
+import { NOTEBOOK_TYPE, type LensController } from '../kernel/controller';
+import { defaultCacheDir } from '../kernel/kernel';
+import { parseNotebook, serializeNotebook } from '../kernel/nbformat';
+import { LensSerializer } from '../kernel/serializer';
+import type { StepOutput } from '../kernel/types';
+import { writeReport } from '../report/report';
+import { readCacheDirSetting, SECTION } from './settings';
+
+/** The tutorial New Notebook starts from; it ships in the VSIX beside the demo model. */
+const TUTORIAL = ['examples', 'tutorial.lensnb'];
+/** Cell options that hold paths (images `from`/`labels`, model `path`). */
+const PATH_OPTIONS = new Set(['from', 'labels', 'path']);
+/** The embedding cache's folder inside a cache directory (LLM completions live beside it and stay). */
+const EMBEDDINGS_FOLDER = 'embeddings';
+/** VS Code's error output (what the controller writes for a failed cell). */
+const ERROR_MIME = 'application/vnd.code.notebook.error';
+
+export function registerCommands(context: vscode.ExtensionContext, controller: LensController): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('symptomLens.newNotebook', () => newNotebook(context.extensionUri)),
+    vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) => selectModel(folder)),
+    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri) => clearCache(controller, notebookUri)),
+    vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(context, notebookUri)),
+  );
+}
+
+function targetNotebook(uri?: vscode.Uri): vscode.NotebookDocument | undefined {
+  if (uri) return vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString());
+  const active = vscode.window.activeNotebookEditor?.notebook;
+  return active?.notebookType === NOTEBOOK_TYPE ? active : undefined;
+}
+
+/**
+ * Open an untitled notebook from the tutorial. Its relative paths point into the extension's
+ * own folder (the demo model and images), so they are made absolute: an untitled notebook has
+ * no folder of its own to resolve them against.
+ */
+export async function newNotebook(extensionUri: vscode.Uri): Promise<vscode.NotebookEditor> {
+  const template = vscode.Uri.joinPath(extensionUri, ...TUTORIAL);
+  const model = parseNotebook(new TextDecoder().decode(await vscode.workspace.fs.readFile(template)), 'tutorial.lensnb');
+  const base = path.dirname(template.fsPath);
+  for (const cell of model.cells) {
+    if (cell.kind !== 'code') continue;
+    const doc = parseDocument(cell.source);
+    if (!isMap(doc.contents)) continue;
+    for (const item of doc.contents.items) {
+      if (!isScalar(item.key) || !PATH_OPTIONS.has(String(item.key.value))) continue;
+      if (isScalar(item.value) && typeof item.value.value === 'string' && !path.isAbsolute(item.value.value)) {
+        item.value.value = path.resolve(base, item.value.value);
+      }
+    }
+    cell.source = doc.toString().replace(/\n$/, '');
+    cell.outputs = [];
+    cell.executionCount = null;
+  }
+  const data = new LensSerializer().deserializeNotebook(new TextEncoder().encode(serializeNotebook(model)));
+  const notebook = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
+  return vscode.window.showNotebookDocument(notebook);
+}
+
+/** Choose the default model folder (symptomLens.modelPath), used by model cells without `path:`. */
+export async function selectModel(folder?: vscode.Uri): Promise<string | undefined> {
+  if (!folder) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Use this model',
+      title: 'Select a model folder (config.json, tokenizer.json, onnx/vision_model.onnx, onnx/text_model.onnx)',
+    });
+    folder = picked?.[0];
+    if (!folder) return undefined;
+  }
+  const dir = folder.fsPath;
+  const missing: string[] = [];
+  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx']) {
+    if (!(await fs.stat(path.join(dir, f)).catch(() => undefined))) missing.push(f);
+  }
+  if (missing.length > 0) {
+    void vscode.window.showErrorMessage(
+      `${dir} is not a model folder: ${missing.join(', ')} missing. Pick a folder in the Hugging Face / transformers.js ONNX layout.`,
+    );
+    return undefined;
+  }
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration(SECTION).update('modelPath', dir, target);
+  void vscode.window.showInformationMessage(`Symptom Lens: model cells without "path:" now use ${dir}.`);
+  return dir;
+}
+
+/** The cache folder the notebook's kernel uses (or would use). */
+function cacheDirOf(controller: LensController, notebook: vscode.NotebookDocument | undefined): string | undefined {
+  const kernel = notebook && controller.kernelFor(notebook);
+  if (kernel) return kernel.cacheDir;
+  const configured = readCacheDirSetting(notebook?.uri);
+  if (configured) return configured;
+  return notebook?.uri.scheme === 'file' ? defaultCacheDir(notebook.uri.fsPath) : undefined;
+}
+
+export async function clearCache(controller: LensController, notebookUri?: vscode.Uri): Promise<string | undefined> {
+  const cacheDir = cacheDirOf(controller, targetNotebook(notebookUri));
+  EmbeddingCache.clearMemory();
+  if (!cacheDir) {
+    void vscode.window.showInformationMessage('Symptom Lens: cleared the in-memory embeddings. Open a notebook to clear its cache folder too.');
+    return undefined;
+  }
+  const folder = path.join(cacheDir, EMBEDDINGS_FOLDER);
+  const bytes = await folderSize(folder);
+  await fs.rm(folder, { recursive: true, force: true });
+  void vscode.window.showInformationMessage(
+    `Symptom Lens: cleared the embedding cache (${(bytes / 2 ** 20).toFixed(1)} MiB in ${folder}). The next run encodes every image again.`,
+  );
+  return folder;
+}
+
+async function folderSize(dir: string): Promise<number> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  let total = 0;
+  for (const e of entries) {
+    if (e.isFile()) total += (await fs.stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
+
+/** The kernel's output of a saved cell: its custom-MIME item and its markdown fallback. */
+function stepOutputs(cell: vscode.NotebookCell): { outputs: StepOutput[]; error?: string } {
+  const outputs: StepOutput[] = [];
+  let error: string | undefined;
+  const decoder = new TextDecoder();
+  for (const output of cell.outputs) {
+    const custom = output.items.find((i) => i.mime.startsWith('application/vnd.symptom-lens.'));
+    const markdown = output.items.find((i) => i.mime === 'text/markdown');
+    const failure = output.items.find((i) => i.mime === ERROR_MIME);
+    if (custom) {
+      outputs.push({ mime: custom.mime, data: JSON.parse(decoder.decode(custom.data)), markdown: markdown ? decoder.decode(markdown.data) : '' });
+    } else if (failure) {
+      error = (JSON.parse(decoder.decode(failure.data)) as { message?: string }).message;
+    }
+  }
+  return { outputs, error };
+}
+
+/**
+ * Write report.html from the notebook's last outputs with the CLI's report writer (same
+ * renderers, works offline) and show it. A notebook that was never run opens its existing
+ * report, if the CLI wrote one.
+ */
+export async function openReport(context: vscode.ExtensionContext, notebookUri?: vscode.Uri): Promise<string | undefined> {
+  const notebook = targetNotebook(notebookUri);
+  if (!notebook) {
+    void vscode.window.showErrorMessage('Symptom Lens: open a .lensnb notebook first; its report is written from its outputs.');
+    return undefined;
+  }
+  if (notebook.uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage('Symptom Lens: save the notebook first; the report goes into an "out" folder beside it.');
+    return undefined;
+  }
+  const notebookPath = notebook.uri.fsPath;
+  const outDir = path.join(path.dirname(notebookPath), 'out');
+  let reportPath = path.join(outDir, 'report.html');
+  const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+  if (code.some((c) => c.outputs.length > 0)) {
+    const cells = notebook.getCells().map((cell, index) => {
+      if (cell.kind === vscode.NotebookCellKind.Markup) {
+        return { index, step: null, name: null, ok: true, outputs: [], markdown: cell.document.getText() };
+      }
+      const { outputs, error } = stepOutputs(cell);
+      const first = /^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$/m.exec(cell.document.getText());
+      return {
+        index,
+        step: first?.[1] ?? null,
+        name: first?.[2] || null,
+        ok: cell.executionSummary?.success === true,
+        ...(error ? { error } : {}),
+        outputs,
+      };
+    });
+    reportPath = await writeReport(outDir, { notebookPath, cells });
+  } else if (!(await fs.stat(reportPath).catch(() => undefined))) {
+    void vscode.window.showErrorMessage(`Symptom Lens: run the notebook first; there are no outputs and no ${reportPath} yet.`);
+    return undefined;
+  }
+  showReport(context, reportPath, await fs.readFile(reportPath, 'utf8'));
+  return reportPath;
+}
+
+function showReport(context: vscode.ExtensionContext, reportPath: string, html: string): void {
+  const panel = vscode.window.createWebviewPanel('symptomLens.report', `Report: ${path.basename(path.dirname(path.dirname(reportPath)))}`, vscode.ViewColumn.Beside, {
+    // The report is self-contained (inline renderers, data: thumbnails): it needs scripts, no files.
+    enableScripts: true,
+    localResourceRoots: [],
+  });
+  panel.webview.html = html;
+  context.subscriptions.push(panel);
+  void vscode.window.showInformationMessage(`Symptom Lens: report written to ${reportPath}`, 'Open in Browser').then((choice) => {
+    if (choice) void vscode.env.openExternal(vscode.Uri.file(reportPath));
+  });
+}

@@ -1,0 +1,72 @@
+// The extension's side of renderer messaging: lazy thumbnails and "open image" for galleries.
+// A renderer is page code fed by notebook outputs, so its requests are untrusted input: only
+// images of the kernel's loaded image sets are ever read, never an arbitrary path.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LensController } from '../kernel/controller';
+import { thumbnailDataUri } from '../images/decode';
+
+interface ImageRequest {
+  type: 'thumbnail' | 'openImage';
+  image: string;
+}
+
+function isImageRequest(m: unknown): m is ImageRequest {
+  const r = m as Partial<ImageRequest> | null;
+  return !!r && (r.type === 'thumbnail' || r.type === 'openImage') && typeof r.image === 'string';
+}
+
+/**
+ * The file behind `image` (an image id as outputs show it, or a path relative to the
+ * notebook), if it belongs to an image set loaded in this notebook's kernel.
+ */
+export function resolveLoadedImage(controller: LensController, notebook: vscode.NotebookDocument, image: string): string | undefined {
+  const kernel = controller.kernelFor(notebook);
+  if (!kernel) return undefined;
+  const asPath = path.resolve(kernel.notebookDir, image);
+  for (const set of kernel.session.imageSets.values()) {
+    for (const entry of set.entries) {
+      if (entry.id === image || entry.path === asPath) return entry.path;
+    }
+  }
+  return undefined;
+}
+
+/** One messaging channel per renderer the manifest contributes, keyed by renderer id. */
+export function createRendererMessaging(
+  controller: LensController,
+  rendererIds: string[],
+  log: vscode.LogOutputChannel,
+): { channels: Map<string, vscode.NotebookRendererMessaging>; disposable: vscode.Disposable } {
+  const channels = new Map<string, vscode.NotebookRendererMessaging>();
+  const subscriptions: vscode.Disposable[] = [];
+  for (const id of rendererIds) {
+    const messaging = vscode.notebooks.createRendererMessaging(id);
+    channels.set(id, messaging);
+    subscriptions.push(
+      messaging.onDidReceiveMessage(({ editor, message }) => {
+        if (!isImageRequest(message)) return;
+        void handle(messaging, editor, message).catch((e) =>
+          log.warn(`renderer ${id}: ${message.type} ${message.image}: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      }),
+    );
+  }
+
+  async function handle(messaging: vscode.NotebookRendererMessaging, editor: vscode.NotebookEditor, request: ImageRequest) {
+    const file = resolveLoadedImage(controller, editor.notebook, request.image);
+    if (request.type === 'openImage') {
+      if (file) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+      return;
+    }
+    if (!file) {
+      // Answer anyway so the renderer can stop waiting and show a placeholder.
+      await messaging.postMessage({ type: 'thumbnail', image: request.image, error: 'not an image of a loaded image set; run the images cell' }, editor);
+      return;
+    }
+    const dataUri = await thumbnailDataUri(file);
+    await messaging.postMessage({ type: 'thumbnail', image: request.image, dataUri }, editor);
+  }
+
+  return { channels, disposable: vscode.Disposable.from(...subscriptions) };
+}

@@ -1,0 +1,33 @@
+// The symptomLens.* settings, read into the kernel's KernelSettings shape.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { KernelSettings } from '../kernel/steps/step';
+
+export const SECTION = 'symptomLens';
+
+/** Resolve a setting's path: `~` is the home folder, a relative path is taken from the workspace. */
+function resolveSettingPath(value: string | undefined, scope?: vscode.Uri): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (v === '~' || v.startsWith('~/')) return path.join(process.env.HOME ?? '', v.slice(1));
+  if (path.isAbsolute(v)) return v;
+  const folder = (scope && vscode.workspace.getWorkspaceFolder(scope)) ?? vscode.workspace.workspaceFolders?.[0];
+  return folder ? path.resolve(folder.uri.fsPath, v) : undefined;
+}
+
+export function readKernelSettings(scope?: vscode.Uri): Partial<KernelSettings> {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const device = c.get<string>('device', 'auto');
+  return {
+    batchSize: Math.max(1, Math.floor(c.get<number>('batchSize', 16))),
+    device: device === 'cpu' || device === 'cuda' ? device : 'auto',
+    defaultModelPath: resolveSettingPath(c.get<string>('modelPath'), scope),
+    llmBaseUrl: c.get<string>('llm.baseUrl') || undefined,
+    llmModel: c.get<string>('llm.model') || undefined,
+  };
+}
+
+/** The symptomLens.cacheDir setting, or undefined for the default beside the notebook. */
+export function readCacheDirSetting(scope?: vscode.Uri): string | undefined {
+  return resolveSettingPath(vscode.workspace.getConfiguration(SECTION, scope).get<string>('cacheDir'), scope);
+}

@@ -1,0 +1,348 @@
+// UI tests of the packaged extension: the VSIX installed into code-server, notebooks opened and
+// run through the workbench as a user does, outputs read from the notebook's output webview.
+// Screenshots go to test-results/.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { installVsix, lap, launchChromium, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
+import type { SuiteResult } from './api';
+
+const RUN_TIMEOUT_MS = 5 * 60_000;
+
+interface CellView {
+  index: number;
+  code: boolean;
+  state: 'success' | 'error' | 'running' | 'pending' | 'none';
+  /** The execution order VS Code shows beside the cell ("" when none). */
+  order: string;
+  text: string;
+}
+
+/**
+ * Every cell row of the visible notebook editor as the page shows it. Runs in the page, so it
+ * is text: the notebook list renders only the rows near the viewport, and the caller scrolls.
+ */
+const SCAN_ROWS = `(() => {
+  const editors = [...document.querySelectorAll('.notebook-editor')].filter((e) => e.getBoundingClientRect().height > 0);
+  const list = editors[0] && editors[0].querySelector('.cell-list-container');
+  if (!list) return null;
+  const box = list.getBoundingClientRect();
+  return {
+    rows: [...list.querySelectorAll('.monaco-list-row')].map((r) => {
+      const has = (c) => !!r.querySelector('.codicon-' + c);
+      const b = r.getBoundingClientRect();
+      const order = r.querySelector('.execution-count-label');
+      return {
+        index: Number(r.dataset.index),
+        code: r.classList.contains('code-cell-row'),
+        last: r.dataset.lastElement === 'true',
+        fullyVisible: b.top >= box.top - 1 && b.bottom <= box.bottom + 1,
+        state: has('notebook-state-success') ? 'success' : has('notebook-state-error') ? 'error'
+          : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
+        order: order ? order.textContent.trim() : '',
+        text: [...r.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
+      };
+    }),
+  };
+})()`;
+
+async function notebookList(page: Page): Promise<Locator> {
+  const list = page.locator('.notebook-editor .cell-list-container').filter({ visible: true }).first();
+  await list.waitFor({ timeout: 30_000 });
+  return list;
+}
+
+/** Scroll through the notebook from the top and collect every cell's state. */
+async function scanCells(page: Page): Promise<CellView[]> {
+  const list = await notebookList(page);
+  const box = (await list.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -20_000);
+  await page.waitForTimeout(150);
+  const seen = new Map<number, CellView>();
+  for (let step = 0; step < 400; step++) {
+    const scan = (await page.evaluate(SCAN_ROWS)) as { rows: (CellView & { last: boolean; fullyVisible: boolean })[] } | null;
+    if (!scan) break;
+    for (const r of scan.rows) seen.set(r.index, { index: r.index, code: r.code, state: r.state, order: r.order, text: r.text });
+    if (scan.rows.some((r) => r.last && r.fullyVisible)) break;
+    await page.mouse.wheel(0, Math.max(200, box.height * 0.6));
+    await page.waitForTimeout(120);
+  }
+  return [...seen.values()].sort((a, b) => a.index - b.index);
+}
+
+/** Scroll until the cell whose editor text contains `text` is on screen. */
+async function scrollToCell(page: Page, text: string): Promise<void> {
+  const list = await notebookList(page);
+  const box = (await list.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -20_000);
+  for (let step = 0; step < 200; step++) {
+    const line = list.locator('.view-line', { hasText: text }).first();
+    if (await line.count()) {
+      await line.scrollIntoViewIfNeeded();
+      return;
+    }
+    await page.mouse.wheel(0, box.height * 0.6);
+    await page.waitForTimeout(120);
+  }
+  throw new Error(`no cell shows "${text}"`);
+}
+
+/** Open a file of the workspace as a notebook; retried while the extension host is still starting. */
+async function openNotebook(page: Page, file: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await runCommand(page, 'View: Close All Editors');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 20_000 });
+    await input.fill(file);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    try {
+      await page.locator('.notebook-editor .code-cell-row').filter({ visible: true }).first().waitFor({ timeout: 5000 });
+      return;
+    } catch {
+      // Opened as text: the notebook contributions are not registered yet.
+      await page.waitForTimeout(1000);
+    }
+  }
+  throw new Error(`${file} never opened as a notebook`);
+}
+
+/** Run All, then wait until every code cell has a newer execution than before and none is running. */
+async function runAll(page: Page, expectAllSuccess: boolean): Promise<CellView[]> {
+  const before = new Map((await scanCells(page)).map((c) => [c.index, c.order]));
+  await runCommand(page, 'Notebook: Run All');
+  return waitUntil('Run All to finish', async () => {
+    const cells = (await scanCells(page)).filter((c) => c.code);
+    if (cells.some((c) => c.state === 'running' || c.state === 'pending')) return undefined;
+    if (cells.some((c) => c.state === 'error')) return cells;
+    const rerun = cells.every((c) => c.state === 'success' && c.order !== '' && c.order !== before.get(c.index));
+    if (rerun || (!expectAllSuccess && cells.every((c) => c.state !== 'none' || c.order === before.get(c.index)))) return cells;
+    return undefined;
+  }, RUN_TIMEOUT_MS, 1000);
+}
+
+/** The output webview frame that holds `selector` (outputs render inside the notebook's webview). */
+async function outputFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
+  return waitUntil(`an output showing ${selector}`, async () => {
+    for (const frame of page.frames()) {
+      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+    }
+    return undefined;
+  }, timeoutMs, 500);
+}
+
+async function outputText(page: Page): Promise<string> {
+  const texts = await Promise.all(page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')));
+  return (texts as string[]).join('\n');
+}
+
+/** A path,label CSV's data rows: what the image set holds. */
+function csvRows(file: string): number {
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '').length;
+}
+
+interface ScoreJson {
+  variants: { name: string; descriptors: Record<string, string[]>; predictions: { image: string; scores: Record<string, number> }[] }[];
+  run: { encoded: { images: number; texts: number } };
+}
+
+/** The score cell's output as saved in the notebook file (after File: Save). */
+function savedScore(file: string): ScoreJson {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: { data: Record<string, unknown> }[] }[] };
+  for (const cell of nb.cells) {
+    for (const o of cell.outputs ?? []) {
+      const data = o.data['application/vnd.symptom-lens.score+json'];
+      if (data) return data as ScoreJson;
+    }
+  }
+  throw new Error(`${file} has no saved score output`);
+}
+
+/**
+ * The workspace: a copy of examples/ with the repository's models/ beside it, so that the demo
+ * notebook's relative paths (data/…, ../models/demo) hold as in the repository.
+ */
+function makeWorkspace(): string {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ui-'));
+  const ws = path.join(base, 'examples');
+  fs.cpSync(path.join(ROOT, 'examples'), ws, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(out|\.symptom-lens)(\/|$)/.test(path.relative(ROOT, src)),
+  });
+  fs.symlinkSync(path.join(ROOT, 'models'), path.join(base, 'models'));
+  return ws;
+}
+
+const BROKEN_NOTEBOOK = {
+  cells: [
+    { cell_type: 'code', metadata: {}, source: ['images: phantoms\n', 'from: data/labels.csv'], execution_count: null, outputs: [] },
+    { cell_type: 'code', metadata: {}, source: ['model: demo\n', 'path: ../models/demo\n', 'devise: cpu'], execution_count: null, outputs: [] },
+    { cell_type: 'code', metadata: {}, source: ['descriptors: names\n', 'classes: { normal: [], effusion: [] }'], execution_count: null, outputs: [] },
+    { cell_type: 'code', metadata: {}, source: ['score: s\n', 'images: phantoms\n', 'model: demo\n', 'descriptors: names'], execution_count: null, outputs: [] },
+  ],
+  metadata: {},
+  nbformat: 4,
+  nbformat_minor: 5,
+};
+
+export async function runUiTests(vsix: string): Promise<SuiteResult> {
+  const log = lap('ui');
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const ws = makeWorkspace();
+  fs.writeFileSync(path.join(ws, 'broken.lensnb'), JSON.stringify(BROKEN_NOTEBOOK, null, 1));
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ui-ext-'));
+  await installVsix(vsix, extensionsDir);
+  log(`installed ${path.basename(vsix)}`);
+  const server = await startCodeServer({ extensionsDir });
+  const browser = await launchChromium();
+  const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+  let passed = 0;
+  let failed = 0;
+  const shot = (name: string) => page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`) }).catch(() => undefined);
+
+  async function test(name: string, body: () => Promise<void>): Promise<void> {
+    const started = Date.now();
+    try {
+      await body();
+      passed++;
+      console.log(`ok    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      await shot(`FAILED-${name.replace(/\W+/g, '-')}`);
+      console.log(`FAIL  ${name}\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
+
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    log('workbench ready');
+
+    await test('demo notebook: Run All succeeds and the score output shows table, heatmap and gallery', async () => {
+      await openNotebook(page, 'demo.lensnb');
+      const cells = await runAll(page, true);
+      await shot('ui-1-run-all');
+      const notOk = cells.filter((c) => c.state !== 'success');
+      if (notOk.length) throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
+      // The status bar names the model and its execution provider.
+      await page.locator('.statusbar-item', { hasText: /demo · (CPU|CUDA)/ }).first().waitFor({ timeout: 10_000 });
+
+      await scrollToCell(page, 'score:');
+      const frame = await outputFrame(page, '.sl-comparison-table');
+      const variants = await frame.locator('.sl-comparison-table tbody tr').count();
+      if (variants < 2) throw new Error(`comparison table has ${variants} rows, expected one per variant (2)`);
+      const heatmap = frame.locator('.sl-heatmap.js-plotly-plot').first();
+      await heatmap.scrollIntoViewIfNeeded();
+      await heatmap.locator('.hm, .heatmaplayer, svg').first().waitFor({ timeout: 30_000 });
+      const [rows, columns] = (await heatmap.evaluate('(el) => [el.data[0].z.length, el.data[0].z[0].length]')) as [number, number];
+      const images = csvRows(path.join(ws, 'data', 'labels.csv'));
+      if (rows !== images) throw new Error(`heatmap has ${rows} rows, the image set ${images} images`);
+      if (columns < 1) throw new Error('heatmap has no descriptor columns');
+      const cards = frame.locator('.sl-gallery .sl-card');
+      const cardCount = await cards.count();
+      if (cardCount < 1) throw new Error('the failure gallery shows no card');
+      const first = cards.first();
+      await first.scrollIntoViewIfNeeded();
+      await waitUntil('a thumbnail in the first card', async () => {
+        const src = await first.locator('img.sl-thumb').first().getAttribute('src').catch(() => null);
+        return src?.startsWith('data:image/') ? src : undefined;
+      }, 30_000);
+      await shot('ui-1-score-output');
+      const image = await first.locator('[data-image]').first().getAttribute('data-image');
+      await first.click();
+      const detail = frame.locator('.sl-detail');
+      await detail.waitFor({ timeout: 10_000 });
+      await detail.scrollIntoViewIfNeeded();
+      if ((await detail.getAttribute('data-image')) !== image) throw new Error(`the detail shows ${await detail.getAttribute('data-image')}, the card was ${image}`);
+      const detailText = await detail.innerText();
+      if (!/\d\.\d{2}/.test(detailText)) throw new Error(`the detail shows no descriptor scores:\n${detailText}`);
+      await shot('ui-1-card-detail');
+      log(`demo: ${cells.length} code cells ok, ${variants} variants, heatmap ${rows}×${columns}, ${cardCount} failure cards`);
+    });
+
+    await test('broken notebook: the error names the YAML line and later cells do not run', async () => {
+      await openNotebook(page, 'broken.lensnb');
+      const cells = await runAll(page, false);
+      await shot('ui-2-broken');
+      const states = cells.map((c) => c.state).join(', ');
+      if (cells[0]?.state !== 'success' || cells[1]?.state !== 'error') throw new Error(`expected success, error, none, none; got ${states}`);
+      for (const c of cells.slice(2)) {
+        if (c.state !== 'none' || c.order !== '') throw new Error(`cell ${c.index + 1} ran after the failure (${c.state} ${c.order})`);
+      }
+      const text = await waitUntil('the error output', async () => {
+        const t = await outputText(page);
+        return /line 3, field `devise`/.test(t) ? t : undefined;
+      }, 30_000);
+      if (!/Did you mean "device"\?/.test(text)) throw new Error('the error does not say what to do');
+    });
+
+    await test('edit one descriptor in the UI, re-run: the result changes and no image is re-encoded', async () => {
+      const file = path.join(ws, 'demo.lensnb');
+      await openNotebook(page, 'demo.lensnb');
+      // The notebook ran in the first test; if it did not, run it now so the caches are warm.
+      let cells = await scanCells(page);
+      if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page, true);
+      await runCommand(page, 'File: Save');
+      await waitUntil('the saved notebook', async () => (fs.readFileSync(file, 'utf8').includes('vnd.symptom-lens.score') ? true : undefined), 10_000);
+      const before = savedScore(file);
+
+      const [word, replacement] = ['sharp', 'crisp'];
+      await scrollToCell(page, `${word} costophrenic angles`);
+      const line = page.locator('.notebook-editor .view-line', { hasText: `${word} costophrenic angles` }).filter({ visible: true }).first();
+      // The middle of the word on screen: a double-click there selects it, as a user would.
+      const box = (await line.evaluate(`(el) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const at = n.textContent.indexOf(${JSON.stringify(word)});
+          if (at < 0) continue;
+          const range = document.createRange();
+          range.setStart(n, at);
+          range.setEnd(n, at + ${word.length});
+          const r = range.getBoundingClientRect();
+          return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+        }
+        return null;
+      }`)) as { x: number; y: number } | null;
+      if (!box) throw new Error(`"${word}" not found in the descriptors cell`);
+      await page.mouse.dblclick(box.x, box.y);
+      await page.keyboard.type(replacement);
+      await page.keyboard.press('Escape');
+      await page.locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` }).first().waitFor({ timeout: 5000 });
+      await shot('ui-3-edited');
+
+      cells = await runAll(page, true);
+      const notOk = cells.filter((c) => c.state !== 'success');
+      if (notOk.length) throw new Error(`cells without a success mark after the edit: ${notOk.map((c) => c.index + 1).join(', ')}`);
+      await scrollToCell(page, 'score:');
+      const frame = await outputFrame(page, '[data-testid="encoded"]');
+      const encoded = frame.locator('[data-testid="encoded"]').first();
+      await encoded.scrollIntoViewIfNeeded();
+      await shot('ui-3-rerun');
+      const shownImages = Number(await encoded.getAttribute('data-images'));
+      const shownTexts = Number(await encoded.getAttribute('data-texts'));
+      if (shownImages !== 0) throw new Error(`the re-run encoded ${shownImages} images; expected 0 (all from the cache)`);
+      if (shownTexts < 1) throw new Error('the re-run encoded no text, so the edit did not reach the model');
+      const shown = await encoded.innerText();
+
+      await runCommand(page, 'File: Save');
+      const after = await waitUntil('the saved re-run', async () => {
+        const s = savedScore(file);
+        return JSON.stringify(s) !== JSON.stringify(before) ? s : undefined;
+      }, 10_000);
+      const v1Before = before.variants.find((v) => v.name === 'v1')!;
+      const v1After = after.variants.find((v) => v.name === 'v1')!;
+      if (!Object.values(v1After.descriptors).flat().some((d) => d.includes(`${replacement} costophrenic angles`))) throw new Error('the re-run did not score the edited descriptor');
+      if (JSON.stringify(v1After.predictions.map((p) => p.scores)) === JSON.stringify(v1Before.predictions.map((p) => p.scores))) throw new Error('the v1 scores did not change');
+      if (after.run.encoded.images !== 0) throw new Error(`results say ${after.run.encoded.images} images were encoded`);
+      log(`edit: "${word}" → "${replacement}"; output shows "${shown}"; saved run record ${JSON.stringify(after.run.encoded)}`);
+    });
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.stop();
+  }
+  return { passed, failed };
+}

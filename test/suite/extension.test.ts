@@ -1,0 +1,334 @@
+/// <reference types="mocha" />
+// Extension API tests, run inside a real extension host (code-server or test-electron) on the
+// real demo model and real chest X-rays from ../shared/data.
+import * as assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SymptomLensApi } from '../../src/extension';
+import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
+import { MIME } from '../../src/kernel/types';
+
+// Bundled to out/test/suite/: the repository is three folders up, `shared` beside it.
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const DEMO_MODEL = path.join(REPO, 'models', 'demo');
+const KERMANY_CSV = path.resolve(REPO, '..', 'shared', 'data', 'kermany-test-224', 'labels.csv');
+const EXTENSION_ID = 'symptom-lens.symptom-lens';
+const CONTROLLER_ID = 'symptom-lens-kernel';
+const ERROR_MIME = 'application/vnd.code.notebook.error';
+
+let api: SymptomLensApi;
+let workspace: string;
+
+type CellSpec = string | { markdown: string };
+
+async function writeNotebook(name: string, cells: CellSpec[]): Promise<vscode.Uri> {
+  const models: NotebookCellModel[] = cells.map((c) =>
+    typeof c === 'string'
+      ? { kind: 'code', source: c, language: 'yaml', metadata: {}, outputs: [], executionCount: null }
+      : { kind: 'markdown', source: c.markdown, language: 'markdown', metadata: {}, outputs: [] },
+  );
+  const file = path.join(workspace, name);
+  await fs.writeFile(file, serializeNotebook({ cells: models, metadata: {}, nbformatMinor: 5 }));
+  return vscode.Uri.file(file);
+}
+
+async function openNotebook(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
+  const notebook = await vscode.workspace.openNotebookDocument(uri);
+  const editor = await vscode.window.showNotebookDocument(notebook);
+  await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: CONTROLLER_ID, extension: EXTENSION_ID });
+  return notebook;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function mimes(cell: vscode.NotebookCell): string[][] {
+  return cell.outputs.map((o) => o.items.map((i) => i.mime));
+}
+
+function json<T>(cell: vscode.NotebookCell, mime: string): T {
+  const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === mime);
+  assert.ok(item, `cell ${cell.index + 1} has no ${mime} output (has ${JSON.stringify(mimes(cell))})`);
+  return JSON.parse(new TextDecoder().decode(item.data)) as T;
+}
+
+function errorMessage(cell: vscode.NotebookCell): string {
+  return json<{ message: string }>(cell, ERROR_MIME).message;
+}
+
+interface ScoreData {
+  variants: { name: string; metrics: { accuracy: number } }[];
+  run: { encoded: { images: number; texts: number }; provider: string };
+}
+
+const imagesCell = (limit?: number) => `images: cxr\nfrom: ${KERMANY_CSV}${limit ? `\nlimit: ${limit}` : ''}`;
+const modelCell = `model: demo\npath: ${DEMO_MODEL}`;
+const namesCell = 'descriptors: names\nclasses:\n  normal: []\n  pneumonia: []';
+const v1Cell = 'descriptors: v1\nclasses:\n  normal: [clear lung fields, sharp costophrenic angles]\n  pneumonia: [patchy consolidation, air bronchograms]';
+const scoreCell = 'score: cmp\nimages: cxr\nmodel: demo\ndescriptors: [names, v1]\nmethod: mean';
+
+suite('Symptom Lens in the extension host', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<SymptomLensApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed in this host`);
+    api = await ext.activate();
+    workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  });
+
+  teardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the serializer opens a .lensnb file through workspace.openNotebookDocument', async () => {
+    const uri = await writeNotebook('serializer.lensnb', [{ markdown: '# Title\nsome *text*' }, imagesCell(4), modelCell]);
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    assert.equal(notebook.notebookType, 'symptom-lens');
+    assert.equal(notebook.cellCount, 3);
+    assert.deepEqual(notebook.getCells().map((c) => c.kind), [vscode.NotebookCellKind.Markup, vscode.NotebookCellKind.Code, vscode.NotebookCellKind.Code]);
+    assert.deepEqual(notebook.getCells().map((c) => c.document.languageId), ['markdown', 'yaml', 'yaml']);
+    assert.equal(notebook.cellAt(0).document.getText(), '# Title\nsome *text*');
+    assert.equal(notebook.cellAt(2).document.getText(), modelCell);
+  });
+
+  test('the serializer writes back exactly what it read, outputs and metadata included', async () => {
+    const file = path.join(workspace, 'roundtrip.lensnb');
+    const original = `${JSON.stringify({
+      cells: [
+        { id: 'intro', cell_type: 'markdown', metadata: { tags: ['intro'] }, source: ['# Demo\n', 'two lines'] },
+        {
+          id: 'c1', cell_type: 'code', metadata: { collapsed: true }, source: ['images: cxr\n', 'from: data/labels.csv'], execution_count: 3,
+          outputs: [{ output_type: 'display_data', data: { [MIME.images]: { name: 'cxr', count: 2, nested: { a: [1, 2.5, null] } }, 'text/markdown': ['**cxr**: 2 images'] }, metadata: { origin: 'test' } }],
+        },
+      ],
+      metadata: { kernelspec: { name: 'symptom-lens', display_name: 'Symptom Lens', language: 'yaml' }, custom: { keep: 1 } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }, null, 1)}\n`;
+    await fs.writeFile(file, original);
+    const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
+    assert.deepEqual(mimes(notebook.cellAt(1)), [[MIME.images, 'text/markdown']]);
+    assert.equal(notebook.cellAt(1).executionSummary?.executionOrder, 3);
+    // A change that leaves the content as it was, so that saving runs the serializer.
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata })]);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await notebook.save(), 'save failed');
+    assert.equal(await fs.readFile(file, 'utf8'), original);
+  });
+
+  test('a malformed file is refused with a message naming the problem, not opened empty', async () => {
+    const file = path.join(workspace, 'broken.lensnb');
+    await fs.writeFile(file, '{\n "cells": [\n  {"cell_type": "code",\n');
+    await assert.rejects(async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)), (e: Error) => {
+      assert.match(e.message, /not valid JSON/);
+      return true;
+    });
+    await fs.writeFile(file, '{"cells": [], "nbformat": 3}');
+    await assert.rejects(async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)), /"nbformat" must be 4/);
+  });
+
+  test('the controller serves symptom-lens notebooks and YAML cells', () => {
+    const controller = api.controller.notebookController;
+    assert.equal(controller.id, CONTROLLER_ID);
+    assert.equal(controller.notebookType, 'symptom-lens');
+    assert.deepEqual(controller.supportedLanguages, ['yaml']);
+    assert.equal(controller.supportsExecutionOrder, true);
+  });
+
+  test('notebook.execute runs every cell in order, with custom MIME + markdown outputs', async () => {
+    const uri = await writeNotebook('run-all.lensnb', [{ markdown: 'intro' }, imagesCell(8), modelCell, namesCell, v1Cell, scoreCell]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    await waitFor('all cells to finish', () => code.every((c) => c.executionSummary?.success !== undefined));
+    for (const cell of code) {
+      assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} failed: ${cell.outputs.length ? JSON.stringify(mimes(cell)) : 'no output'}`);
+    }
+    const orders = code.map((c) => c.executionSummary!.executionOrder!);
+    assert.deepEqual(orders, [...orders].sort((a, b) => a - b), `execution order ${orders}`);
+    assert.equal(new Set(orders).size, orders.length);
+    assert.deepEqual(mimes(code[0]), [[MIME.images, 'text/markdown']]);
+    assert.deepEqual(mimes(code[1]), [[MIME.model, 'text/markdown']]);
+    assert.deepEqual(mimes(code[2]), [[MIME.descriptors, 'text/markdown']]);
+    assert.deepEqual(mimes(code[4]), [[MIME.score, 'text/markdown']]);
+    const score = json<ScoreData>(code[4], MIME.score);
+    assert.deepEqual(score.variants.map((v) => v.name), ['names', 'v1']);
+    assert.equal(score.run.encoded.images, 8, 'a fresh cache encodes every image');
+    const markdown = new TextDecoder().decode(code[4].outputs[0].items[1].data);
+    assert.ok(markdown.length > 0, 'the markdown fallback is empty');
+  });
+
+  test('notebook.cell.execute re-runs one cell; cells downstream are marked stale; the image cache holds', async () => {
+    const uri = await writeNotebook('one-cell.lensnb', [imagesCell(8), modelCell, namesCell, v1Cell, scoreCell]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    assert.equal(notebook.cellAt(4).executionSummary?.success, true);
+    const kernel = api.controller.kernelFor(notebook)!;
+    assert.deepEqual(kernel.staleCells(), []);
+    const firstOrder = notebook.cellAt(4).executionSummary!.executionOrder!;
+
+    // Edit one descriptor, re-run that cell alone: the score cell that read it is now stale.
+    const v1 = notebook.cellAt(3).document;
+    const edit = new vscode.WorkspaceEdit();
+    const at = v1.getText().indexOf('air bronchograms');
+    edit.replace(v1.uri, new vscode.Range(v1.positionAt(at), v1.positionAt(at + 'air bronchograms'.length)), 'lobar consolidation');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 3, end: 4 }], document: notebook.uri });
+    assert.equal(notebook.cellAt(3).executionSummary?.success, true);
+    assert.deepEqual(kernel.staleCells(), [notebook.cellAt(4).document.uri.toString()]);
+
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 4, end: 5 }], document: notebook.uri });
+    const cell = notebook.cellAt(4);
+    assert.equal(cell.executionSummary?.success, true);
+    assert.ok(cell.executionSummary!.executionOrder! > firstOrder);
+    const score = json<ScoreData>(cell, MIME.score);
+    assert.deepEqual(score.run.encoded, { images: 0, texts: 1 }, 'only the edited descriptor should be encoded');
+    assert.deepEqual(kernel.staleCells(), []);
+  });
+
+  test('a failing cell names its YAML line and the cells after it do not run', async () => {
+    const uri = await writeNotebook('failing.lensnb', [imagesCell(4), `model: demo\npath: ${DEMO_MODEL}\ndevice: gpu`, namesCell, 'score: s\nimages: cxr\nmodel: demo\ndescriptors: names']);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    assert.equal(notebook.cellAt(0).executionSummary?.success, true);
+    assert.equal(notebook.cellAt(1).executionSummary?.success, false);
+    const message = errorMessage(notebook.cellAt(1));
+    assert.match(message, /^line 3, field `device`/);
+    assert.equal(notebook.cellAt(1).outputs[0].metadata?.line, 3);
+    for (const i of [2, 3]) {
+      assert.equal(notebook.cellAt(i).executionSummary?.success, undefined, `cell ${i + 1} should not have run`);
+      assert.equal(notebook.cellAt(i).outputs.length, 0, `cell ${i + 1} should have no output`);
+    }
+  });
+
+  test('an unknown name in a cell is an error on its line', async () => {
+    const uri = await writeNotebook('unknown.lensnb', [namesCell, 'score: s\nimages: nowhere\nmodel: demo\ndescriptors: names']);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    assert.equal(notebook.cellAt(1).executionSummary?.success, false);
+    assert.match(errorMessage(notebook.cellAt(1)), /^line 2, field `images`: No images named "nowhere"/);
+  });
+
+  test('an interrupt cancels the running cell and the queued ones', async () => {
+    const config = vscode.workspace.getConfiguration('symptomLens');
+    await config.update('batchSize', 1, vscode.ConfigurationTarget.Global);
+    try {
+      // A cache folder of its own, so the images really go through the model.
+      await config.update('cacheDir', path.join(workspace, 'interrupt-cache'), vscode.ConfigurationTarget.Global);
+      const uri = await writeNotebook('interrupt.lensnb', [imagesCell(), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+      const notebook = await openNotebook(uri);
+      const running = vscode.commands.executeCommand('notebook.execute', notebook.uri);
+      await waitFor('the score cell to show progress', () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')), 120_000);
+      await vscode.commands.executeCommand('notebook.cancelExecution');
+      await running;
+      await waitFor('the score cell to end', () => notebook.cellAt(3).outputs.some((o) => /Cancelled/.test(new TextDecoder().decode(o.items[0].data))), 60_000);
+      assert.notEqual(notebook.cellAt(3).executionSummary?.success, true);
+      // The earlier cells are untouched.
+      assert.equal(notebook.cellAt(0).executionSummary?.success, true);
+    } finally {
+      await config.update('batchSize', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('cacheDir', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('renderers get thumbnails only of images the kernel loaded', async () => {
+    const uri = await writeNotebook('thumbs.lensnb', [imagesCell(4)]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const set = json<{ samples: { image: string }[] }>(notebook.cellAt(0), MIME.images);
+    const image = set.samples[0].image;
+    assert.ok(api.imageForRenderer(notebook, image), `${image} is in the set`);
+    assert.equal(api.imageForRenderer(notebook, '../../../../etc/passwd'), undefined);
+    assert.equal(api.imageForRenderer(notebook, KERMANY_CSV), undefined);
+  });
+
+  test('completions offer step names and the options of the cell\'s step', async () => {
+    const uri = await writeNotebook('complete.lensnb', ['sc', 'score: s\n']);
+    const notebook = await openNotebook(uri);
+    const steps = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', notebook.cellAt(0).document.uri, new vscode.Position(0, 2));
+    const stepLabels = steps.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const s of ['images', 'model', 'descriptors', 'score']) assert.ok(stepLabels.includes(s), `step ${s} missing from ${stepLabels}`);
+    const options = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', notebook.cellAt(1).document.uri, new vscode.Position(1, 0));
+    const optionLabels = options.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const o of ['images', 'model', 'descriptors', 'method']) assert.ok(optionLabels.includes(o), `option ${o} missing from ${optionLabels}`);
+  });
+
+  test('diagnostics come from the kernel\'s own parser, on the right line', async () => {
+    const uri = await writeNotebook('diagnose.lensnb', ['images: x\nfrom: a.csv\nlimt: 3']);
+    const notebook = await openNotebook(uri);
+    const cellUri = notebook.cellAt(0).document.uri;
+    const diagnostics = await waitFor('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(cellUri);
+      return d.length > 0 ? d : undefined;
+    }, 10_000);
+    assert.equal(diagnostics[0].range.start.line, 2);
+    assert.match(diagnostics[0].message, /"limt" is not an option of the images step\. Did you mean "limit"\?/);
+  });
+
+  test('Select Model sets the default model folder that model cells without path use', async () => {
+    const config = vscode.workspace.getConfiguration('symptomLens');
+    try {
+      assert.equal(await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(DEMO_MODEL)), DEMO_MODEL);
+      assert.equal(vscode.workspace.getConfiguration('symptomLens').get('modelPath'), DEMO_MODEL);
+      const uri = await writeNotebook('default-model.lensnb', ['model: m']);
+      const notebook = await openNotebook(uri);
+      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+      assert.equal(notebook.cellAt(0).executionSummary?.success, true);
+      assert.equal(await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(workspace)), undefined, 'a folder without a model is refused');
+    } finally {
+      await config.update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('Clear Embedding Cache makes the next run encode every image again', async () => {
+    const uri = await writeNotebook('clear.lensnb', [imagesCell(6), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    assert.equal(notebook.cellAt(3).executionSummary?.success, true);
+    const cleared = await vscode.commands.executeCommand<string>('symptomLens.clearCache', notebook.uri);
+    assert.ok(cleared && !existsSync(cleared), `cache folder ${cleared} still exists`);
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 3, end: 4 }], document: notebook.uri });
+    assert.equal(json<ScoreData>(notebook.cellAt(3), MIME.score).run.encoded.images, 6);
+  });
+
+  test('Open Report writes report.html from the notebook outputs', async () => {
+    const uri = await writeNotebook('report.lensnb', [{ markdown: '# Report test' }, imagesCell(4), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const report = await vscode.commands.executeCommand<string>('symptomLens.openReport', notebook.uri);
+    assert.equal(report, path.join(workspace, 'out', 'report.html'));
+    const html = await fs.readFile(report, 'utf8');
+    assert.match(html, /<html/i);
+    assert.ok(html.includes('Report test'), 'the markdown cell is in the report');
+  });
+
+  test('New Notebook opens the tutorial on the bundled demo model, ready to run', async () => {
+    await vscode.commands.executeCommand('symptomLens.newNotebook');
+    const notebook = await waitFor('the tutorial', () => {
+      const nb = vscode.window.activeNotebookEditor?.notebook;
+      return nb?.notebookType === 'symptom-lens' ? nb : undefined;
+    });
+    assert.equal(notebook.isUntitled, true);
+    const cells = notebook.getCells();
+    assert.ok(cells.some((c) => c.kind === vscode.NotebookCellKind.Markup), 'tutorial text');
+    const model = cells.find((c) => /^model:/.test(c.document.getText()));
+    assert.ok(model, 'a model cell');
+    const modelPath = /path: (.*)/.exec(model.document.getText())?.[1].trim();
+    assert.ok(modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')), `model path ${modelPath}`);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
+      assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} failed: ${cell.outputs.length ? errorMessage(cell) : 'no output'}`);
+    }
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});

@@ -1,0 +1,90 @@
+// The headless runner on the example notebook, as a user runs it: the built bin, a real process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/symptom-lens.js');
+const DEMO = path.join(ROOT, 'examples/demo.lensnb');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+interface Results {
+  notebook: string;
+  cells: { index: number; step: string; name: string; ok: boolean; error?: string; result?: Record<string, any> }[];
+}
+
+test('runs the example notebook: results.json, report.html; a second run encodes no image', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-cli-'));
+  const out = path.join(tmp, 'out');
+  const cache = path.join(tmp, 'cache');
+  const first = await cli(['run', DEMO, '--out', out, '--cache', cache, '--device', 'cpu']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /Report: .*report\.html/);
+  const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as Results;
+  assert.equal(results.notebook, DEMO);
+  assert.ok(results.cells.every((c) => c.ok), JSON.stringify(results.cells.filter((c) => !c.ok)));
+  for (const c of results.cells) assert.deepEqual(Object.keys(c).slice(0, 4), ['index', 'step', 'name', 'ok']);
+  const score = results.cells.find((c) => c.step === 'score')!;
+  const variants = score.result!.variants as { name: string; metrics: Record<string, any>; predictions: Record<string, any>[] }[];
+  assert.ok(variants.length >= 2);
+  for (const v of variants) {
+    for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'auroc']) assert.ok(k in v.metrics, k);
+    assert.deepEqual(Object.keys(v.predictions[0]).sort(), ['image', 'label', 'predicted', 'scores']);
+  }
+  const runRecord = score.result!.run;
+  for (const k of ['modelFingerprint', 'provider', 'classOrder', 'descriptorSetHashes', 'imageSetHash', 'packageVersion', 'encoded']) assert.ok(k in runRecord, k);
+  const n = variants[0].predictions.length;
+  assert.equal(runRecord.encoded.images, n);
+
+  const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
+  assert.match(report, /<html/i);
+  assert.ok(!/<script[^>]+src=["']https?:/i.test(report), 'no remote scripts');
+
+  const second = await cli(['run', DEMO, '--out', out, '--cache', cache, '--device', 'cpu', '--quiet']);
+  assert.equal(second.code, 0, second.stderr);
+  const again = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as Results;
+  const encoded = again.cells.find((c) => c.step === 'score')!.result!.run.encoded;
+  assert.equal(encoded.images, 0, 'second run encodes zero images');
+  assert.equal(encoded.texts, 0);
+});
+
+test('a failing cell: non-zero exit naming the cell; later cells not run; results still written', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-cli-'));
+  const nb = JSON.parse(await fs.readFile(DEMO, 'utf8'));
+  const scoreCell = nb.cells.findIndex((c: any) => c.cell_type === 'code' && c.source.join('').startsWith('score:'));
+  const modelCell = nb.cells.findIndex((c: any) => c.cell_type === 'code' && c.source.join('').startsWith('model:'));
+  nb.cells[modelCell].source = ['model: demo\n', 'path: ../models/nowhere\n'];
+  const file = path.join(tmp, 'broken.lensnb');
+  await fs.cp(path.join(ROOT, 'examples/data'), path.join(tmp, 'data'), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(nb));
+  const res = await cli(['run', file, '--out', path.join(tmp, 'out'), '--cache', path.join(tmp, 'cache')]);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, new RegExp(`Cell ${modelCell + 1} \\(model: demo\\) failed: line 2, field \`path\`: .*does not exist`));
+  const results = JSON.parse(await fs.readFile(path.join(tmp, 'out', 'results.json'), 'utf8')) as Results;
+  const score = results.cells.find((c) => c.index === scoreCell)!;
+  assert.equal(score.ok, false);
+  assert.match(score.error!, /not run/);
+});
+
+test('usage errors exit 2 with the usage text', async () => {
+  const res = await cli(['run']);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /Which notebook\?[\s\S]*Usage: symptom-lens run/);
+  const bad = await cli(['run', DEMO, '--device', 'tpu']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--device must be auto, cpu or cuda/);
+});

@@ -1,0 +1,293 @@
+// The score and images renderers in a real browser (Debian's Chromium): the bundles esbuild
+// makes, activated through the notebook renderer API as VS Code does, on realistic results.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { MIME } from '../../src/kernel/types';
+import { paletteCss } from '../../src/report/palette';
+import { chromiumSkipReason, launchChromium, serveFiles, watchPage, type PageProblems, type StaticServer } from '../helpers/chromium';
+import { REPO, XSS, buildRenderers, imagesFixture, scoreFixture } from './renderer-fixture';
+
+const SHOTS = path.join(REPO, 'test-results');
+const skip = chromiumSkipReason();
+
+// The page stands in for VS Code's output webview: theme variables on <body>, and a renderer
+// context whose postMessage answers thumbnail requests from `replies`.
+const HARNESS = `<!doctype html>
+<html><head><meta charset="utf-8"><title>renderer harness</title>
+<style>${paletteCss()}
+body { margin: 0; padding: 16px 20px; background: var(--vscode-editor-background); }
+.output { max-width: 1040px; margin-bottom: 24px; }
+</style></head>
+<body class="vscode-light"><div id="outputs"></div>
+<script type="module">
+let count = 0;
+window.posted = [];
+window.replies = {};
+window.apis = {};
+window.renderOutput = async (bundle, mime, data, options = {}) => {
+  const mod = await import('/' + bundle + '.js');
+  const listeners = [];
+  const ctx = { workspace: { isTrusted: true }, setState() {}, getState() {}, getRenderer: async () => undefined };
+  if (options.messaging) {
+    ctx.postMessage = (m) => {
+      window.posted.push(m);
+      if (m.type === 'thumbnail' && m.image in window.replies) {
+        setTimeout(() => listeners.forEach((l) => l({ type: 'thumbnail', image: m.image, dataUri: window.replies[m.image] })), 20);
+      }
+    };
+    ctx.onDidReceiveMessage = (l) => { listeners.push(l); return { dispose() {} }; };
+  }
+  const api = await mod.activate(ctx);
+  const id = 'output-' + (++count);
+  const el = document.createElement('div');
+  el.className = 'output';
+  el.id = id;
+  document.getElementById('outputs').appendChild(el);
+  const text = JSON.stringify(data);
+  await api.renderOutputItem({ id, mime, metadata: {}, json: () => data, text: () => text, data: () => new TextEncoder().encode(text), blob: () => new Blob([text]) }, el, new AbortController().signal);
+  window.apis[id] = api;
+  return id;
+};
+</script></body></html>`;
+
+describe('renderers in Chromium', { skip }, () => {
+  let dir: string;
+  let server: StaticServer;
+  let browser: Browser;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sl-renderers-'));
+    await buildRenderers(dir, ['score', 'images']);
+    server = await serveFiles({
+      '/harness.html': { body: HARNESS, type: 'text/html' },
+      '/score.js': { body: readFileSync(path.join(dir, 'score.js')), type: 'text/javascript' },
+      '/images.js': { body: readFileSync(path.join(dir, 'images.js')), type: 'text/javascript' },
+    });
+    browser = await launchChromium();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(): Promise<{ page: Page; problems: PageProblems }> {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems = watchPage(page, [server.url]);
+    await page.goto(`${server.url}/harness.html`);
+    await page.waitForFunction(() => 'renderOutput' in window);
+    return { page, problems };
+  }
+
+  function render(page: Page, bundle: string, mime: string, data: unknown, options: { messaging?: boolean } = {}): Promise<string> {
+    return page.evaluate(([b, m, d, o]) => (window as any).renderOutput(b, m, d, o), [bundle, mime, data, options] as const);
+  }
+
+  test('score output: table, heatmap, gallery, detail panel, linked confusion matrix, disagreements', async () => {
+    const score = await scoreFixture();
+    const { page, problems } = await open();
+    const id = await render(page, 'score', MIME.score, score);
+    const out = page.locator(`#${id}`);
+    await out.locator('.sl-heatmap .main-svg').first().waitFor();
+
+    // Comparison table: one row per variant, the best value marked, bootstrap intervals shown.
+    assert.equal(await out.locator('.sl-comparison-table tbody tr').count(), 3);
+    assert.ok((await out.locator('.sl-comparison-table td.sl-best').count()) >= 6, 'each metric column marks its best variant');
+    assert.match((await out.locator('.sl-comparison-table').textContent()) ?? '', /AUROC viral/);
+    assert.ok((await out.locator('.sl-comparison-table .sl-ci').count()) >= 3 * 6, 'intervals under the values');
+    assert.equal(await out.locator('.sl-flag').count(), 2);
+    const encoded = out.locator('[data-testid="encoded"]');
+    assert.equal(await encoded.getAttribute('data-images'), '30');
+    assert.match((await encoded.textContent()) ?? '', /30 images/);
+
+    // Heatmap: plotly's data on the graph div, one row per image, one column per descriptor.
+    const first = score.variants[0];
+    const heat = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length, type: el.data[0].type }));
+    assert.deepEqual(heat, { rows: 30, cols: first.columns.length, type: 'heatmap' });
+
+    // Gallery: one card per misclassified image, with its thumbnail and the driving descriptors.
+    const wrong = first.predictions.filter((p) => p.label !== p.predicted);
+    assert.ok(wrong.length > 0, 'the fixture has failures');
+    assert.equal(await out.locator('.sl-gallery .sl-card').count(), wrong.length);
+    assert.equal(await out.locator('.sl-gallery').getAttribute('data-total'), String(wrong.length));
+    assert.match((await out.locator('.sl-card .sl-thumb').first().getAttribute('src')) ?? '', /^data:image\/jpeg;base64,/);
+
+    // A card click opens that image's descriptor scores: one bar group per class, one bar per column.
+    const card = out.locator('.sl-card').first();
+    const image = await card.getAttribute('data-image');
+    await card.click();
+    const detail = out.locator('.sl-detail');
+    await detail.waitFor();
+    assert.equal(await detail.getAttribute('data-image'), image);
+    assert.equal(await detail.locator('.sl-bar-group').count(), 3);
+    assert.equal(await detail.locator('.sl-bar').count(), first.columns.length);
+    assert.ok(await card.evaluate((el) => el.classList.contains('sl-selected')));
+
+    // A confusion cell filters the gallery to its true/predicted pair; a second click clears it.
+    const cell = out.locator('.sl-confusion-cell.sl-off:not([data-count="0"])').first();
+    const [t, p, n] = await Promise.all([cell.getAttribute('data-true'), cell.getAttribute('data-predicted'), cell.getAttribute('data-count')]);
+    await cell.click();
+    assert.equal(await out.locator('.sl-card').count(), Number(n));
+    for (const c of await out.locator('.sl-card').all()) {
+      assert.equal(await c.getAttribute('data-true'), t);
+      assert.equal(await c.getAttribute('data-predicted'), p);
+    }
+    assert.equal(await out.locator('.sl-gallery').getAttribute('data-filter-true'), t);
+    await cell.click();
+    assert.equal(await out.locator('.sl-card').count(), wrong.length);
+    // A diagonal cell lists that class's correct images.
+    const diagonal = out.locator('.sl-confusion-cell.sl-diagonal').first();
+    await diagonal.click();
+    assert.equal(await out.locator('.sl-card').count(), Number(await diagonal.getAttribute('data-count')));
+    await diagonal.click();
+
+    // Sorting by margin puts the most negative margin (true class score − best other) on top.
+    const margins = first.predictions.map((q) => q.scores[q.label] - Math.max(...score.classes.filter((c) => c !== q.label).map((c) => q.scores[c])));
+    const worst = margins.indexOf(Math.min(...margins));
+    await out.locator('vscode-single-select').first().evaluate((el: any) => {
+      el.value = 'margin';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.waitForTimeout(200);
+    const topRow = await out.locator('.sl-heatmap').evaluate((el: any) => el.data[0].z[0]);
+    assert.deepEqual(topRow, first.similarity[worst]);
+
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-score-light.png'), fullPage: true });
+
+    // Another variant through its tab: the heatmap and gallery follow.
+    await out.locator('vscode-tab-header').nth(2).click();
+    await page.waitForTimeout(300);
+    const v2 = score.variants[2];
+    const heat2 = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length }));
+    assert.deepEqual(heat2, { rows: 30, cols: v2.columns.length });
+    assert.equal(await out.locator('.sl-card').count(), v2.predictions.filter((q) => q.label !== q.predicted).length);
+    assert.equal(await out.locator('.sl-comparison-table tr.sl-current').getAttribute('data-variant'), 'v2');
+
+    // Disagreements between the first two variants, side by side.
+    const byImage = new Map(score.variants[1].predictions.map((q) => [q.image, q.predicted]));
+    const differ = first.predictions.filter((q) => byImage.get(q.image) !== q.predicted).length;
+    assert.equal(await out.locator('[data-testid="disagreements-table"] tbody tr').count(), differ);
+
+    // Dark theme: VS Code swaps the body class; plotly redraws in the new foreground colour.
+    await page.evaluate(() => document.body.classList.replace('vscode-light', 'vscode-dark'));
+    await page.waitForFunction((sel) => {
+      const host = document.querySelector(sel)!.querySelector('.symptom-lens-output')!;
+      const el = host.shadowRoot!.querySelector('.sl-heatmap') as any;
+      return el.layout.font.color === '#cccccc';
+    }, `#${id}`);
+    await out.locator('.sl-card').first().click();
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-score-dark.png'), fullPage: true });
+
+    // disposeOutputItem purges plotly and removes the output.
+    await page.evaluate((outputId) => {
+      const host = document.getElementById(outputId)!.querySelector('.symptom-lens-output')!;
+      (window as any).heatmapEl = host.shadowRoot!.querySelector('.sl-heatmap');
+      (window as any).apis[outputId].disposeOutputItem(outputId);
+    }, id);
+    assert.equal(await out.locator('.symptom-lens-output').count(), 0);
+    assert.equal(await page.evaluate(() => (window as any).heatmapEl._fullLayout), undefined, 'plotly purged');
+
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.requests, []);
+    await page.close();
+  });
+
+  test('score output: thumbnails left out of the output load lazily through renderer messaging', async () => {
+    const score = await scoreFixture({ thumbnails: 2 });
+    const full = await scoreFixture({ thumbnails: 'all' });
+    const { page, problems } = await open();
+    await page.evaluate((replies) => Object.assign((window as any).replies, replies), full.thumbnails);
+    const id = await render(page, 'score', MIME.score, score, { messaging: true });
+    const out = page.locator(`#${id}`);
+    const cards = out.locator('.sl-card');
+    const n = await cards.count();
+    assert.ok(n > 2);
+    // Every card ends with an <img> whose source is the reply for its own image.
+    await page.waitForFunction((sel) => {
+      const root = document.querySelector(sel)!.querySelector('.symptom-lens-output')!.shadowRoot!;
+      return root.querySelectorAll('.sl-card img.sl-thumb').length === root.querySelectorAll('.sl-card').length;
+    }, `#${id}`);
+    for (const card of await cards.all()) {
+      const image = (await card.getAttribute('data-image'))!;
+      assert.equal(await card.locator('img.sl-thumb').getAttribute('src'), full.thumbnails[image]);
+    }
+    const posted = (await page.evaluate(() => (window as any).posted)) as { type: string; image: string }[];
+    const asked = posted.filter((m) => m.type === 'thumbnail').map((m) => m.image);
+    assert.ok(asked.length >= n - 2, 'asked for the cards without a saved thumbnail');
+    assert.ok(asked.every((image) => !(image in score.thumbnails)), 'never asked for a saved one');
+    assert.equal(new Set(asked).size, asked.length, 'each image asked once');
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
+  test('data that looks like HTML is shown as text and runs nothing', async () => {
+    const score = await scoreFixture({ xss: true });
+    const images = await imagesFixture({ xss: true });
+    const { page, problems } = await open();
+    const scoreId = await render(page, 'score', MIME.score, score);
+    const imagesId = await render(page, 'images', MIME.images, images);
+    const out = page.locator(`#${scoreId}`);
+    await out.locator('.sl-heatmap .main-svg').first().waitFor();
+    await out.locator('.sl-card').first().click();
+    await out.locator('.sl-heatmap .hoverlayer').first().waitFor({ state: 'attached' });
+    await page.waitForTimeout(300);
+
+    assert.ok(((await out.locator('.sl-comparison-table thead').textContent()) ?? '').includes(`AUROC ${XSS}`), 'class name as text in the table');
+    assert.ok(((await out.locator('.sl-confusion').textContent()) ?? '').includes('<img src=x'), 'in the confusion matrix');
+    const hostileCard = out.locator('.sl-card', { hasText: '<script>alert(2)</script>' });
+    const annotations = await out.locator('.sl-heatmap .annotation-text').allTextContents();
+    assert.ok(annotations.some((a) => a.includes('<img src=x onerror=alert(1)>')), `plotly shows the label as typed: ${annotations.join(' | ')}`);
+    const counts = await page.locator(`#${imagesId} .sl-counts`).textContent();
+    assert.ok(counts?.includes(XSS));
+    assert.ok(((await page.locator(`#${imagesId} .sl-skipped`).textContent()) ?? '').includes(`images/${XSS}.png`));
+    // No element was made from the data: every <img> in the outputs is one of our thumbnails.
+    const stray = await page.evaluate(() =>
+      [...document.querySelectorAll('.symptom-lens-output')].flatMap((host) => [...host.shadowRoot!.querySelectorAll('img:not(.sl-thumb), script, b[onmouseover]')].map((e) => e.outerHTML)),
+    );
+    assert.deepEqual(stray, []);
+    void hostileCard;
+    assert.deepEqual(problems.dialogs, []);
+    assert.deepEqual(problems.requests, [], 'no request for src=x');
+    await page.close();
+  });
+
+  test('images output: class counts, skipped files with reasons, thumbnails per class', async () => {
+    const images = await imagesFixture();
+    const { page, problems } = await open();
+    const id = await render(page, 'images', MIME.images, images);
+    const out = page.locator(`#${id}`);
+    assert.deepEqual(
+      await out.locator('.sl-count-n').evaluateAll((els) => els.map((e) => [e.getAttribute('data-class'), Number(e.getAttribute('data-count'))])),
+      images.classes.map((c) => [c, images.counts[c]]),
+    );
+    assert.match((await out.locator('.sl-count-n[data-class="viral"]').textContent()) ?? '', /⚠/, 'a class under 10 images is marked');
+    assert.equal(await out.locator('.sl-skipped li').count(), 2);
+    assert.match((await out.locator('.sl-skipped').textContent()) ?? '', /truncated\.jpeg — JPEG data ends early/);
+    assert.equal(await out.locator('.sl-sample-row').count(), 3);
+    assert.equal(await out.locator('.sl-sample img.sl-thumb').count(), images.samples.length);
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-images-light.png'), fullPage: true });
+    await page.evaluate(() => document.body.classList.replace('vscode-light', 'vscode-dark'));
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-images-dark.png'), fullPage: true });
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
+  test('a malformed output names the field instead of failing silently', async () => {
+    const { page } = await open();
+    const score = await scoreFixture({ thumbnails: 'none' });
+    const broken = { ...score, variants: [{ ...score.variants[0], predictions: [{ image: 'a.png', label: 'normal' }] }] };
+    const id = await render(page, 'score', MIME.score, broken);
+    assert.match((await page.locator(`#${id} .sl-notice.sl-error`).textContent()) ?? '', /variants\[0\]\.predictions\[0\]\.predicted/);
+    const short = { ...score, variants: [{ ...score.variants[0], similarity: score.variants[0].similarity.slice(1) }] };
+    const id2 = await render(page, 'score', MIME.score, short);
+    assert.match((await page.locator(`#${id2} .sl-heatmap-section .sl-notice`).textContent()) ?? '', /29 rows but there are 30 predictions/);
+    assert.equal(await page.locator(`#${id2} .sl-card`).count(), score.variants[0].predictions.filter((q) => q.label !== q.predicted).length, 'the rest still renders');
+    await page.close();
+  });
+});
