@@ -23,6 +23,10 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
+    // ESM dependencies such as fdir (through tinyglobby) call createRequire(import.meta.url),
+    // which a CommonJS bundle leaves undefined: give them the bundle's own URL.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
@@ -33,6 +37,19 @@ const builds = [
     bundle: true,
     platform: 'browser',
     format: 'esm',
+    target: 'es2022',
+    sourcemap: false,
+    minify: true,
+    logLevel: 'warning',
+  },
+  {
+    // The standalone report's page script (src/report/page.ts): report.html inlines it after the
+    // renderer bundles it activates.
+    entryPoints: { 'report-page': 'src/report/page.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
     target: 'es2022',
     sourcemap: false,
     minify: true,

@@ -72,7 +72,24 @@ classes:
     - lucent rim along the chest wall
 `),
   md(`
-## 4. Compare
+## 4. Descriptors from an LLM
+A \`generate\` cell asks an OpenAI-compatible endpoint for visual findings per class and becomes a
+descriptor set like any other. Every completion is cached: this one runs offline from the
+committed \`generate-cache/\` folder, whose replies were scripted for the demo (the model name
+\`scripted-demo\` says so). To ask a real model, change \`llm.model\` and \`endpoint\` and add
+\`refresh: true\`; set the key with **Symptom Lens: Set API Key** (or \`OPENAI_API_KEY\` for the CLI).
+`),
+  yaml(`
+generate: llm
+classes: [normal, effusion, cardiomegaly, nodule, pneumothorax]
+modality: chest X-ray
+prompt: medical
+llm: {model: scripted-demo}
+endpoint: http://localhost:11434/v1
+cache: generate-cache
+`),
+  md(`
+## 5. Compare
 Metrics per variant (balanced accuracy beside accuracy), a confusion matrix, the similarity
 heatmap (images × descriptors) and the failure gallery: click a card for that image's scores.
 `),
@@ -80,8 +97,34 @@ heatmap (images × descriptors) and the failure gallery: click a card for that i
 score: names-vs-v1
 images: phantoms
 model: demo
-descriptors: [names, v1]
+descriptors: [names, v1, llm]
 method: mean
+controls: [random-words, shuffled]
+`),
+  md(`
+## 6. Explain one image
+Per class, the image's similarity to each descriptor (bars, sorted) and the margin to the
+runner-up class. The heatmap is an occlusion map: a grey patch slides over the image and each cell
+shows how much the similarity to the target (a class, or one descriptor) drops when it is hidden.
+The phantom's recorded lesion box is in \`data/labels.csv\`: the peak should land on it.
+`),
+  yaml(`
+explain: effusion-case
+score: names-vs-v1
+variant: v1
+image: data/effusion/effusion-000.png
+target: effusion
+patch: 24
+stride: 8
+`),
+  yaml(`
+explain: heart-by-descriptor
+score: names-vs-v1
+variant: v1
+image: data/cardiomegaly/cardiomegaly-000.png
+target: enlarged heart shadow
+patch: 24
+stride: 8
 `),
 ];
 

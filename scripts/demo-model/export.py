@@ -15,6 +15,7 @@ import onnx
 import torch
 
 from model import MEAN, PROJECTION_DIM, STD, TEXT, VISION, DemoClip
+from captions import corpus
 from tokenizer import Tokenizer
 
 OPSET = 14
@@ -91,6 +92,10 @@ def pad_batch(tok, texts):
     return ids, mask
 
 
+# strings beyond the corpus: case, whitespace, punctuation, unseen words, non-ASCII
+TOKEN_EXTRAS = ['Blunting of the costophrenic angle!!', 'A chest X-ray   showing\tcardiomegaly.',
+                'unseen words: atelectasis, 1234 émigré naïve', "don't it's we'll", 'Pleural effusion (left) — 3 cm',
+                'a', '', 'x-ray', 'A ' + 'very ' * 60 + 'long descriptor']
 REF_TEXTS = ['effusion', 'a chest x-ray showing cardiomegaly', 'nodule, which has round opacity',
              'pneumothorax, which has visible pleural line', 'Clear lung fields!', 'atelectasis (unseen word)']
 
@@ -132,6 +137,7 @@ def main(workdir, model_dir):
     with torch.no_grad():
         ie, ih = model.vision(px)
         te, th = model.text(ids, mask)
+    write_json(os.path.join(workdir, 'token-reference.json'), [[t, tok.encode(t, truncate=False)] for t in corpus() + TOKEN_EXTRAS])
     write_json(os.path.join(workdir, 'reference.json'), {
         'pixel_values': px.flatten().tolist(), 'pixel_shape': list(px.shape),
         'image_embeds': ie.tolist(), 'vision_hidden_shape': list(ih.shape),

@@ -121,10 +121,11 @@ class Tokenizer:
             syms = syms[:i] + [syms[i] + syms[i + 1]] + syms[i + 2:]
         return syms
 
-    def encode(self, text):
-        """Token ids with BOS/EOS, truncated to the context length (EOS kept)."""
+    def encode(self, text, truncate=True):
+        """Token ids with BOS/EOS; truncated to the context length (EOS kept) unless asked not to,
+        as tokenizer.json itself does not truncate (the loader does)."""
         ids = [self.vocab[s] for w in pre_tokenize(text) for s in self.bpe(w)]
-        return [self.bos] + ids[:self.context - 2] + [self.eos]
+        return [self.bos] + (ids[:self.context - 2] if truncate else ids) + [self.eos]
 
 
 def added(idx, content):

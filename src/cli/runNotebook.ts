@@ -3,8 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
-import type { StepOutput } from '../kernel/types';
-import { writeReport } from '../report/report';
+import { writeReport, type ReportCell } from '../report/report';
 
 export interface RunNotebookOptions {
   notebook: string;
@@ -45,7 +44,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     log,
   });
   const cells: RunSummary['cells'] = [];
-  const reportCells: Parameters<typeof writeReport>[1]['cells'] = [];
+  const reportCells: ReportCell[] = [];
   let failedAt: number | undefined;
   try {
     for (const [index, cell] of model.cells.entries()) {
@@ -56,7 +55,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
       if (failedAt !== undefined) {
         const error = `not run: cell ${failedAt + 1} failed before it`;
         cells.push({ index, step: null, name: null, ok: false, error, notRun: true });
-        reportCells.push({ index, step: null, name: null, ok: false, error, outputs: [] });
+        reportCells.push({ index, step: null, name: null, ok: false, error, outputs: [], source: cell.source });
         continue;
       }
       let lastShown = 0;
@@ -74,7 +73,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
       if (outcome.ok) entry.result = outcome.result;
       else entry.error = outcome.error;
       cells.push(entry);
-      reportCells.push({ ...entry, outputs: outcome.outputs as StepOutput[] });
+      reportCells.push({ ...entry, outputs: outcome.outputs, source: cell.source });
       log(`[cell ${index + 1}] ${outcome.ok ? 'ok' : 'FAILED'} ${outcome.step ?? ''}${outcome.name ? `: ${outcome.name}` : ''} (${outcome.durationMs} ms)${outcome.ok ? '' : ` — ${outcome.error}`}`);
       if (!outcome.ok) failedAt = index;
     }

@@ -51,21 +51,47 @@ async function inBatches<T, P>(
   return out;
 }
 
+interface ModelParts {
+  dir: string;
+  fingerprint: string;
+  provider: string;
+  providerReason: string;
+  embedDim: number;
+  batchSize: number;
+  preprocessing: Preprocessing;
+  tokenizer: ClipTokenizer;
+  vision: VisionTower;
+  text: TextTower;
+}
+
 class OnnxClipModel implements ClipModel {
-  constructor(
-    readonly dir: string,
-    readonly fingerprint: string,
-    readonly preprocessKey: string,
-    readonly provider: string,
-    readonly providerReason: string,
-    readonly embedDim: number,
-    readonly imageSize: number,
-    private readonly batchSize: number,
-    private readonly preprocessing: Preprocessing,
-    private readonly tokenizer: ClipTokenizer,
-    private readonly vision: VisionTower,
-    private readonly text: TextTower,
-  ) {}
+  readonly dir: string;
+  readonly fingerprint: string;
+  readonly preprocessKey: string;
+  readonly provider: string;
+  readonly providerReason: string;
+  readonly embedDim: number;
+  readonly imageSize: number;
+  private readonly batchSize: number;
+  private readonly preprocessing: Preprocessing;
+  private readonly tokenizer: ClipTokenizer;
+  private readonly vision: VisionTower;
+  private readonly text: TextTower;
+
+  constructor(parts: ModelParts) {
+    this.dir = parts.dir;
+    this.fingerprint = parts.fingerprint;
+    this.provider = parts.provider;
+    this.providerReason = parts.providerReason;
+    this.embedDim = parts.embedDim;
+    this.batchSize = parts.batchSize;
+    this.preprocessing = parts.preprocessing;
+    this.tokenizer = parts.tokenizer;
+    this.vision = parts.vision;
+    this.text = parts.text;
+    this.preprocessKey = preprocessKey(parts.preprocessing);
+    this.imageSize = parts.vision.side;
+  }
 
   preprocess(image: ImageInput): Promise<Float32Array> {
     return preprocessFile(image.path, this.preprocessing);
@@ -125,7 +151,7 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
     const vision = new VisionTower(visionSession, folder.visionModel, side);
     const text = new TextTower(textSession, folder.textModel);
     // A graph traced with a fixed sequence length can take nothing else.
-    const tokenizer = loadTokenizer(folder, text.fixedContextLength ?? contextLengthOf(folder.config));
+    const tokenizer = loadTokenizer(folder, text.fixedContextLength ?? contextLengthOf(folder.config, folder.tokenizerConfig));
 
     const projection = folder.config.projection_dim;
     const imageDim = vision.embedDim;
@@ -139,21 +165,18 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
     if (typeof projection === 'number' && projection !== textDim) {
       log(`config.json says projection_dim ${projection}, the ONNX graphs give ${textDim}; using ${textDim}.`);
     }
-    const fingerprint = await modelFingerprint(folder.dir, folder.definingFiles);
-    return new OnnxClipModel(
-      folder.dir,
-      fingerprint,
-      preprocessKey(preprocessing),
-      opened.provider,
-      opened.reason,
-      textDim,
-      side,
+    return new OnnxClipModel({
+      dir: folder.dir,
+      fingerprint: await modelFingerprint(folder.dir, folder.definingFiles),
+      provider: opened.provider,
+      providerReason: opened.reason,
+      embedDim: textDim,
       batchSize,
       preprocessing,
       tokenizer,
       vision,
       text,
-    );
+    });
   } catch (err) {
     await Promise.all([visionSession.release().catch(() => {}), textSession.release().catch(() => {})]);
     throw err;

@@ -34,8 +34,8 @@ const DEFAULT_SIZE = 224;
 const PIL_RESAMPLE: Record<number, Resample | undefined> = { 0: 'nearest', 1: 'lanczos', 2: 'bilinear', 3: 'bicubic' };
 
 // Reductions go through libvips: its kernels widen with the scale factor like Pillow's (antialiased)
-// and 'cubic' is Catmull-Rom, Pillow's BICUBIC (a = -0.5). Enlargements use ./resample (Pillow's own
-// algorithm), since libvips enlarges by interpolation with a different edge and centre convention.
+// and 'cubic' is Catmull-Rom, Pillow's BICUBIC (a = -0.5). Any enlargement uses ./resample (Pillow's
+// own algorithm), since libvips enlarges by interpolation with a different edge and centre convention.
 const SHARP_KERNEL: Record<Resample, keyof KernelEnum> = {
   nearest: 'nearest',
   bilinear: 'linear',
@@ -179,8 +179,8 @@ export function resizedSize(width: number, height: number, p: Preprocessing): { 
 async function resizeRgb(image: DecodedImage, p: Preprocessing): Promise<DecodedImage> {
   const target = resizedSize(image.width, image.height, p);
   if (target.width === image.width && target.height === image.height) return image;
-  const enlarging = target.width >= image.width && target.height >= image.height;
-  if (enlarging && p.resample !== 'nearest') return resampleRgb(image, target.width, target.height, p.resample);
+  const reducing = target.width <= image.width && target.height <= image.height;
+  if (!reducing && p.resample !== 'nearest') return resampleRgb(image, target.width, target.height, p.resample);
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(target.width, target.height, { fit: 'fill', kernel: SHARP_KERNEL[p.resample] })
     .raw()

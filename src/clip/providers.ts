@@ -50,6 +50,8 @@ function sessionOptions(provider: Provider, threads: number): InferenceSession.S
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Graph-cleanup warnings of exported models mean nothing to a user; errors still print.
+    logSeverityLevel: 3,
   };
 }
 

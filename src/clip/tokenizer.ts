@@ -42,12 +42,17 @@ function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** config.json text_config.max_position_embeddings (77 for CLIP, 64 for SigLIP), else 77. */
-export function contextLengthOf(config: JsonObject): number {
+/**
+ * config.json text_config.max_position_embeddings (77 for CLIP, 64 for SigLIP); else
+ * tokenizer_config.json model_max_length unless it is the "no limit" sentinel (1e30); else 77.
+ */
+export function contextLengthOf(config: JsonObject, tokenizerConfig: JsonObject = {}): number {
   const textConfig = config.text_config as JsonObject | undefined;
+  const modelMax = positiveInteger(tokenizerConfig.model_max_length);
   return (
     positiveInteger(textConfig?.max_position_embeddings) ??
     positiveInteger(config.max_position_embeddings) ??
+    (modelMax !== undefined && modelMax <= 8192 ? modelMax : undefined) ??
     DEFAULT_CONTEXT_LENGTH
   );
 }
@@ -71,7 +76,10 @@ function specialTokenLayout(tokenizer: Tokenizer): { prefix: number; suffix: num
 
 export type TokenizerFiles = Pick<ModelFolder, 'dir' | 'config' | 'tokenizerJson' | 'tokenizerConfig'>;
 
-export function loadTokenizer(folder: TokenizerFiles, contextLength = contextLengthOf(folder.config)): ClipTokenizer {
+export function loadTokenizer(
+  folder: TokenizerFiles,
+  contextLength = contextLengthOf(folder.config, folder.tokenizerConfig),
+): ClipTokenizer {
   const tokenizerFile = path.join(folder.dir, 'tokenizer.json');
   const config = normaliseTokenizerConfig(folder.tokenizerConfig);
   let tokenizer: Tokenizer;

@@ -1,7 +1,6 @@
 // The two ONNX towers: check what a graph declares against the layout, then feed it exactly the
 // inputs it declares (some text towers take only input_ids) and return L2-normalised embeddings.
 
-import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LAYOUT_HINT, ModelError } from './errors';
 import type { TokenizedText } from './tokenizer';
@@ -13,10 +12,6 @@ function describe(list: readonly Metadata[]): string {
   return list
     .map((m) => (m.isTensor ? `${m.name} (${m.type} [${m.shape.join(', ')}])` : `${m.name} (not a tensor)`))
     .join(', ');
-}
-
-function shown(file: string): string {
-  return `${path.basename(path.dirname(file))}/${path.basename(file)}`;
 }
 
 function tensorInput(session: InferenceSession, name: string): InferenceSession.TensorValueMetadata | undefined {
@@ -49,7 +44,7 @@ function checkGraph(
   ].filter(Boolean);
   const expectedInputs = [...required.inputs, ...optionalInputs.map((n) => `[${n}]`)].join(', ');
   throw new ModelError(
-    `${shown(file)} is not a ${tower} tower in the expected layout: it has ${problems.join('; ')}. ` +
+    `${file} is not a ${tower} tower in the expected layout: it has ${problems.join('; ')}. ` +
       `Expected inputs ${expectedInputs} and output "${required.output}"; ` +
       `found inputs ${describe(session.inputMetadata)} and outputs ${describe(session.outputMetadata)}. ${LAYOUT_HINT}`,
     file,
@@ -63,7 +58,7 @@ function checkTensorType(
 ): void {
   if (meta && !allowed.includes(meta.type)) {
     throw new ModelError(
-      `${shown(file)}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`,
+      `${file}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`,
       file,
     );
   }
@@ -127,7 +122,7 @@ function intTensor(type: string, values: ArrayLike<number>, dims: number[]): Ten
 /** Split a [batch, dim] output into L2-normalised rows (a zero vector stays zero, never NaN). */
 function normalisedRows(data: Float32Array, batch: number, file: string, output: string): Float32Array[] {
   if (data.length % batch !== 0 || data.length === 0) {
-    throw new ModelError(`${shown(file)}: output "${output}" has ${data.length} values for ${batch} inputs.`, file);
+    throw new ModelError(`${file}: output "${output}" has ${data.length} values for ${batch} inputs.`, file);
   }
   const dim = data.length / batch;
   const rows: Float32Array[] = [];
@@ -167,7 +162,7 @@ export class VisionTower {
     const width = fixedDim(meta, 3);
     if ((channels !== undefined && channels !== 3) || (height !== undefined && height !== side) || (width !== undefined && width !== side)) {
       throw new ModelError(
-        `${shown(file)} takes pixel_values of shape [${meta?.shape.join(', ')}], but ` +
+        `${file} takes pixel_values of shape [${meta?.shape.join(', ')}], but ` +
           `preprocessor_config.json makes 3x${side}x${side} images. The two files do not belong together.`,
         file,
       );

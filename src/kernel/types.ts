@@ -233,9 +233,11 @@ export interface ExplainResult {
   /** Image id as the score lists it, and its 0-based index there. */
   image: string;
   index: number;
+  /** As the score's prediction shows them; a multi-label score lists classes as "a, b". */
   label?: string;
   predicted: string;
-  /** The second-best class and predicted score − its score; null with a single class. */
+  multiLabel: boolean;
+  /** The second-best class and top score − its score; null with a single class. */
   runnerUp: string | null;
   margin: number | null;
   /** Classes by score, best first, each with its descriptors' cosines, highest first. */
@@ -245,6 +247,8 @@ export interface ExplainResult {
     target: { kind: 'class' | 'descriptor'; class: string; text: string; embedded: string[] };
     patch: number;
     stride: number;
+    /** The patch per channel of the model input: mid-grey as the preprocessing turns it. */
+    fill: number[];
     /** Side of the model input; patch, stride and the grids are in its pixels. */
     inputSize: number;
     /** cos(image, target) with nothing occluded. */

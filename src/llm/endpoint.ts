@@ -1,6 +1,7 @@
 // Where requests go and how the key travels. One base URL covers every OpenAI-compatible server:
 // the client posts to `${baseURL}/chat/completions`. Query parameters in the URL (Azure's
 // `api-version`) are sent with every request rather than glued into the path.
+import { redact } from './redact';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -30,7 +31,8 @@ export function parseEndpoint(raw: string): Endpoint {
   try {
     u = new URL(raw.trim());
   } catch {
-    throw new EndpointError(`"${raw}" is not a URL.`, 'Give the server\'s base URL, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama).');
+    // A key pasted into the wrong field must not be echoed into an output.
+    throw new EndpointError(`"${redact(raw, undefined)}" is not a URL.`, 'Give the server\'s base URL, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama).');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new EndpointError(`The endpoint must be an http(s) URL, got "${u.protocol}".`, 'e.g. http://localhost:8000/v1 for vLLM.');

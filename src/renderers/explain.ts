@@ -20,7 +20,8 @@ const MAX_ALPHA = 0.6;
 const CSS = `
 ${BARS_CSS}
 .sl-explain { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-.sl-figure { margin: 0; display: flex; flex-direction: column; gap: 6px; }
+/* The picture keeps its size: the caption wraps under it instead of widening (and stretching) it. */
+.sl-figure { margin: 0; display: flex; flex-direction: column; align-items: flex-start; gap: 6px; max-width: ${DISPLAY_PX + 2}px; }
 .sl-figure canvas { border: 1px solid var(--sl-border); border-radius: 3px; background: var(--sl-panel); max-width: 100%; }
 .sl-legend { display: flex; align-items: center; gap: 8px; font-size: 0.9em; color: var(--sl-muted); }
 .sl-legend-ramp { width: 120px; height: 10px; border: 1px solid var(--sl-border); border-radius: 2px; }
@@ -197,10 +198,14 @@ function rampColour(t: number): [number, number, number] {
 }
 
 function evidence(data: ExplainData): HTMLElement {
+  // A multi-label score lists its predicted and true classes as "a, b".
+  const classesIn = (text: string | undefined) => new Set(text === undefined ? [] : data.multiLabel ? text.split(', ') : [text]);
+  const predicted = classesIn(data.predicted);
+  const truth = classesIn(data.label);
   const groups: BarGroup[] = data.classes.map((c) => ({
     label: c.class,
     score: c.score,
-    role: c.class === data.predicted ? (c.class === data.label ? 'both' : 'predicted') : c.class === data.label ? 'true' : 'other',
+    role: predicted.has(c.class) ? (truth.has(c.class) ? 'both' : 'predicted') : truth.has(c.class) ? 'true' : 'other',
     items: c.descriptors.map((d) => ({ text: d.text, value: d.similarity })),
   }));
   const correct = data.label === undefined ? undefined : data.label === data.predicted;

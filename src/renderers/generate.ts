@@ -69,14 +69,14 @@ function render({ data, container, ctx }: RenderView<GenerateResult>): void {
         () => {
           const message: InsertDescriptorsCellMessage = { type: 'insertDescriptorsCell', yaml: data.yaml, name: data.name };
           post(message);
-          status.textContent = `Inserted "descriptors: ${data.descriptorsName}" below this cell.`;
+          status.textContent = `Inserting "descriptors: ${data.descriptorsName}" below this cell.`;
         },
         { testid: 'insert-descriptors', title: 'Adds a descriptors cell with these descriptors below this cell, to edit and score' },
       ),
       status,
     );
   } else {
-    actions.append(notice('Copy the YAML below into a new cell to edit these descriptors.'));
+    actions.append(notice('To edit these descriptors, copy the YAML under "As a descriptors cell" into a new cell.'));
   }
   container.append(actions);
 

@@ -31,6 +31,8 @@ type Score = Omit<ScoreResult, 'variants'> & { variants: Variant[]; flags?: Sani
 const PAGE_SIZE = 60;
 /** Above this many images the heatmap labels class groups instead of single images. */
 const MAX_LABELLED_ROWS = 60;
+/** Above this many descriptors the columns are named only in the hover text (ticks would overlap). */
+const MAX_LABELLED_COLUMNS = 40;
 
 const CSS = `
 ${BARS_CSS}
@@ -44,7 +46,10 @@ ${BARS_CSS}
 .sl-comparison-table tbody tr:hover { background: var(--sl-hover); }
 .sl-comparison-table tr.sl-current td:first-child { box-shadow: inset 3px 0 0 var(--sl-accent); }
 .sl-comparison-table td.sl-best { font-weight: 700; color: var(--sl-accent); }
-.sl-comparison-table td.sl-best::after { content: ' ▲'; font-size: 0.75em; }
+.sl-comparison-table td.sl-best .sl-value::before { content: '▲ '; font-size: 0.75em; }
+.sl-th-detail { display: block; font-weight: normal; color: var(--sl-fg); max-width: 14em; overflow: hidden; text-overflow: ellipsis; margin-left: auto; }
+.sl-comparison-table th { padding: 4px 8px; vertical-align: bottom; }
+.sl-comparison-table td { padding: 4px 8px; vertical-align: top; }
 .sl-ci { display: block; font-size: 0.8em; color: var(--sl-muted); font-weight: normal; }
 .sl-run dd[data-testid="encoded"] { font-variant-numeric: tabular-nums; }
 .sl-variant { display: flex; flex-direction: column; gap: 16px; padding-top: 10px; }
@@ -75,9 +80,11 @@ ${BARS_CSS}
 .sl-card.sl-selected { border-color: var(--sl-focus); box-shadow: 0 0 0 1px var(--sl-focus); }
 .sl-card-top { display: flex; gap: 8px; min-width: 0; }
 .sl-card-meta { display: flex; flex-direction: column; min-width: 0; gap: 1px; }
+.sl-card-meta > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sl-card-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sl-label-row { display: flex; gap: 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.sl-label-row .sl-k { color: var(--sl-muted); min-width: 3.6em; }
+.sl-label-row .sl-k { color: var(--sl-muted); min-width: 4.4em; flex: none; }
+.sl-label-row > span:last-child { overflow: hidden; text-overflow: ellipsis; }
 .sl-drivers { font-size: 0.88em; display: flex; flex-direction: column; gap: 2px; border-top: 1px solid var(--sl-border); padding-top: 4px; }
 .sl-driver { display: flex; gap: 6px; min-width: 0; }
 .sl-driver .sl-k { flex: none; color: var(--sl-muted); }
@@ -88,7 +95,7 @@ ${BARS_CSS}
 .sl-detail-head .sl-thumb { width: 128px; height: 128px; }
 .sl-detail-head .sl-card-meta { flex: 1; }
 .sl-detail-actions { margin-left: auto; display: flex; flex-direction: column; gap: 6px; }
-.sl-disagreements table { width: 100%; }
+.sl-disagreements th, .sl-disagreements td { text-align: left; }
 .sl-disagreements td { vertical-align: middle; }
 .sl-disagreements td .sl-thumb { width: 40px; height: 40px; }
 .sl-image-cell { display: flex; gap: 8px; align-items: center; max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
@@ -119,7 +126,7 @@ export const activate = createRenderer<Score>({
     onDispose(() => panel?.dispose());
 
     append(container, header(data), data.flags?.length ? flagList(data.flags) : null);
-    container.appendChild(section('sl-comparison', 'Variants', 'Best value per column in bold; click a row to inspect that variant below.', h('div', { class: 'sl-scroll' }, table)));
+    container.appendChild(section('sl-comparison', 'Variants', '▲ marks the best variant per column; click a row to inspect that variant below.', h('div', { class: 'sl-scroll' }, table)));
     if (data.run) container.appendChild(runSummary(data.run));
     const names = data.variants.map((v) => v.name);
     if (names.length > 1) {
@@ -204,6 +211,8 @@ function flagList(flags: SanityFlag[]): HTMLElement {
 
 interface Column {
   title: string;
+  /** A second header line (the class of an AUROC column). */
+  detail?: string;
   value(v: Variant): number | null | undefined;
   interval(v: Variant): IntervalLike | undefined;
   show(x: number | null | undefined): string;
@@ -215,7 +224,8 @@ function metricColumns(s: Score): Column[] {
     { title: 'Balanced acc.', value: (v) => v.metrics.balancedAccuracy, interval: (v) => v.metrics.ci?.balancedAccuracy, show: percent },
     { title: 'Macro-F1', value: (v) => v.metrics.macroF1, interval: (v) => v.metrics.ci?.macroF1, show: percent },
     ...s.classes.map((c) => ({
-      title: `AUROC ${c}`,
+      title: 'AUROC',
+      detail: c,
       value: (v: Variant) => v.metrics.auroc?.[c],
       interval: (v: Variant) => v.metrics.ci?.auroc?.[c],
       show: (x: number | null | undefined) => decimal(x),
@@ -231,7 +241,7 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
   return h(
     'table',
     { class: 'sl-comparison-table', testid: 'comparison-table' },
-    h('thead', null, h('tr', null, h('th', null, 'Variant'), ...columns.map((c) => h('th', null, c.title)))),
+    h('thead', null, h('tr', null, h('th', null, 'Variant'), ...columns.map((c) => h('th', { title: c.detail ? `${c.title} ${c.detail}` : undefined }, c.title, c.detail ? h('span', { class: 'sl-th-detail' }, c.detail) : null)))),
     h(
       'tbody',
       null,
@@ -245,7 +255,7 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
             return h(
               'td',
               { class: best[ci].has(vi) ? 'sl-best' : '', title: best[ci].has(vi) ? 'best of the variants' : undefined },
-              col.show(col.value(v)),
+              h('span', { class: 'sl-value' }, col.show(col.value(v))),
               interval ? h('span', { class: 'sl-ci', title: '95 % bootstrap interval' }, `${col.show(interval[0])} – ${col.show(interval[1])}`) : null,
             );
           }),
@@ -261,11 +271,13 @@ function asInterval(x: IntervalLike | undefined): Interval | undefined {
   return undefined;
 }
 
+/** The variants with the highest value; none when every variant has it (nothing stands out). */
 function bestOf(values: (number | null | undefined)[]): Set<number> {
   const finite = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (finite.length === 0) return new Set();
   const max = Math.max(...finite);
-  return new Set(values.flatMap((x, i) => (x === max ? [i] : [])));
+  const best = values.flatMap((x, i) => (x === max ? [i] : []));
+  return best.length === finite.length ? new Set() : new Set(best);
 }
 
 function runSummary(run: RunRecord): HTMLElement {
@@ -320,6 +332,9 @@ class VariantPanel {
   /** margin[i] = score of the true class − best other class: negative means misclassified. */
   private readonly margin: number[];
   private heatmapPlot: ThemedPlot | undefined;
+  /** Column texts without the words every column starts with (a class-name template, say). */
+  private readonly labels: string[];
+  private readonly sharedPrefix: string;
 
   constructor(
     private readonly s: Score,
@@ -331,6 +346,8 @@ class VariantPanel {
   ) {
     this.v = s.variants[index];
     this.margin = this.v.predictions.map((p) => trueMargin(p, s.classes));
+    this.sharedPrefix = commonWordPrefix((this.v.columns ?? []).map((c) => c.text));
+    this.labels = (this.v.columns ?? []).map((c) => c.text.slice(this.sharedPrefix.length));
     this.confusionEl = this.confusion();
     // The grid and, once a card is clicked, the detail panel beside it (or above, when narrow).
     append(this.body, this.galleryEl, this.detailSlot);
@@ -420,7 +437,7 @@ class VariantPanel {
     return [
       { value: 'class', label: 'Sort by class' },
       { value: 'margin', label: 'Sort by margin (worst first)' },
-      ...(this.v.columns ?? []).map((c, k) => ({ value: `column:${k}`, label: `By descriptor: ${truncate(c.text, 48)}`, description: c.class })),
+      ...(this.v.columns ?? []).map((c, k) => ({ value: `column:${k}`, label: `By descriptor: ${truncate(this.labels[k], 48)}`, description: c.class })),
     ];
   }
 
@@ -457,6 +474,7 @@ class VariantPanel {
     const order = this.order;
     const rows = order.length;
     const labelRows = rows <= MAX_LABELLED_ROWS;
+    const labelColumns = columns.length <= MAX_LABELLED_COLUMNS;
     const base = themedLayout(theme);
     const z = order.map((i) => similarity[i]);
     const hover = order.map((i) => {
@@ -514,7 +532,9 @@ class VariantPanel {
         ...base,
         height: Math.min(1100, Math.max(280, rows * rowPx + 190)),
         margin: { l: 10, r: 10, t: 28, b: 10 },
-        xaxis: { ...(base.xaxis as object), tickvals: columns.map((_, k) => k), ticktext: columns.map((c) => plotText(truncate(c.text, 26))), tickangle: -35, showgrid: false, zeroline: false },
+        xaxis: { ...(base.xaxis as object), tickvals: columns.map((_, k) => k), ticktext: this.labels.map((t) => plotText(truncate(t, 30))), tickangle: -35, showgrid: false, zeroline: false,
+          showticklabels: labelColumns,
+          title: labelColumns ? (this.sharedPrefix ? { text: plotText(`${this.sharedPrefix}…`), standoff: 6 } : undefined) : { text: `${columns.length} descriptors: hover for the text`, standoff: 6 } },
         yaxis: { ...(base.yaxis as object), ...rowTicks, autorange: 'reversed', showgrid: false, zeroline: false, ticks: '' },
         shapes,
         annotations,
@@ -585,7 +605,7 @@ class VariantPanel {
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
           labelRow('true', p.label, 'sl-good-text'),
           labelRow('pred.', p.predicted, wrong ? 'sl-bad-text' : 'sl-good-text'),
-          labelRow('margin', decimal(this.margin[i]), ''),
+          labelRow('margin', decimal(this.margin[i]), '', MARGIN_HELP),
         ),
       ),
       this.drivers(i),
@@ -609,7 +629,7 @@ class VariantPanel {
     return this.v.columns
       .map((c, k) => ({ c, k }))
       .filter(({ c }) => c.class === cls)
-      .map(({ c, k }) => ({ text: c.text, value: this.v.similarity[i][k] }))
+      .map(({ k }) => ({ text: this.labels[k], value: this.v.similarity[i][k] }))
       .sort((a, b) => b.value - a.value)
       .slice(0, count);
   }
@@ -659,7 +679,8 @@ class VariantPanel {
           h('span', { class: 'sl-muted sl-mono', title: p.image }, truncate(p.image, 60)),
           labelRow('true', p.label, 'sl-good-text'),
           labelRow('pred.', p.predicted, p.label !== p.predicted ? 'sl-bad-text' : 'sl-good-text'),
-          runnerUp ? labelRow('margin', `${decimal(ranked[0][1] - runnerUp[1])} over ${runnerUp[0]}`, '') : null,
+          labelRow('margin', decimal(this.margin[i]), '', MARGIN_HELP),
+          runnerUp ? labelRow('runner-up', `${runnerUp[0]} (−${decimal(ranked[0][1] - runnerUp[1])})`, '', 'the second-best class and how far its score is below the predicted one') : null,
           h('span', { class: 'sl-muted' }, `variant ${this.v.name}`),
         ),
         h(
@@ -674,8 +695,24 @@ class VariantPanel {
   }
 }
 
-function labelRow(key: string, value: string, valueClass: string): HTMLElement {
-  return h('span', { class: 'sl-label-row' }, h('span', { class: 'sl-k' }, key), h('span', { class: valueClass, title: value }, value));
+const MARGIN_HELP = 'score of the true class minus the best other class: negative when misclassified';
+
+function labelRow(key: string, value: string, valueClass: string, help?: string): HTMLElement {
+  return h('span', { class: 'sl-label-row', title: help }, h('span', { class: 'sl-k' }, key), h('span', { class: valueClass, title: help ? undefined : value }, value));
+}
+
+/**
+ * The whole words every text starts with, when there are several texts and they share at least
+ * two words: "a chest x-ray showing " for a class-name template. Dropping it leaves the part
+ * that differs in short labels.
+ */
+function commonWordPrefix(texts: string[]): string {
+  if (texts.length < 2) return '';
+  let prefix = texts[0];
+  for (const t of texts) while (!t.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  prefix = prefix.slice(0, prefix.lastIndexOf(' ') + 1);
+  const rest = texts.every((t) => t.length > prefix.length);
+  return rest && prefix.trim().split(/\s+/).length >= 2 ? prefix : '';
 }
 
 function trueMargin(p: Prediction, classes: string[]): number {

@@ -106,10 +106,11 @@ export const DARK: Record<string, string> = {
 };
 
 /**
- * CSS that sets the variables the way VS Code's webviews do: by a class on <body>
- * (`vscode-light` / `vscode-dark`).
+ * CSS that sets the variables by a class on <body>, as VS Code's webviews do (`vscode-light` /
+ * `vscode-dark`); the report uses classes of its own so that, shown inside VS Code, the editor's
+ * real theme wins.
  */
-export function paletteCss(): string {
+export function paletteCss(light = 'body.vscode-light', dark = 'body.vscode-dark'): string {
   const block = (vars: Record<string, string>) => Object.entries(vars).map(([k, v]) => `  ${k}: ${v};`).join('\n');
-  return `body.vscode-light {\n${block(LIGHT)}\n}\nbody.vscode-dark {\n${block(DARK)}\n}\n`;
+  return `${light} {\n${block(LIGHT)}\n}\n${dark} {\n${block(DARK)}\n}\n`;
 }

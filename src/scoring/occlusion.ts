@@ -8,6 +8,7 @@
 //   map.peak;           // the heatmap's hottest cell and its box in model-input pixels
 //
 // Pure apart from the `encode` callback, so tests can drive it with a fake encoder.
+import type { Preprocessing } from '../clip/preprocess';
 import type { PixelBox as Box } from '../kernel/types';
 
 export interface OcclusionSettings {
@@ -15,6 +16,8 @@ export interface OcclusionSettings {
   patch: number;
   /** Step between patch positions, and the side of a heatmap cell. */
   stride: number;
+  /** The patch's value per channel, as preprocessing would give the grey it stands for. */
+  fill: readonly number[];
 }
 
 export interface OcclusionPeak {
@@ -44,31 +47,41 @@ export interface OcclusionMap {
 }
 
 /**
- * Pixel values of the grey patch. After CLIP's normalisation (x·scale − mean) / std, 0 is what the
- * dataset-mean pixel becomes: a grey that carries no structure, rather than black, which reads as
- * an edge or as air.
+ * The patch colour per channel: mid-grey (127.5 of 255 in every channel) as the preprocessing
+ * turns it into model input. A grey carries no structure, and unlike black it reads neither as
+ * air nor as an edge. It is not CLIP's mean pixel (0 after normalisation): that mean comes from
+ * colour photographs and is faintly brown, a colour no greyscale radiograph ever shows the model.
  */
-export const OCCLUSION_FILL = 0;
+export function greyFill(p: Pick<Preprocessing, 'rescaleFactor' | 'mean' | 'std'>, channels = 3): number[] {
+  return Array.from({ length: channels }, (_, c) => (MID_GREY * (p.rescaleFactor ?? 1) - (p.mean?.[c] ?? 0)) / (p.std?.[c] ?? 1));
+}
+
+const MID_GREY = 127.5;
 
 /** Left (or top) edges of the patches along one side: every `stride`, plus one flush with the far edge. */
 export function patchStarts(size: number, patch: number, stride: number): number[] {
-  checkSettings(size, { patch, stride });
+  checkSettings(size, patch, stride);
   const starts: number[] = [];
   for (let s = 0; s + patch <= size; s += stride) starts.push(s);
   if (starts[starts.length - 1] + patch < size) starts.push(size - patch);
   return starts;
 }
 
-/** A copy of a CHW image (`channels` planes of size²) with one square set to `fill` in every channel. */
-export function occlude(pixels: Float32Array, size: number, x0: number, y0: number, patch: number, fill = OCCLUSION_FILL): Float32Array {
+/**
+ * A copy of a CHW image (one plane of size² per entry of `fill`) with one square set to `fill[c]`
+ * in channel c: the preprocessed value of the grey the patch stands for.
+ */
+export function occlude(pixels: Float32Array, size: number, x0: number, y0: number, patch: number, fill: readonly number[]): Float32Array {
   const plane = size * size;
-  if (pixels.length % plane !== 0) throw new Error(`A ${size}×${size} image has a multiple of ${plane} values; got ${pixels.length}`);
+  if (pixels.length !== plane * fill.length) {
+    throw new Error(`A ${fill.length}-channel ${size}×${size} image has ${plane * fill.length} values; got ${pixels.length}`);
+  }
   const out = new Float32Array(pixels);
   const x1 = Math.min(size, x0 + patch);
   const y1 = Math.min(size, y0 + patch);
-  for (let offset = 0; offset < pixels.length; offset += plane) {
-    for (let y = y0; y < y1; y++) out.fill(fill, offset + y * size + x0, offset + y * size + x1);
-  }
+  fill.forEach((value, c) => {
+    for (let y = y0; y < y1; y++) out.fill(value, c * plane + y * size + x0, c * plane + y * size + x1);
+  });
   return out;
 }
 
@@ -101,7 +114,7 @@ export async function occlusionMap(
     const batch: Float32Array[] = [];
     for (let k = start; k < Math.min(total, start + chunkSize); k++) {
       // Index 0 is the unoccluded image: its similarity is the baseline every drop is measured from.
-      batch.push(k === 0 ? pixels : occlude(pixels, size, positions[k - 1][0], positions[k - 1][1], settings.patch));
+      batch.push(k === 0 ? pixels : occlude(pixels, size, positions[k - 1][0], positions[k - 1][1], settings.patch, settings.fill));
     }
     const embeddings = await encode(batch, start);
     if (embeddings.length !== batch.length) throw new Error(`The encoder returned ${embeddings.length} embeddings for ${batch.length} images`);
@@ -115,7 +128,7 @@ export async function occlusionMap(
 }
 
 /** Per-pixel mean drop of the covering patches, averaged over stride×stride cells. */
-export function dropsToHeatmap(drops: number[][], xs: number[], ys: number[], size: number, settings: OcclusionSettings): number[][] {
+export function dropsToHeatmap(drops: number[][], xs: number[], ys: number[], size: number, settings: Pick<OcclusionSettings, 'patch' | 'stride'>): number[][] {
   const { patch, stride } = settings;
   const sum = new Float64Array(size * size);
   const count = new Uint32Array(size * size);
@@ -223,7 +236,7 @@ function norm(v: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
-function checkSettings(size: number, { patch, stride }: OcclusionSettings): void {
+function checkSettings(size: number, patch: number, stride: number): void {
   if (!Number.isInteger(patch) || patch < 1 || patch > size) throw new Error(`The patch must be a whole number from 1 to ${size}; got ${patch}`);
   if (!Number.isInteger(stride) || stride < 1 || stride > patch) throw new Error(`The stride must be a whole number from 1 to the patch (${patch}); got ${stride}`);
 }

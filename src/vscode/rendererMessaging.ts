@@ -5,11 +5,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensController } from '../kernel/controller';
 import { thumbnailDataUri } from '../images/decode';
+import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../renderers/_shared/messages';
 
-interface ImageRequest {
-  type: 'thumbnail' | 'openImage';
-  image: string;
-}
+type ImageRequest = ThumbnailRequest | OpenImageRequest;
 
 function isImageRequest(m: unknown): m is ImageRequest {
   const r = m as Partial<ImageRequest> | null;
@@ -61,11 +59,12 @@ export function createRendererMessaging(
     }
     if (!file) {
       // Answer anyway so the renderer can stop waiting and show a placeholder.
-      await messaging.postMessage({ type: 'thumbnail', image: request.image, error: 'not an image of a loaded image set; run the images cell' }, editor);
+      const refusal: ThumbnailReply = { type: 'thumbnail', image: request.image, error: 'not an image of a loaded image set; run the images cell' };
+      await messaging.postMessage(refusal, editor);
       return;
     }
-    const dataUri = await thumbnailDataUri(file);
-    await messaging.postMessage({ type: 'thumbnail', image: request.image, dataUri }, editor);
+    const reply: ThumbnailReply = { type: 'thumbnail', image: request.image, dataUri: await thumbnailDataUri(file) };
+    await messaging.postMessage(reply, editor);
   }
 
   return { channels, disposable: vscode.Disposable.from(...subscriptions) };

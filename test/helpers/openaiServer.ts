@@ -38,6 +38,8 @@ export interface OpenAIServerOptions {
   models?: string[];
   /** When set, requests must carry `Authorization: Bearer KEY` (or `api-key: KEY`); others get 401. */
   apiKey?: string;
+  /** The model name replies report (default: the requested one), as servers report snapshots. */
+  servedAs?: string;
   /** Listen on this port (0 = any free port). */
   port?: number;
 }
@@ -114,7 +116,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
             id: `chatcmpl-${chat}`,
             object: 'chat.completion',
             created: 1_700_000_000,
-            model: `${String(model)}-served`,
+            model: options.servedAs ?? String(model),
             choices: [{ index: 0, message: { role: 'assistant', content: reply.content ?? '' }, finish_reason: reply.finishReason ?? 'stop' }],
             usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
           },

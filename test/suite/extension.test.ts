@@ -40,12 +40,20 @@ async function openNotebook(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
   return notebook;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+/** Each cell's state, for failure messages. */
+function describe(notebook: vscode.NotebookDocument): string {
+  return notebook.getCells().map((c) => {
+    const outputs = c.outputs.flatMap((o) => o.items.map((i) => (i.mime.startsWith('text/') || i.mime === ERROR_MIME ? new TextDecoder().decode(i.data).slice(0, 200) : i.mime)));
+    return `  cell ${c.index + 1}: success=${c.executionSummary?.success} order=${c.executionSummary?.executionOrder} outputs=${JSON.stringify(outputs)}`;
+  }).join('\n');
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000, notebook?: vscode.NotebookDocument): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${notebook ? `\n${describe(notebook)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -148,9 +156,9 @@ suite('Symptom Lens in the extension host', () => {
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
-    await waitFor('all cells to finish', () => code.every((c) => c.executionSummary?.success !== undefined));
+    await waitFor('all cells to finish', () => code.every((c) => c.executionSummary?.success !== undefined), 60_000, notebook);
     for (const cell of code) {
-      assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} failed: ${cell.outputs.length ? JSON.stringify(mimes(cell)) : 'no output'}`);
+      assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
     }
     const orders = code.map((c) => c.executionSummary!.executionOrder!);
     assert.deepEqual(orders, [...orders].sort((a, b) => a - b), `execution order ${orders}`);
@@ -226,7 +234,7 @@ suite('Symptom Lens in the extension host', () => {
       const uri = await writeNotebook('interrupt.lensnb', [imagesCell(), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
       const notebook = await openNotebook(uri);
       const running = vscode.commands.executeCommand('notebook.execute', notebook.uri);
-      await waitFor('the score cell to show progress', () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')), 120_000);
+      await waitFor('the score cell to show progress', () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')), 120_000, notebook);
       await vscode.commands.executeCommand('notebook.cancelExecution');
       await running;
       await waitFor('the score cell to end', () => notebook.cellAt(3).outputs.some((o) => /Cancelled/.test(new TextDecoder().decode(o.items[0].data))), 60_000);
@@ -327,7 +335,7 @@ suite('Symptom Lens in the extension host', () => {
     await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
-      assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} failed: ${cell.outputs.length ? errorMessage(cell) : 'no output'}`);
+      assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
     }
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

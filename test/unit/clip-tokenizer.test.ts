@@ -119,9 +119,11 @@ describe('CLIP tokenizer', () => {
     assert.equal(tokenizer.padId, EOS);
   });
 
-  it('takes the context length from config.json text_config.max_position_embeddings, else 77', () => {
+  it('takes the context length from config.json, else tokenizer_config.json, else 77', () => {
     assert.equal(contextLengthOf({}), 77);
-    assert.equal(contextLengthOf({ text_config: { max_position_embeddings: 64 } }), 64);
+    assert.equal(contextLengthOf({ text_config: { max_position_embeddings: 64 } }, { model_max_length: 77 }), 64);
+    assert.equal(contextLengthOf({}, { model_max_length: 48 }), 48);
+    assert.equal(contextLengthOf({}, { model_max_length: 1e30 }), 77);
     const short = folderTokenizer(dir, { text_config: { max_position_embeddings: 16 } });
     const t = short.encode(LONG);
     assert.equal(t.inputIds.length, 16);

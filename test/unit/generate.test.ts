@@ -44,7 +44,7 @@ const cell = (endpoint: string, extra = '') =>
   `generate: llm\nclasses: [${CLASSES.join(', ')}]\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n${extra}`;
 
 test('a generate cell asks once per class and defines a descriptor set like a descriptors cell', async (t) => {
-  const server = await startOpenAIServer({ reply: (req) => REPLIES[classOf(req)] ?? '' });
+  const server = await startOpenAIServer({ reply: (req) => REPLIES[classOf(req)] ?? '', servedAs: 'test-model-2025-01-01' });
   t.after(() => server.close());
   const { kernel } = await newKernel();
 
@@ -74,7 +74,7 @@ test('a generate cell asks once per class and defines a descriptor set like a de
   assert.deepEqual(Object.keys(r.classes), CLASSES, 'class order as in the cell');
   assert.equal(r.prompt, 'medical');
   assert.equal(r.model, 'test-model');
-  assert.deepEqual(r.servedBy, ['test-model-served']);
+  assert.deepEqual(r.servedBy, ['test-model-2025-01-01']);
   assert.equal(r.endpoint, server.baseUrl);
   assert.deepEqual(r.parameters, { temperature: 0, max_tokens: 500, n: 1 });
   assert.deepEqual(r.requests, { total: 4, sent: 4, fromCache: 0 });

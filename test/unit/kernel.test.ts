@@ -184,3 +184,55 @@ test('after an interrupt, the next run resumes from the cached batches', async (
     await kernel.dispose();
   }
 });
+
+test('controls, bootstrap CIs, paired comparisons and sanity flags', async () => {
+  const { kernel } = await newKernel();
+  try {
+    await setUp(kernel);
+    const out = await must(kernel, 'score', `${score}controls: [class-names, random-words, shuffled]\nseed: 3\n`);
+    const r = out.result as ScoreResult;
+    assert.deepEqual(r.variants.map((v) => v.name), ['names', 'v1', 'control: class-names', 'control: random-words', 'control: shuffled']);
+    assert.deepEqual(r.variants.map((v) => v.control), [undefined, undefined, 'class-names', 'random-words', 'shuffled']);
+    // shuffled: every class shows another class's descriptors
+    const shuffled = r.variants[4].descriptors;
+    assert.ok(CLASSES.every((c) => JSON.stringify(shuffled[c]) !== JSON.stringify(r.variants[1].descriptors[c])));
+    for (const v of r.variants) {
+      const ci = v.metrics.ci!;
+      assert.ok(ci.accuracy!.low <= v.metrics.accuracy! + 1e-12 && v.metrics.accuracy! <= ci.accuracy!.high + 1e-12);
+    }
+    assert.equal(r.variants[0].comparison, undefined);
+    for (const v of r.variants.slice(1)) {
+      assert.equal(v.comparison!.against, 'names');
+      assert.ok(v.comparison!.mcnemar!.p > 0 && v.comparison!.mcnemar!.p <= 1);
+      assert.ok(v.comparison!.auroc.mean !== null);
+    }
+    assert.ok(Array.isArray(r.flags));
+    // the same seed gives the same intervals
+    const again = (await must(kernel, 'score', `${score}controls: [class-names, random-words, shuffled]\nseed: 3\n`)).result as ScoreResult;
+    assert.deepEqual(again.variants.map((v) => v.metrics.ci), r.variants.map((v) => v.metrics.ci));
+  } finally {
+    await kernel.dispose();
+  }
+});
+
+test('multi-label sets: per-class AUROC, the recipe decides presence', async () => {
+  const { kernel, dir } = await newKernel();
+  try {
+    const rows = (await fs.readFile(DATA, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const csv = ['path,effusion,nodule', ...rows.map(([p, label]) => `${path.join(path.dirname(DATA), p)},${label === 'effusion' ? 1 : 0},${label === 'nodule' ? 1 : 0}`)].join('\n');
+    await fs.writeFile(path.join(dir, 'ml.csv'), csv);
+    await must(kernel, 'images', 'images: ml\nfrom: ml.csv\n');
+    await must(kernel, 'model', `model: demo\npath: ${JSON.stringify(MODEL)}\ndevice: cpu\n`);
+    await must(kernel, 'd', 'descriptors: d\nclasses:\n  effusion: [blunted costophrenic angle]\n  nodule: [round opacity in the lung]\n');
+    const out = await must(kernel, 'score', 'score: m\nimages: ml\nmodel: demo\ndescriptors: d\nmethod: chexzero\n');
+    const r = out.result as ScoreResult;
+    assert.equal(r.multiLabel, true);
+    const m = r.variants[0].metrics;
+    assert.equal(m.accuracy, null);
+    assert.deepEqual(Object.keys(m.auroc), ['effusion', 'nodule']);
+    assert.ok(typeof m.meanAuroc === 'number');
+    assert.ok(r.variants[0].predictions.every((p) => /^(\(none\)|effusion|nodule|effusion, nodule)$/.test(p.predicted)));
+  } finally {
+    await kernel.dispose();
+  }
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   dropsToHeatmap,
+  greyFill,
   heatmapPeak,
   inputBoxToOriginal,
   meanDirection,
@@ -13,6 +14,8 @@ import {
 import type { PixelBox as Box } from '../../src/kernel/types';
 
 const SIZE = 16;
+/** The fake encoders read channel 0, where 0 is darker than every pixel of the test images. */
+const GREY = [0, 0, 0];
 const PLANE = SIZE * SIZE;
 
 /** A 3×16×16 CHW image that is 1 inside `box` and 0.1 elsewhere, in every channel. */
@@ -52,26 +55,26 @@ test('patchStarts: every stride, plus one patch flush with the far edge', () => 
   assert.throws(() => patchStarts(16, 4, 0), /stride/);
 });
 
-test('occlude greys one square in every channel and leaves the original alone', () => {
+test('occlude sets one square to the fill of each channel and leaves the original alone', () => {
   const px = imageWith([0, 0, 16, 16]);
-  const out = occlude(px, SIZE, 3, 5, 4);
+  const out = occlude(px, SIZE, 3, 5, 4, [0, -1, 2]);
   for (let c = 0; c < 3; c++) {
     for (let y = 0; y < SIZE; y++) {
       for (let x = 0; x < SIZE; x++) {
         const inside = x >= 3 && x < 7 && y >= 5 && y < 9;
-        assert.equal(out[c * PLANE + y * SIZE + x], inside ? 0 : 1, `c${c} (${x},${y})`);
+        assert.equal(out[c * PLANE + y * SIZE + x], inside ? [0, -1, 2][c] : 1, `c${c} (${x},${y})`);
       }
     }
   }
   assert.ok(px.every((v) => v === 1));
-  assert.throws(() => occlude(new Float32Array(10), SIZE, 0, 0, 4), /multiple of 256/);
+  assert.throws(() => occlude(new Float32Array(10), SIZE, 0, 0, 4, GREY), /3-channel 16×16 image has 768 values; got 10/);
 });
 
 test('the peak lands on the region the encoder looks at', async () => {
   const region: Box = [10, 4, 14, 8];
   const { encode, calls } = regionEncoder(region);
   const progress: number[] = [];
-  const map = await occlusionMap(imageWith(region), SIZE, { patch: 4, stride: 2 }, [1, 0], encode, {
+  const map = await occlusionMap(imageWith(region), SIZE, { patch: 4, stride: 2, fill: GREY }, [1, 0], encode, {
     chunkSize: 10,
     onProgress: (done, total) => {
       assert.equal(total, 50);
@@ -106,7 +109,7 @@ test('a spot smaller than the patch: the heatmap peaks on the spot, not on a pat
   // on the spot itself: only there are most covering patches ones that grey the whole spot.
   const spot: Box = [7, 8, 9, 10];
   const { encode } = regionEncoder(spot);
-  const map = await occlusionMap(imageWith(spot), SIZE, { patch: 4, stride: 1 }, [1, 0], encode);
+  const map = await occlusionMap(imageWith(spot), SIZE, { patch: 4, stride: 1, fill: GREY }, [1, 0], encode);
   assert.equal(map.heatmap.length, 16);
   const [x0, y0, x1, y1] = map.peak.box;
   assert.deepEqual([x1 - x0, y1 - y0], [1, 1]);
@@ -141,6 +144,14 @@ test('inputBoxToOriginal undoes shortest-edge resize and centre crop', () => {
   assert.deepEqual(inputBoxToOriginal([0, 0, 128, 128], padded, false), [-14, -14, 114, 114]);
 });
 
+test('greyFill: mid-grey through rescale and normalisation, per channel', () => {
+  const clip = greyFill({ rescaleFactor: 1 / 255, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] });
+  const expected = [(0.5 - 0.48145466) / 0.26862954, (0.5 - 0.4578275) / 0.26130258, (0.5 - 0.40821073) / 0.27577711];
+  clip.forEach((v, c) => assert.ok(Math.abs(v - expected[c]) < 1e-9, `channel ${c}: ${v}`));
+  // No rescale and no normalisation: the raw 0–255 grey.
+  assert.deepEqual(greyFill({ rescaleFactor: null, mean: null, std: null }), [127.5, 127.5, 127.5]);
+});
+
 test('meanDirection normalises each vector, then the mean', () => {
   const d = meanDirection([[10, 0], [0, 0.5]]);
   assert.ok(Math.abs(d[0] - Math.SQRT1_2) < 1e-6 && Math.abs(d[1] - Math.SQRT1_2) < 1e-6);
@@ -150,11 +161,11 @@ test('meanDirection normalises each vector, then the mean', () => {
 
 test('a mismatched encoder is an error, not a wrong map', async () => {
   await assert.rejects(
-    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8 }, [1, 0], async (b) => b.slice(1).map(() => [1, 0])),
+    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0], async (b) => b.slice(1).map(() => [1, 0])),
     /returned \d+ embeddings for \d+ images/,
   );
   await assert.rejects(
-    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8 }, [1, 0, 0], async (b) => b.map(() => [1, 0])),
+    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0, 0], async (b) => b.map(() => [1, 0])),
     /has 2 values but the target text 3/,
   );
 });

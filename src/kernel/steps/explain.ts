@@ -5,10 +5,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EmbeddingCache } from '../../cache/embeddingCache';
-import { parsePreprocessorConfig, resizedSize } from '../../clip/preprocess';
+import { parsePreprocessorConfig, resizedSize, type Preprocessing } from '../../clip/preprocess';
 import type { JsonObject } from '../../clip/modelFolder';
 import { decodeImage, thumbnailDataUri } from '../../images/decode';
-import { inputBoxToOriginal, meanDirection, occlusionMap, patchStarts, type InputGeometry } from '../../scoring/occlusion';
+import { greyFill, inputBoxToOriginal, meanDirection, occlusionMap, patchStarts, type InputGeometry } from '../../scoring/occlusion';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
 import { MIME, type ExplainResult, type ImageEntry, type PixelBox, type ScoreResult, type VariantResult } from '../types';
 import { fieldError, lookup, md, num, sessionKey } from './common';
@@ -29,8 +29,8 @@ export const explainStep: StepDefinition = {
     options: {
       score: { type: 'string', required: true, refersTo: 'score', description: 'the score cell whose image to explain' },
       image: { type: 'string', required: true, description: "an image of the score's set: its path (relative to the notebook) or its 0-based index" },
-      variant: { type: 'string', description: "which of the score's descriptor variants; default: the last one" },
-      target: { type: 'string', description: 'what the occlusion map measures similarity to: a class, or one descriptor exactly as written; default: the predicted class' },
+      variant: { type: 'string', description: "which of the score's descriptor variants (not a control); default: the last one" },
+      target: { type: 'string', description: 'what the occlusion map measures similarity to: a class, or one descriptor exactly as written; default: the top-scoring (predicted) class' },
       patch: { type: 'integer', description: 'side of the grey occlusion patch in model-input pixels; default: a seventh of the input side' },
       stride: { type: 'integer', description: 'step between patch positions (and heatmap cell size) in model-input pixels; default: half the patch' },
     },
@@ -57,7 +57,9 @@ export const explainStep: StepDefinition = {
     }
     const plan = planTexts(set, score.method as RecipeName, { classes: score.classes });
     const prediction = variant.predictions[index];
-    const target = pickTarget(ctx, plan.perClass, prediction.predicted);
+    const classes = classEvidence(variant, index, score.classes);
+    // The top class: the prediction of a single-label score; a multi-label one may predict several.
+    const target = pickTarget(ctx, plan.perClass, classes[0].class);
     const size = model.imageSize;
     const { patch, stride } = occlusionSettings(ctx, size);
 
@@ -69,13 +71,15 @@ export const explainStep: StepDefinition = {
     );
     const targetVector = meanDirection(texts.vectors);
 
+    const preprocessing = await readPreprocessing(model.dir);
     const pixels = await model.preprocess({ path: entry.path });
+    const fill = greyFill(preprocessing);
     const copies = patchStarts(size, patch, stride).length ** 2 + 1;
     ctx.progress(`Occluding ${entry.id}: ${copies} copies`, 0);
     const map = await occlusionMap(
       pixels,
       size,
-      { patch, stride },
+      { patch, stride, fill },
       targetVector,
       (batch, offset) =>
         model.encodePixels(batch, {
@@ -85,9 +89,8 @@ export const explainStep: StepDefinition = {
       { chunkSize: ctx.settings.batchSize * 4 },
     );
 
-    const geometry = await inputGeometry(model.dir, entry.path);
+    const geometry = await inputGeometry(preprocessing, entry.path);
     const toOriginal = (box: PixelBox, clip = true) => inputBoxToOriginal(box, geometry, clip).map(round2) as PixelBox;
-    const classes = classEvidence(variant, index, score.classes);
     const result: ExplainResult = {
       name: ctx.cell.name,
       score: score.name,
@@ -96,6 +99,7 @@ export const explainStep: StepDefinition = {
       index,
       label: prediction.label,
       predicted: prediction.predicted,
+      multiLabel: score.multiLabel === true,
       runnerUp: classes[1]?.class ?? null,
       margin: classes.length > 1 ? round5(classes[0].score - classes[1].score) : null,
       classes,
@@ -103,6 +107,7 @@ export const explainStep: StepDefinition = {
         target: { kind: target.kind, class: target.class, text: target.text, embedded: target.embedded },
         patch,
         stride,
+        fill: fill.map(round5),
         inputSize: size,
         baseline: round5(map.baseline),
         xs: map.xs,
@@ -136,17 +141,18 @@ export const explainStep: StepDefinition = {
   },
 };
 
+/** The named variant, else the last descriptor set the score lists (controls come after those). */
 function pickVariant(ctx: StepContext, score: ScoreResult): VariantResult {
   const wanted = ctx.cell.options.variant;
-  if (wanted === undefined) return score.variants[score.variants.length - 1];
+  const explainable = score.variants.filter((v) => v.control === undefined);
+  const names = explainable.map((v) => `"${v.name}"`).join(', ');
+  if (wanted === undefined) return explainable[explainable.length - 1];
   const found = score.variants.find((v) => v.name === String(wanted));
-  if (found) return found;
-  throw fieldError(
-    ctx,
-    'variant',
-    `Score "${score.name}" has no variant "${String(wanted)}".`,
-    `Its variants are ${score.variants.map((v) => `"${v.name}"`).join(', ')}.`,
-  );
+  if (!found) throw fieldError(ctx, 'variant', `Score "${score.name}" has no variant "${String(wanted)}".`, `Its descriptor variants are ${names}.`);
+  if (found.control !== undefined) {
+    throw fieldError(ctx, 'variant', `"${found.name}" is a control, made of stand-in descriptors: there is nothing of it to explain.`, `Explain one of the descriptor variants: ${names}.`);
+  }
+  return found;
 }
 
 /** The image by 0-based index into the score's predictions, or by path / id. */
@@ -194,9 +200,9 @@ interface Target {
   embedded: string[];
 }
 
-function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['perClass'], predicted: string): Target {
+function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['perClass'], topClass: string): Target {
   const written = ctx.cell.options.target;
-  const wanted = written === undefined ? predicted : String(written).trim();
+  const wanted = written === undefined ? topClass : String(written).trim();
   const cls = perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
   if (cls) return { kind: 'class', class: cls.class, text: cls.class, embedded: cls.columns.map((col) => col.text) };
   for (const c of perClass) {
@@ -225,10 +231,14 @@ function occlusionSettings(ctx: StepContext, size: number): { patch: number; str
   return { patch, stride };
 }
 
-/** Where the model input sits on the original image, from the model's own preprocessing settings. */
-async function inputGeometry(modelDir: string, imagePath: string): Promise<InputGeometry> {
+/** The model's own preprocessing settings: the patch colour and the way back to original pixels. */
+async function readPreprocessing(modelDir: string): Promise<Preprocessing> {
   const file = path.join(modelDir, 'preprocessor_config.json');
-  const preprocessing = parsePreprocessorConfig(JSON.parse(await fs.readFile(file, 'utf8')) as JsonObject, file);
+  return parsePreprocessorConfig(JSON.parse(await fs.readFile(file, 'utf8')) as JsonObject, file);
+}
+
+/** Where the model input sits on the original image. */
+async function inputGeometry(preprocessing: Preprocessing, imagePath: string): Promise<InputGeometry> {
   const { width, height } = await decodeImage(imagePath);
   const resized = resizedSize(width, height, preprocessing);
   const crop = preprocessing.crop ?? resized;

@@ -205,13 +205,19 @@ function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], f
   }
 }
 
+/**
+ * Inline thumbnails for the failures the gallery shows first: per variant the most confidently
+ * wrong (lowest margin of the true class over the best other class), taken in turn across
+ * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
+ */
 async function failureThumbnails(entries: { id: string; path: string }[], variants: VariantResult[]): Promise<Record<string, string>> {
-  const wanted: string[] = [];
-  for (const v of variants) {
-    for (const p of v.predictions) {
-      if (p.predicted !== p.label && !wanted.includes(p.image)) wanted.push(p.image);
-      if (wanted.length >= MAX_INLINE_THUMBNAILS) break;
-    }
+  const margin = (p: Prediction) => p.scores[p.label] - Math.max(...Object.entries(p.scores).filter(([c]) => c !== p.label).map(([, v]) => v));
+  const queues = variants.map((v) =>
+    v.predictions.filter((p) => p.predicted !== p.label && p.label in p.scores).sort((a, b) => margin(a) - margin(b)).map((p) => p.image),
+  );
+  const wanted = new Set<string>();
+  for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
+    for (const q of queues) if (rank < q.length && wanted.size < MAX_INLINE_THUMBNAILS) wanted.add(q[rank]);
   }
   const byId = new Map(entries.map((e) => [e.id, e.path]));
   const out: Record<string, string> = {};

@@ -21,7 +21,7 @@ export const BARS_CSS = `
 .sl-bar-group.sl-true .sl-role { color: var(--sl-good); }
 .sl-bar-group.sl-both .sl-role { color: var(--sl-good); }
 .sl-bar { display: grid; grid-template-columns: minmax(120px, 1.4fr) minmax(80px, 2fr) 48px; gap: 8px; align-items: center; padding: 1px 0; }
-.sl-bar-text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.sl-bar-text { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; line-height: 1.25; }
 .sl-bar-track { height: 10px; background: var(--sl-panel); border: 1px solid var(--sl-border); border-radius: 2px; }
 .sl-bar-fill { height: 100%; width: calc(var(--sl-fill) * 100%); background: var(--sl-muted); opacity: 0.75; border-radius: 1px; }
 .sl-predicted .sl-bar-fill, .sl-both .sl-bar-fill { background: var(--sl-accent); opacity: 1; }

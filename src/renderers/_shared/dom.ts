@@ -21,14 +21,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props |
   return el;
 }
 
-/** The same builder for SVG elements (small inline icons and bars). */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElementTagNameMap[K] {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  append(el, ...children);
-  return el;
-}
-
 function applyProps(el: HTMLElement, props: Props): void {
   if (props.class) el.className = props.class;
   if (props.testid) el.dataset.testid = props.testid;

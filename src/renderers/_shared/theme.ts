@@ -48,7 +48,7 @@ button.sl-link { background: none; border: none; padding: 0; color: var(--sl-lin
 button.sl-link:hover { text-decoration: underline; }
 :focus-visible { outline: 1px solid var(--sl-focus); outline-offset: 1px; }
 .sl-thumb { width: 64px; height: 64px; object-fit: cover; border-radius: 3px; background: var(--sl-panel); border: 1px solid var(--sl-border); flex: none; display: block; }
-.sl-thumb.sl-missing { display: flex; align-items: center; justify-content: center; color: var(--sl-muted); font-size: 0.8em; }
+.sl-thumb.sl-missing { display: flex; align-items: center; justify-content: center; text-align: center; overflow: hidden; color: var(--sl-muted); font-size: 0.75em; line-height: 1.1; }
 .sl-kv { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 0; }
 .sl-kv > div { display: flex; gap: 6px; align-items: baseline; }
 .sl-kv dt { color: var(--sl-muted); }
