@@ -1,12 +1,15 @@
 // The renderer of a score cell (application/vnd.symptom-lens.score+json): the variants side by
-// side, then for the chosen variant its confusion matrix, similarity heatmap and failure cases,
-// linked (a confusion cell filters the gallery, a card or heatmap row opens the image's evidence),
-// and the images on which two variants disagree.
-import type { ClassificationMetrics, Prediction, RunRecord, ScoreResult, VariantResult } from '../kernel/types';
+// side with their paired comparison against the first and the controls marked, then for the
+// chosen variant its confusion matrix, similarity heatmap and failure cases, linked (a confusion
+// cell filters the gallery, a card or heatmap row opens the image's evidence), and the images on
+// which two variants disagree. Multi-label sets have no confusion matrix: each class is its own
+// yes/no question, and a failure is an image whose predicted classes differ from its labels.
+import type { ConfidenceInterval, PairedDifference } from '../metrics/bootstrap';
+import type { Prediction, RunRecord, ScoreResult, VariantResult } from '../kernel/types';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
 import { append, clear, h, notice, section } from './_shared/dom';
 import { button, dropdown, tabBar, type Choice } from './_shared/elements';
-import { basename, decimal, duration, percent, plural, shortHash, truncate } from './_shared/format';
+import { basename, decimal, duration, percent, plural, pValue, shortHash, signed, truncate } from './_shared/format';
 import { plotText, themedLayout, themedPlot, type ThemedPlot } from './_shared/plotly';
 import type { ThemeColors } from './_shared/theme';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
@@ -14,18 +17,20 @@ import type { OpenImageRequest } from './_shared/messages';
 import { Thumbnails } from './_shared/thumbnails';
 import type { SanityFlag } from '../scoring/flags';
 
-// Fields the statistics work adds to a score result; all optional, shown when present. An
-// interval may come as [low, high] or as a metrics/bootstrap ConfidenceInterval ({ low, high }).
-type Interval = [number, number];
-type IntervalLike = Interval | { low: number; high: number } | null;
-interface MetricIntervals {
-  accuracy?: IntervalLike;
-  balancedAccuracy?: IntervalLike;
-  macroF1?: IntervalLike;
-  auroc?: Record<string, IntervalLike>;
-}
-type Variant = Omit<VariantResult, 'metrics'> & { metrics: ClassificationMetrics & { ci?: MetricIntervals } };
-type Score = Omit<ScoreResult, 'variants'> & { variants: Variant[]; flags?: SanityFlag[] };
+// Outputs saved before the statistics work lack flags, intervals and comparisons: all optional here.
+type Variant = VariantResult;
+type Score = Omit<ScoreResult, 'flags'> & { flags?: SanityFlag[] };
+
+/** What a multi-label prediction lists when the image has (or the recipe calls) no class. */
+const NO_CLASS = '(none)';
+
+/** What each control tests, for the badge's tooltip (METHODS.md, "Controls"). */
+const CONTROL_HELP: Record<string, string> = {
+  'class-names': 'Control: class names only, no descriptors.',
+  'random-words':
+    'Control (WaffleCLIP): per class 15 random word + random character pairs, averaged over 7 seeds. Descriptors that do not beat it add text, not meaning.',
+  shuffled: 'Control: each class gets descriptors of other classes. Tests whether the class-specific text matters.',
+};
 
 /** Cards and rows drawn at once; "Show more" adds the next page (big sets stay responsive). */
 const PAGE_SIZE = 60;
@@ -51,6 +56,13 @@ ${BARS_CSS}
 .sl-comparison-table th { padding: 4px 8px; vertical-align: bottom; }
 .sl-comparison-table td { padding: 4px 8px; vertical-align: top; }
 .sl-ci { display: block; font-size: 0.8em; color: var(--sl-muted); font-weight: normal; }
+.sl-comparison-table .sl-paired { border-left: 1px solid var(--sl-border); }
+.sl-comparison-table td.sl-paired.sl-muted { vertical-align: middle; font-style: italic; }
+.sl-comparison-table td.sl-excludes-zero .sl-value { font-weight: 700; }
+.sl-comparison-table .sl-p { margin-left: 0.6em; font-size: 0.8em; color: var(--sl-muted); font-weight: normal; }
+.sl-comparison-table tr:not(.sl-control) + tr.sl-control td { border-top: 1px dashed var(--sl-muted); }
+.sl-control-name { font-style: italic; }
+.sl-control-badge { display: inline-block; margin-right: 6px; padding: 0 6px; border: 1px solid var(--sl-warn); border-radius: 8px; color: var(--sl-warn); font-size: 0.78em; line-height: 1.4; vertical-align: 1px; }
 .sl-run dd[data-testid="encoded"] { font-variant-numeric: tabular-nums; }
 .sl-variant { display: flex; flex-direction: column; gap: 16px; padding-top: 10px; }
 .sl-heading-row { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px; }
@@ -126,7 +138,7 @@ export const activate = createRenderer<Score>({
     onDispose(() => panel?.dispose());
 
     append(container, header(data), data.flags?.length ? flagList(data.flags) : null);
-    container.appendChild(section('sl-comparison', 'Variants', '▲ marks the best variant per column; click a row to inspect that variant below.', h('div', { class: 'sl-scroll' }, table)));
+    container.appendChild(section('sl-comparison', 'Variants', comparisonHelp(data), h('div', { class: 'sl-scroll' }, table)));
     if (data.run) container.appendChild(runSummary(data.run));
     const names = data.variants.map((v) => v.name);
     if (names.length > 1) {
@@ -184,11 +196,12 @@ function similarityProblem(v: Variant): string | undefined {
 
 function header(s: Score): HTMLElement {
   const n = s.variants[0].predictions.length;
+  const kind = s.multiLabel ? ' (multi-label)' : '';
   return h(
     'div',
     { class: 'sl-header' },
     h('h2', null, `Score · ${s.name}`),
-    h('p', { class: 'sl-subtitle' }, `image set ${s.images} · ${plural(n, 'image')} · ${plural(s.classes.length, 'class', 'classes')} · method ${s.method} · ${plural(s.variants.length, 'variant')}`),
+    h('p', { class: 'sl-subtitle' }, `image set ${s.images} · ${plural(n, 'image')} · ${plural(s.classes.length, 'class', 'classes')}${kind} · method ${s.method} · ${plural(s.variants.length, 'variant')}`),
   );
 }
 
@@ -214,23 +227,42 @@ interface Column {
   /** A second header line (the class of an AUROC column). */
   detail?: string;
   value(v: Variant): number | null | undefined;
-  interval(v: Variant): IntervalLike | undefined;
+  interval(v: Variant): ConfidenceInterval | null | undefined;
   show(x: number | null | undefined): string;
+  /** The same metric against the first variant (AUROC only), for the cell's tooltip. */
+  difference?(v: Variant): PairedDifference | null | undefined;
 }
 
 function metricColumns(s: Score): Column[] {
+  const auroc = s.classes.map((c) => ({
+    title: 'AUROC',
+    detail: c,
+    value: (v: Variant) => v.metrics.auroc?.[c],
+    interval: (v: Variant) => v.metrics.ci?.auroc?.[c],
+    show: (x: number | null | undefined) => decimal(x),
+    difference: (v: Variant) => v.comparison?.auroc?.perClass?.[c],
+  }));
+  // Accuracy, balanced accuracy and F1 need one class per image: multi-label sets have none.
+  if (s.multiLabel) {
+    return [{ title: 'Mean AUROC', value: (v) => v.metrics.meanAuroc, interval: (v) => v.metrics.ci?.meanAuroc, show: (x) => decimal(x), difference: (v) => v.comparison?.auroc?.mean }, ...auroc];
+  }
   return [
     { title: 'Accuracy', value: (v) => v.metrics.accuracy, interval: (v) => v.metrics.ci?.accuracy, show: percent },
     { title: 'Balanced acc.', value: (v) => v.metrics.balancedAccuracy, interval: (v) => v.metrics.ci?.balancedAccuracy, show: percent },
     { title: 'Macro-F1', value: (v) => v.metrics.macroF1, interval: (v) => v.metrics.ci?.macroF1, show: percent },
-    ...s.classes.map((c) => ({
-      title: 'AUROC',
-      detail: c,
-      value: (v: Variant) => v.metrics.auroc?.[c],
-      interval: (v: Variant) => v.metrics.ci?.auroc?.[c],
-      show: (x: number | null | undefined) => decimal(x),
-    })),
+    ...auroc,
   ];
+}
+
+function comparisonHelp(s: Score): string {
+  const first = s.variants[0].name;
+  const parts = ['▲ marks the best variant per column; click a row to inspect it below.'];
+  if (s.variants.some((v) => v.control)) parts.push('Controls (badge) set the bar a descriptor variant has to clear.');
+  if (s.variants.some((v) => v.comparison)) {
+    const mcnemar = s.variants.some((v) => v.comparison?.mcnemar) ? `; McNemar b / c = images only ${first} / only this variant got right` : '';
+    parts.push(`Paired against ${first} on the same images: Δ mean AUROC with its bootstrap 95 % interval, bold where it excludes 0${mcnemar}.`);
+  }
+  return parts.join(' ');
 }
 
 function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableElement {
@@ -238,37 +270,112 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
   // With one variant there is nothing to compare, so nothing is marked best.
   const best = columns.map((col) => (s.variants.length > 1 ? bestOf(s.variants.map(col.value)) : new Set<number>()));
   const hasIntervals = s.variants.some((v) => v.metrics.ci);
+  const first = s.variants[0].name;
+  const paired = s.variants.some((v) => v.comparison);
+  const mcnemar = s.variants.some((v) => v.comparison?.mcnemar);
+  const th = (title: string, detail?: string, className?: string, help?: string) =>
+    h('th', { class: className, title: help ?? (detail ? `${title} ${detail}` : undefined) }, title, detail ? h('span', { class: 'sl-th-detail' }, detail) : null);
   return h(
     'table',
     { class: 'sl-comparison-table', testid: 'comparison-table' },
-    h('thead', null, h('tr', null, h('th', null, 'Variant'), ...columns.map((c) => h('th', { title: c.detail ? `${c.title} ${c.detail}` : undefined }, c.title, c.detail ? h('span', { class: 'sl-th-detail' }, c.detail) : null)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', null, 'Variant'),
+        ...columns.map((c) => th(c.title, c.detail)),
+        paired ? th('Δ mean AUROC', `vs ${first}`, 'sl-paired', `Mean AUROC of this variant minus ${first}'s, paired bootstrap over the same images: difference, two-sided p, 95 % interval`) : null,
+        mcnemar ? th('McNemar', `vs ${first}`, 'sl-paired', `Exact McNemar test on per-image correctness against ${first}: two-sided p, then b / c, the images only ${first} / only this variant got right`) : null,
+      ),
+    ),
     h(
       'tbody',
       null,
       ...s.variants.map((v, vi) =>
         h(
           'tr',
-          { attrs: { 'data-index': vi, 'data-variant': v.name, tabindex: 0 }, on: { click: () => onPick(vi), keydown: (e) => e.key === 'Enter' && onPick(vi) } },
-          h('td', null, v.name),
+          {
+            class: v.control ? 'sl-control' : undefined,
+            attrs: { 'data-index': vi, 'data-variant': v.name, 'data-control': v.control, tabindex: 0 },
+            on: { click: () => onPick(vi), keydown: (e) => e.key === 'Enter' && onPick(vi) },
+          },
+          h('td', null, variantName(v)),
           ...columns.map((col, ci) => {
-            const interval = hasIntervals ? asInterval(col.interval(v)) : undefined;
+            const interval = hasIntervals ? col.interval(v) : undefined;
+            const tips = [best[ci].has(vi) ? 'best of the variants' : '', vi > 0 ? differenceText(col.difference?.(v), first) : ''].filter(Boolean);
             return h(
               'td',
-              { class: best[ci].has(vi) ? 'sl-best' : '', title: best[ci].has(vi) ? 'best of the variants' : undefined },
+              { class: best[ci].has(vi) ? 'sl-best' : '', title: tips.length ? tips.join('\n') : undefined },
               h('span', { class: 'sl-value' }, col.show(col.value(v))),
-              interval ? h('span', { class: 'sl-ci', title: '95 % bootstrap interval' }, `${col.show(interval[0])} – ${col.show(interval[1])}`) : null,
+              isInterval(interval) ? h('span', { class: 'sl-ci', title: '95 % bootstrap interval' }, `${col.show(interval.low)} – ${col.show(interval.high)}`) : null,
             );
           }),
+          paired ? aurocDifferenceCell(v, vi, first) : null,
+          mcnemar ? mcnemarCell(v, vi, first) : null,
         ),
       ),
     ),
   );
 }
 
-function asInterval(x: IntervalLike | undefined): Interval | undefined {
-  if (Array.isArray(x) && x.length === 2) return x;
-  if (x && !Array.isArray(x) && typeof x.low === 'number' && typeof x.high === 'number') return [x.low, x.high];
-  return undefined;
+/** The name cell: a control shows a badge and the control's name, with what it tests on hover. */
+function variantName(v: Variant): HTMLElement {
+  if (!v.control) return h('span', null, v.name);
+  const shown = v.name.startsWith('control: ') ? v.name.slice('control: '.length) : v.name;
+  return h(
+    'span',
+    { class: 'sl-control-label', title: CONTROL_HELP[v.control] ?? `Control variant ${v.control}.` },
+    h('span', { class: 'sl-control-badge', testid: 'control-badge' }, 'control'),
+    h('span', { class: 'sl-control-name' }, shown),
+  );
+}
+
+function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElement {
+  if (index === 0) return h('td', { class: 'sl-paired sl-muted', testid: 'paired-auroc' }, 'baseline');
+  const d = v.comparison?.auroc?.mean;
+  if (!d) return h('td', { class: 'sl-paired', testid: 'paired-auroc', title: 'no paired AUROC comparison in this result' }, '—');
+  const excludesZero = d.low > 0 || d.high < 0;
+  const perClass = Object.entries(v.comparison?.auroc?.perClass ?? {}).map(([c, x]) => `${c}: ${x ? `${signed(x.difference)} (${signed(x.low)} to ${signed(x.high)}, ${pValue(x.p)})` : 'undefined'}`);
+  return h(
+    'td',
+    {
+      class: `sl-paired${excludesZero ? ' sl-excludes-zero' : ''}`,
+      testid: 'paired-auroc',
+      attrs: { 'data-difference': d.difference, 'data-low': d.low, 'data-high': d.high, 'data-p': d.p },
+      title: [differenceText(d, first), '', 'Per class:', ...perClass].join('\n'),
+    },
+    h('span', { class: 'sl-value' }, signed(d.difference), h('span', { class: 'sl-p' }, pValue(d.p))),
+    h('span', { class: 'sl-ci' }, `${signed(d.low)} – ${signed(d.high)}`),
+  );
+}
+
+function mcnemarCell(v: Variant, index: number, first: string): HTMLElement {
+  if (index === 0) return h('td', { class: 'sl-paired sl-muted', testid: 'mcnemar' }, 'baseline');
+  const m = v.comparison?.mcnemar;
+  if (!m) return h('td', { class: 'sl-paired', testid: 'mcnemar' }, '—');
+  return h(
+    'td',
+    {
+      class: 'sl-paired',
+      testid: 'mcnemar',
+      attrs: { 'data-b': m.baselineOnly, 'data-c': m.variantOnly, 'data-p': m.p },
+      title: `Exact McNemar test, two-sided, on the images the two variants disagree on: ${plural(m.baselineOnly, 'image')} only ${first} got right (b), ${plural(m.variantOnly, 'image')} only ${v.name} got right (c).`,
+    },
+    h('span', { class: 'sl-value' }, pValue(m.p)),
+    h('span', { class: 'sl-ci' }, `b ${m.baselineOnly} / c ${m.variantOnly}`),
+  );
+}
+
+/** "Δ vs names +0.012 (95 % CI −0.004 to +0.028, p = 0.134)", or '' without a comparison. */
+function differenceText(d: PairedDifference | null | undefined, first: string): string {
+  if (!d) return '';
+  return `Δ vs ${first} ${signed(d.difference)} (${Math.round((d.level ?? 0.95) * 100)} % CI ${signed(d.low)} to ${signed(d.high)}, ${pValue(d.p)}; paired bootstrap, ${d.valid} resamples)`;
+}
+
+function isInterval(x: ConfidenceInterval | null | undefined): x is ConfidenceInterval {
+  return !!x && typeof x.low === 'number' && typeof x.high === 'number';
 }
 
 /** The variants with the highest value; none when every variant has it (nothing stands out). */
@@ -328,9 +435,11 @@ class VariantPanel {
   private readonly moreEl = h('div', { class: 'sl-more' });
   private readonly detailSlot = h('div', { class: 'sl-detail-slot' });
   private readonly body = h('div', { class: 'sl-gallery-body' });
-  private readonly confusionEl: HTMLElement;
-  /** margin[i] = score of the true class − best other class: negative means misclassified. */
+  /** Absent for multi-label sets, which have no confusion matrix. */
+  private readonly confusionEl: HTMLElement | undefined;
+  /** margin[i] (see labelMargin): negative when the scores rank a wrong class above a labelled one; NaN where undefined. */
   private readonly margin: number[];
+  private readonly multiLabel: boolean;
   private heatmapPlot: ThemedPlot | undefined;
   /** Column texts without the words every column starts with (a class-name template, say). */
   private readonly labels: string[];
@@ -345,24 +454,37 @@ class VariantPanel {
     private readonly post: ((message: OpenImageRequest) => void) | undefined,
   ) {
     this.v = s.variants[index];
-    this.margin = this.v.predictions.map((p) => trueMargin(p, s.classes));
+    this.multiLabel = s.multiLabel === true;
+    this.margin = this.v.predictions.map((p) => labelMargin(p, s.classes, this.multiLabel));
     this.sharedPrefix = commonWordPrefix((this.v.columns ?? []).map((c) => c.text));
     this.labels = (this.v.columns ?? []).map((c) => c.text.slice(this.sharedPrefix.length));
-    this.confusionEl = this.confusion();
+    this.confusionEl = this.multiLabel ? undefined : this.confusion();
     // The grid and, once a card is clicked, the detail panel beside it (or above, when narrow).
     append(this.body, this.galleryEl, this.detailSlot);
     const problem = similarityProblem(this.v);
     this.el = h(
       'div',
       { class: 'sl-variant-panel', attrs: { 'data-variant': this.v.name } },
-      section('sl-confusion-section', `Confusion matrix · ${this.v.name}`, 'Rows: true class; columns: predicted. Click a cell to list its images below.', h('div', { class: 'sl-scroll' }, this.confusionEl)),
+      this.confusionEl
+        ? section('sl-confusion-section', `Confusion matrix · ${this.v.name}`, 'Rows: true class; columns: predicted. Click a cell to list its images below.', h('div', { class: 'sl-scroll' }, this.confusionEl))
+        : h(
+            'div',
+            { testid: 'no-confusion' },
+            notice('No confusion matrix: in a multi-label set each class is its own yes/no question, so an image has no single true and predicted class; read the per-class AUROC above.'),
+          ),
       problem
         ? section('sl-heatmap-section', 'Similarity heatmap', undefined, notice(`The heatmap cannot be drawn: ${problem}`, 'warning'))
         : h(
             'section',
             { class: 'sl-section sl-heatmap-section' },
             h('div', { class: 'sl-heading-row' }, h('h3', null, 'Similarity heatmap'), dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images')),
-            h('p', { class: 'sl-help' }, 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class. ✗ marks a misclassified image; click a row for its evidence.'),
+            h(
+              'p',
+              { class: 'sl-help' },
+              this.multiLabel
+                ? 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class, rows by their first labelled class. ✗ marks an image whose predicted classes differ from its labels; click a row for its evidence.'
+                : 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class. ✗ marks a misclassified image; click a row for its evidence.',
+            ),
             this.heatmapEl,
           ),
       h('section', { class: 'sl-section sl-gallery-area' }, this.galleryTitle, this.filterEl, this.body, this.moreEl),
@@ -425,7 +547,7 @@ class VariantPanel {
     const same = pair && this.filter && pair.label === this.filter.label && pair.predicted === this.filter.predicted;
     this.filter = same ? undefined : pair;
     this.shown = PAGE_SIZE;
-    for (const cell of this.confusionEl.querySelectorAll<HTMLElement>('.sl-confusion-cell')) {
+    for (const cell of this.confusionEl?.querySelectorAll<HTMLElement>('.sl-confusion-cell') ?? []) {
       cell.classList.toggle('sl-selected', !!this.filter && cell.dataset.true === this.filter.label && cell.dataset.predicted === this.filter.predicted);
     }
     this.drawGallery();
@@ -449,13 +571,15 @@ class VariantPanel {
 
   private sortedRows(): number[] {
     const idx = this.v.predictions.map((_, i) => i);
-    if (this.sort === 'margin') return idx.sort((a, b) => this.margin[a] - this.margin[b] || a - b);
+    if (this.sort === 'margin') return idx.sort((a, b) => byMargin(this.margin[a], this.margin[b]) || a - b);
     if (this.sort.startsWith('column:')) {
       const k = Number(this.sort.slice('column:'.length));
       return idx.sort((a, b) => this.v.similarity[b][k] - this.v.similarity[a][k] || a - b);
     }
-    const rank = new Map(this.s.classes.map((c, i) => [c, i]));
-    return idx.sort((a, b) => (rank.get(this.v.predictions[a].label) ?? 1e9) - (rank.get(this.v.predictions[b].label) ?? 1e9) || a - b);
+    // Multi-label images without any class come after every class group.
+    const rank = new Map([...this.s.classes, NO_CLASS].map((c, i) => [c, i]));
+    const group = (i: number) => rank.get(rowGroup(this.v.predictions[i], this.multiLabel)) ?? rank.size;
+    return idx.sort((a, b) => group(a) - group(b) || a - b);
   }
 
   async drawHeatmap(): Promise<void> {
@@ -498,14 +622,15 @@ class VariantPanel {
     if (this.sort === 'class') {
       let first = 0;
       for (let r = 1; r <= rows; r++) {
-        if (r < rows && predictions[order[r]].label === predictions[order[first]].label) continue;
+        const group = rowGroup(predictions[order[first]], this.multiLabel);
+        if (r < rows && rowGroup(predictions[order[r]], this.multiLabel) === group) continue;
         if (r < rows) shapes.push({ type: 'line', xref: 'paper', yref: 'y', x0: 0, x1: 1, y0: r - 0.5, y1: r - 0.5, line });
-        groupTicks.push({ at: (first + r - 1) / 2, text: predictions[order[first]].label });
+        groupTicks.push({ at: (first + r - 1) / 2, text: group });
         first = r;
       }
     }
     const rowTicks = labelRows
-      ? { tickvals: order.map((_, r) => r), ticktext: order.map((i) => `${predictions[i].label !== predictions[i].predicted ? '✗ ' : ''}${plotText(truncate(basename(predictions[i].image), 26))}`) }
+      ? { tickvals: order.map((_, r) => r), ticktext: order.map((i) => `${isCorrect(predictions[i], this.multiLabel) ? '' : '✗ '}${plotText(truncate(basename(predictions[i].image), 26))}`) }
       : { tickvals: groupTicks.map((g) => g.at), ticktext: groupTicks.map((g) => `<b>${plotText(truncate(g.text, 20))}</b>`) };
     if (labelRows) {
       for (const g of groupTicks) {
@@ -548,8 +673,11 @@ class VariantPanel {
     const idx = this.v.predictions.map((_, i) => i);
     const f = this.filter;
     if (f) return idx.filter((i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted);
-    // Worst failures first: the most negative margin was the most confidently wrong.
-    return idx.filter((i) => this.v.predictions[i].label !== this.v.predictions[i].predicted).sort((a, b) => this.margin[a] - this.margin[b] || a - b);
+    const failures = idx.filter((i) => !isCorrect(this.v.predictions[i], this.multiLabel));
+    // Worst failures first: the most negative margin was the most confidently wrong; in a
+    // multi-label set, first the images with the most classes wrong.
+    const wrongClasses = (i: number) => (this.multiLabel ? mismatchedClasses(this.v.predictions[i]) : 0);
+    return failures.sort((a, b) => wrongClasses(b) - wrongClasses(a) || byMargin(this.margin[a], this.margin[b]) || a - b);
   }
 
   private drawGallery(): void {
@@ -557,10 +685,12 @@ class VariantPanel {
     const f = this.filter;
     this.galleryTitle.textContent = f
       ? `${f.label === f.predicted ? 'Correct' : 'Failure'} cases: true ${f.label} → predicted ${f.predicted} (${items.length})`
-      : `Failure cases (${items.length} misclassified of ${this.v.predictions.length})`;
+      : this.multiLabel
+        ? `Label mismatches (${items.length} of ${this.v.predictions.length} images: predicted classes differ from the labelled ones)`
+        : `Failure cases (${items.length} misclassified of ${this.v.predictions.length})`;
     clear(this.filterEl);
     if (f) this.filterEl.appendChild(button('Show all failures', () => this.setFilter(undefined), { secondary: true, testid: 'clear-filter' }));
-    else this.filterEl.appendChild(h('span', { class: 'sl-help' }, 'Most confidently wrong first. Click a card for the image’s descriptor scores.'));
+    else this.filterEl.appendChild(h('span', { class: 'sl-help' }, `${this.multiLabel ? 'Most classes wrong first, then most confidently wrong' : 'Most confidently wrong first'}. Click a card for the image’s descriptor scores.`));
     clear(this.galleryEl);
     this.galleryEl.dataset.total = String(items.length);
     if (f) {
@@ -570,7 +700,7 @@ class VariantPanel {
       delete this.galleryEl.dataset.filterTrue;
       delete this.galleryEl.dataset.filterPredicted;
     }
-    if (items.length === 0) this.galleryEl.appendChild(h('p', { class: 'sl-muted' }, f ? 'No images in this cell.' : 'No misclassified images.'));
+    if (items.length === 0) this.galleryEl.appendChild(h('p', { class: 'sl-muted' }, f ? 'No images in this cell.' : this.multiLabel ? 'Every image’s predicted classes match its labels.' : 'No misclassified images.'));
     for (const i of items.slice(0, this.shown)) this.galleryEl.appendChild(this.card(i));
     clear(this.moreEl);
     if (items.length > this.shown) {
@@ -585,7 +715,7 @@ class VariantPanel {
 
   private card(i: number): HTMLElement {
     const p = this.v.predictions[i];
-    const wrong = p.label !== p.predicted;
+    const wrong = !isCorrect(p, this.multiLabel);
     const open = () => this.openDetail(i, false);
     return h(
       'div',
@@ -605,14 +735,23 @@ class VariantPanel {
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
           labelRow('true', p.label, 'sl-good-text'),
           labelRow('pred.', p.predicted, wrong ? 'sl-bad-text' : 'sl-good-text'),
-          labelRow('margin', decimal(this.margin[i]), '', MARGIN_HELP),
+          labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
         ),
       ),
       this.drivers(i),
     );
   }
 
-  /** The descriptors that drove the prediction: the predicted class's strongest, against the true class's. */
+  private marginHelp(): string {
+    return this.multiLabel
+      ? 'lowest score of the labelled classes minus the highest of the others: negative when an unlabelled class outranks a labelled one; — for an image with no class or every class'
+      : 'score of the true class minus the best other class: negative when misclassified';
+  }
+
+  /**
+   * The descriptors that drove the prediction: the predicted class's strongest, against the true
+   * class's; in a multi-label set the strongest of each predicted class, then of each missed one.
+   */
   private drivers(i: number): HTMLElement | null {
     if (similarityProblem(this.v)) return null;
     const p = this.v.predictions[i];
@@ -622,6 +761,11 @@ class VariantPanel {
         ? h('div', { class: 'sl-driver', title: top.map((t) => `${t.text}: ${decimal(t.value)}`).join('\n') }, h('span', { class: 'sl-k' }, `${truncate(cls, 14)}:`), h('span', { class: 'sl-v' }, top.map((t) => `${t.text} ${decimal(t.value)}`).join(' · ')))
         : null;
     };
+    if (this.multiLabel) {
+      const predicted = classList(p.predicted, true);
+      const missed = classList(p.label, true).filter((c) => !predicted.includes(c));
+      return h('div', { class: 'sl-drivers' }, ...[...predicted, ...missed].slice(0, 3).map((c) => line(c, 1)));
+    }
     return h('div', { class: 'sl-drivers' }, line(p.predicted, 2), p.label !== p.predicted ? line(p.label, 1) : null);
   }
 
@@ -653,13 +797,16 @@ class VariantPanel {
   private detail(i: number): HTMLElement {
     const p = this.v.predictions[i];
     const ranked = Object.entries(p.scores).sort((a, b) => b[1] - a[1]);
-    const runnerUp = ranked[1];
+    // Each class of a multi-label set is decided on its own: no class is the runner-up.
+    const runnerUp = this.multiLabel ? undefined : ranked[1];
+    const predicted = new Set(classList(p.predicted, this.multiLabel));
+    const labelled = new Set(classList(p.label, this.multiLabel));
     const groups: BarGroup[] = similarityProblem(this.v)
       ? []
       : this.s.classes.map((c) => ({
           label: c,
           score: p.scores[c],
-          role: c === p.predicted && c === p.label ? 'both' : c === p.predicted ? 'predicted' : c === p.label ? 'true' : 'other',
+          role: predicted.has(c) && labelled.has(c) ? 'both' : predicted.has(c) ? 'predicted' : labelled.has(c) ? 'true' : 'other',
           items: this.topDescriptors(i, c, Infinity),
         }));
     // Predicted class first, then the true class, then the rest by score.
@@ -678,8 +825,8 @@ class VariantPanel {
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
           h('span', { class: 'sl-muted sl-mono', title: p.image }, truncate(p.image, 60)),
           labelRow('true', p.label, 'sl-good-text'),
-          labelRow('pred.', p.predicted, p.label !== p.predicted ? 'sl-bad-text' : 'sl-good-text'),
-          labelRow('margin', decimal(this.margin[i]), '', MARGIN_HELP),
+          labelRow('pred.', p.predicted, isCorrect(p, this.multiLabel) ? 'sl-good-text' : 'sl-bad-text'),
+          labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
           runnerUp ? labelRow('runner-up', `${runnerUp[0]} (−${decimal(ranked[0][1] - runnerUp[1])})`, '', 'the second-best class and how far its score is below the predicted one') : null,
           h('span', { class: 'sl-muted' }, `variant ${this.v.name}`),
         ),
@@ -694,8 +841,6 @@ class VariantPanel {
     );
   }
 }
-
-const MARGIN_HELP = 'score of the true class minus the best other class: negative when misclassified';
 
 function labelRow(key: string, value: string, valueClass: string, help?: string): HTMLElement {
   return h('span', { class: 'sl-label-row', title: help }, h('span', { class: 'sl-k' }, key), h('span', { class: valueClass, title: help ? undefined : value }, value));
@@ -715,16 +860,64 @@ function commonWordPrefix(texts: string[]): string {
   return rest && prefix.trim().split(/\s+/).length >= 2 ? prefix : '';
 }
 
-function trueMargin(p: Prediction, classes: string[]): number {
-  const own = p.scores[p.label];
-  const others = classes.filter((c) => c !== p.label).map((c) => p.scores[c]).filter((x) => typeof x === 'number');
-  return typeof own === 'number' && others.length ? own - Math.max(...others) : NaN;
+// ---------------------------------------------------------------------------------------------
+// Reading a prediction: one class per image, or in a multi-label set a list of classes
+// ("a, b", or "(none)") in the score's class order.
+
+function classList(value: string, multiLabel: boolean): string[] {
+  if (!multiLabel) return [value];
+  return value === NO_CLASS ? [] : value.split(', ');
+}
+
+/** Classes in one of two multi-label lists but not in the other. */
+function classDifference(a: string, b: string): number {
+  const x = classList(a, true);
+  const y = classList(b, true);
+  return x.filter((c) => !y.includes(c)).length + y.filter((c) => !x.includes(c)).length;
+}
+
+/** Classes in the label or the prediction but not both (0 when the prediction is right). */
+function mismatchedClasses(p: Prediction): number {
+  return classDifference(p.label, p.predicted);
+}
+
+function sameClasses(a: string, b: string, multiLabel: boolean): boolean {
+  return multiLabel ? classDifference(a, b) === 0 : a === b;
+}
+
+function isCorrect(p: Prediction, multiLabel: boolean): boolean {
+  return sameClasses(p.label, p.predicted, multiLabel);
+}
+
+/** The class a heatmap row is grouped under: its label, or a multi-label image's first labelled class. */
+function rowGroup(p: Prediction, multiLabel: boolean): string {
+  return multiLabel ? (classList(p.label, true)[0] ?? NO_CLASS) : p.label;
+}
+
+/**
+ * How far the scores back the labels: single-label, the true class's score minus the best other
+ * class's; multi-label, the lowest labelled class's minus the highest unlabelled one's (NaN for
+ * an image with no class or with every class, where nothing is ranked against anything).
+ */
+function labelMargin(p: Prediction, classes: string[], multiLabel: boolean): number {
+  const labelled = classList(p.label, multiLabel);
+  const own = labelled.map((c) => p.scores[c]).filter((x) => typeof x === 'number');
+  const others = classes.filter((c) => !labelled.includes(c)).map((c) => p.scores[c]).filter((x) => typeof x === 'number');
+  return own.length === labelled.length && own.length && others.length ? Math.min(...own) - Math.max(...others) : NaN;
+}
+
+/** Ascending, with undefined (NaN) margins last. */
+function byMargin(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  return a - b;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Disagreements between two variants
 
 function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
+  const multiLabel = s.multiLabel === true;
+  const right = (p: Prediction) => isCorrect(p, multiLabel);
   let a = 0;
   let b = 1;
   let shown = PAGE_SIZE;
@@ -737,7 +930,7 @@ function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
     const byImage = new Map(vb.predictions.map((p) => [p.image, p]));
     const rows = va.predictions.flatMap((pa) => {
       const pb = byImage.get(pa.image);
-      return pb && pb.predicted !== pa.predicted ? [{ pa, pb }] : [];
+      return pb && !sameClasses(pa.predicted, pb.predicted, multiLabel) ? [{ pa, pb }] : [];
     });
     if (a === b) {
       body.appendChild(notice('Pick two different variants.', 'info'));
@@ -745,8 +938,8 @@ function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
     }
     const tally = { aOnly: 0, bOnly: 0, neither: 0 };
     for (const { pa, pb } of rows) {
-      if (pa.predicted === pa.label) tally.aOnly++;
-      else if (pb.predicted === pb.label) tally.bOnly++;
+      if (right(pa)) tally.aOnly++;
+      else if (right(pb)) tally.bOnly++;
       else tally.neither++;
     }
     append(
@@ -761,7 +954,12 @@ function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
       ),
     );
     if (rows.length === 0) return;
-    const verdict = (p: Prediction) => h('td', { class: p.predicted === p.label ? 'sl-good-text' : 'sl-bad-text', title: `score ${decimal(p.scores[p.predicted])}` }, `${p.predicted === p.label ? '✓' : '✗'} ${p.predicted}`);
+    const verdict = (p: Prediction) =>
+      h(
+        'td',
+        { class: right(p) ? 'sl-good-text' : 'sl-bad-text', title: classList(p.predicted, multiLabel).map((c) => `${c}: score ${decimal(p.scores[c])}`).join('\n') || 'no class predicted' },
+        `${right(p) ? '✓' : '✗'} ${p.predicted}`,
+      );
     body.appendChild(
       h(
         'div',

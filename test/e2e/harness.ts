@@ -68,6 +68,8 @@ export interface CodeServer {
   port: number;
   logFile: string;
   extensionsDir: string;
+  /** The [error] lines of the extension host's log so far (activation failures land there). */
+  extensionHostErrors(): string;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,14 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     port,
     logFile,
     extensionsDir,
+    extensionHostErrors() {
+      const logs = path.join(userDataDir, 'logs');
+      const files = fs.existsSync(logs)
+        ? fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('remoteexthost.log')).map((f) => path.join(logs, f))
+        : [];
+      // An [error] line is followed by its stack, up to the next timestamped line.
+      return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n').split(/\n(?=\d{4}-\d\d-\d\d )/).filter((entry) => entry.includes('[error]')).join('\n');
+    },
     async stop() {
       const kill = (signal: NodeJS.Signals) => {
         try {

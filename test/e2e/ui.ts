@@ -14,7 +14,7 @@ interface CellView {
   index: number;
   code: boolean;
   state: 'success' | 'error' | 'running' | 'pending' | 'none';
-  /** The execution order VS Code shows beside the cell ("" when none). */
+  /** The execution order VS Code shows beside the cell, digits only ("" when it has not run). */
   order: string;
   text: string;
 }
@@ -40,7 +40,7 @@ const SCAN_ROWS = `(() => {
         fullyVisible: b.top >= box.top - 1 && b.bottom <= box.bottom + 1,
         state: has('notebook-state-success') ? 'success' : has('notebook-state-error') ? 'error'
           : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
-        order: order ? order.textContent.trim() : '',
+        order: order ? order.textContent.replace(/[^0-9]/g, '') : '',
         text: [...r.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
       };
     }),
@@ -67,7 +67,7 @@ async function scanCells(page: Page): Promise<CellView[]> {
     for (const r of scan.rows) seen.set(r.index, { index: r.index, code: r.code, state: r.state, order: r.order, text: r.text });
     if (scan.rows.some((r) => r.last && r.fullyVisible)) break;
     await page.mouse.wheel(0, Math.max(200, box.height * 0.6));
-    await page.waitForTimeout(120);
+    await page.waitForTimeout(200);
   }
   return [...seen.values()].sort((a, b) => a.index - b.index);
 }
@@ -78,20 +78,41 @@ async function scrollToCell(page: Page, text: string): Promise<void> {
   const box = (await list.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -20_000);
-  for (let step = 0; step < 200; step++) {
+  // Small steps with a pause: cell editors are created only once their row has settled on screen.
+  for (let step = 0; step < 400; step++) {
     const line = list.locator('.view-line', { hasText: text }).first();
     if (await line.count()) {
-      await line.scrollIntoViewIfNeeded();
+      await bringIntoView(page, line);
       return;
     }
-    await page.mouse.wheel(0, box.height * 0.6);
-    await page.waitForTimeout(120);
+    await page.mouse.wheel(0, 300);
+    await page.waitForTimeout(300);
   }
   throw new Error(`no cell shows "${text}"`);
 }
 
+/**
+ * Scroll the notebook until `target` (inside the output webview) is on screen. The webview is
+ * laid over the notebook list, so it is the list that scrolls, not the webview's own document.
+ */
+async function bringIntoView(page: Page, target: Locator): Promise<void> {
+  const list = await notebookList(page);
+  const area = (await list.boundingBox())!;
+  await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
+  for (let step = 0; step < 50; step++) {
+    const box = await target.boundingBox();
+    if (!box) throw new Error('the element to scroll to is not rendered');
+    if (box.y >= area.y && box.y + Math.min(box.height, area.height / 2) <= area.y + area.height) return;
+    await page.mouse.wheel(0, box.y - (area.y + area.height / 4));
+    await page.waitForTimeout(250);
+  }
+  throw new Error('could not scroll the element into view');
+}
+
 /** Open a file of the workspace as a notebook; retried while the extension host is still starting. */
-async function openNotebook(page: Page, file: string): Promise<void> {
+async function openNotebook(page: Page, file: string, hostErrors: () => string): Promise<void> {
+  // Save first: closing a notebook with unsaved outputs would stop at a "save changes?" dialog.
+  await runCommand(page, 'File: Save All Files');
   for (let attempt = 0; attempt < 20; attempt++) {
     await runCommand(page, 'View: Close All Editors');
     await page.keyboard.press('Control+P');
@@ -101,14 +122,19 @@ async function openNotebook(page: Page, file: string): Promise<void> {
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 20_000 });
     await page.keyboard.press('Enter');
     try {
+      await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor({ timeout: 5000 });
       await page.locator('.notebook-editor .code-cell-row').filter({ visible: true }).first().waitFor({ timeout: 5000 });
       return;
     } catch {
+      // The serializer failed: the extension did not activate, and retrying will not help.
+      if (await page.getByText('could not be opened').filter({ visible: true }).count()) {
+        throw new Error(`${file} could not be opened. Extension host errors:\n${hostErrors() || '(none logged)'}`);
+      }
       // Opened as text: the notebook contributions are not registered yet.
       await page.waitForTimeout(1000);
     }
   }
-  throw new Error(`${file} never opened as a notebook`);
+  throw new Error(`${file} never opened as a notebook. Extension host errors:\n${hostErrors() || '(none logged)'}`);
 }
 
 /** Run All, then wait until every code cell has a newer execution than before and none is running. */
@@ -204,7 +230,10 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
   let failed = 0;
   const shot = (name: string) => page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`) }).catch(() => undefined);
 
+  // SL_TEST_GREP runs only the tests whose name matches (while working on one of them).
+  const grep = process.env.SL_TEST_GREP ? new RegExp(process.env.SL_TEST_GREP) : undefined;
   async function test(name: string, body: () => Promise<void>): Promise<void> {
+    if (grep && !grep.test(name)) return;
     const started = Date.now();
     try {
       await body();
@@ -223,7 +252,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
     log('workbench ready');
 
     await test('demo notebook: Run All succeeds and the score output shows table, heatmap and gallery', async () => {
-      await openNotebook(page, 'demo.lensnb');
+      await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
       const cells = await runAll(page, true);
       await shot('ui-1-run-all');
       const notOk = cells.filter((c) => c.state !== 'success');
@@ -236,9 +265,13 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const variants = await frame.locator('.sl-comparison-table tbody tr').count();
       if (variants < 2) throw new Error(`comparison table has ${variants} rows, expected one per variant (2)`);
       const heatmap = frame.locator('.sl-heatmap.js-plotly-plot').first();
-      await heatmap.scrollIntoViewIfNeeded();
+      await bringIntoView(page, heatmap);
       await heatmap.locator('.hm, .heatmaplayer, svg').first().waitFor({ timeout: 30_000 });
-      const [rows, columns] = (await heatmap.evaluate('(el) => [el.data[0].z.length, el.data[0].z[0].length]')) as [number, number];
+      // Plotly keeps the drawn traces on the element. (No inner functions here: the page gets this source.)
+      const [rows, columns] = await heatmap.evaluate((el) => {
+        const z = (el as unknown as { data: { z: number[][] }[] }).data[0].z;
+        return [z.length, z[0].length];
+      });
       const images = csvRows(path.join(ws, 'data', 'labels.csv'));
       if (rows !== images) throw new Error(`heatmap has ${rows} rows, the image set ${images} images`);
       if (columns < 1) throw new Error('heatmap has no descriptor columns');
@@ -246,7 +279,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const cardCount = await cards.count();
       if (cardCount < 1) throw new Error('the failure gallery shows no card');
       const first = cards.first();
-      await first.scrollIntoViewIfNeeded();
+      await bringIntoView(page, first);
       await waitUntil('a thumbnail in the first card', async () => {
         const src = await first.locator('img.sl-thumb').first().getAttribute('src').catch(() => null);
         return src?.startsWith('data:image/') ? src : undefined;
@@ -256,7 +289,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await first.click();
       const detail = frame.locator('.sl-detail');
       await detail.waitFor({ timeout: 10_000 });
-      await detail.scrollIntoViewIfNeeded();
+      await bringIntoView(page, detail);
       if ((await detail.getAttribute('data-image')) !== image) throw new Error(`the detail shows ${await detail.getAttribute('data-image')}, the card was ${image}`);
       const detailText = await detail.innerText();
       if (!/\d\.\d{2}/.test(detailText)) throw new Error(`the detail shows no descriptor scores:\n${detailText}`);
@@ -265,7 +298,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
     });
 
     await test('broken notebook: the error names the YAML line and later cells do not run', async () => {
-      await openNotebook(page, 'broken.lensnb');
+      await openNotebook(page, 'broken.lensnb', server.extensionHostErrors);
       const cells = await runAll(page, false);
       await shot('ui-2-broken');
       const states = cells.map((c) => c.state).join(', ');
@@ -282,7 +315,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
 
     await test('edit one descriptor in the UI, re-run: the result changes and no image is re-encoded', async () => {
       const file = path.join(ws, 'demo.lensnb');
-      await openNotebook(page, 'demo.lensnb');
+      await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
       // The notebook ran in the first test; if it did not, run it now so the caches are warm.
       let cells = await scanCells(page);
       if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page, true);
@@ -294,19 +327,19 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await scrollToCell(page, `${word} costophrenic angles`);
       const line = page.locator('.notebook-editor .view-line', { hasText: `${word} costophrenic angles` }).filter({ visible: true }).first();
       // The middle of the word on screen: a double-click there selects it, as a user would.
-      const box = (await line.evaluate(`(el) => {
+      const box = await line.evaluate((el, w) => {
         const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
         for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-          const at = n.textContent.indexOf(${JSON.stringify(word)});
+          const at = (n.textContent ?? '').indexOf(w);
           if (at < 0) continue;
           const range = document.createRange();
           range.setStart(n, at);
-          range.setEnd(n, at + ${word.length});
+          range.setEnd(n, at + w.length);
           const r = range.getBoundingClientRect();
           return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
         }
         return null;
-      }`)) as { x: number; y: number } | null;
+      }, word);
       if (!box) throw new Error(`"${word}" not found in the descriptors cell`);
       await page.mouse.dblclick(box.x, box.y);
       await page.keyboard.type(replacement);
@@ -320,7 +353,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await scrollToCell(page, 'score:');
       const frame = await outputFrame(page, '[data-testid="encoded"]');
       const encoded = frame.locator('[data-testid="encoded"]').first();
-      await encoded.scrollIntoViewIfNeeded();
+      await bringIntoView(page, encoded);
       await shot('ui-3-rerun');
       const shownImages = Number(await encoded.getAttribute('data-images'));
       const shownTexts = Number(await encoded.getAttribute('data-texts'));

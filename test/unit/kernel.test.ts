@@ -232,6 +232,7 @@ test('multi-label sets: per-class AUROC, the recipe decides presence', async () 
     assert.deepEqual(Object.keys(m.auroc), ['effusion', 'nodule']);
     assert.ok(typeof m.meanAuroc === 'number');
     assert.ok(r.variants[0].predictions.every((p) => /^(\(none\)|effusion|nodule|effusion, nodule)$/.test(p.predicted)));
+    assert.match(out.outputs[0].markdown, /\| variant \| mean AUROC \| AUROC effusion \| AUROC nodule \|/);
   } finally {
     await kernel.dispose();
   }

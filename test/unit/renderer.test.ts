@@ -9,10 +9,18 @@ import type { Browser, Page } from 'playwright-core';
 import { MIME } from '../../src/kernel/types';
 import { paletteCss } from '../../src/report/palette';
 import { chromiumSkipReason, launchChromium, serveFiles, watchPage, type PageProblems, type StaticServer } from '../helpers/chromium';
-import { REPO, XSS, buildRenderers, imagesFixture, scoreFixture } from './renderer-fixture';
+import { REPO, XSS, buildRenderers, imagesFixture, multiLabelScoreFixture, scoreFixture } from './renderer-fixture';
 
 const SHOTS = path.join(REPO, 'test-results');
 const skip = chromiumSkipReason();
+
+// Written out here rather than imported from the renderer, so the test checks its formatting.
+const signed = (x: number) => {
+  const text = Math.abs(x).toFixed(3);
+  return text === '0.000' ? text : `${x > 0 ? '+' : '\u2212'}${text}`;
+};
+const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+const classSet = (list: string) => (list === '(none)' ? [] : list.split(', ')).sort().join('|');
 
 // The page stands in for VS Code's output webview: theme variables on <body>, and a renderer
 // context whose postMessage answers thumbnail requests from `replies`.
@@ -99,7 +107,7 @@ describe('renderers in Chromium', { skip }, () => {
     // Comparison table: one row per variant, the best value marked, bootstrap intervals shown.
     assert.equal(await out.locator('.sl-comparison-table tbody tr').count(), 3);
     assert.ok((await out.locator('.sl-comparison-table td.sl-best').count()) >= 6, 'each metric column marks its best variant');
-    assert.deepEqual(await out.locator('.sl-comparison-table .sl-th-detail').allTextContents(), score.classes);
+    assert.deepEqual(await out.locator('.sl-comparison-table .sl-th-detail').allTextContents(), [...score.classes, 'vs names', 'vs names']);
     assert.ok((await out.locator('.sl-comparison-table .sl-ci').count()) >= 3 * 6, 'intervals under the values');
     assert.equal(await out.locator('.sl-flag').count(), 2);
     const encoded = out.locator('[data-testid="encoded"]');
@@ -198,6 +206,149 @@ describe('renderers in Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('score output: paired comparison with the first variant and a marked control', async () => {
+    const score = await scoreFixture({ variants: ['names', 'v1', 'v2', 'random-words'], thumbnails: 'none' });
+    const { page, problems } = await open();
+    const id = await render(page, 'score', MIME.score, score);
+    const out = page.locator(`#${id}`);
+    await out.locator('.sl-heatmap .main-svg').first().waitFor();
+    const table = out.locator('.sl-comparison-table');
+    const rows = table.locator('tbody tr');
+    assert.equal(await rows.count(), 4);
+    assert.deepEqual(await table.locator('th.sl-paired .sl-th-detail').allTextContents(), ['vs names', 'vs names']);
+
+    // The first variant is the baseline; every other row shows its comparison's numbers.
+    assert.deepEqual(await rows.nth(0).locator('td.sl-paired').allTextContents(), ['baseline', 'baseline']);
+    let excludesZero = 0;
+    for (let k = 1; k < score.variants.length; k++) {
+      const { auroc, mcnemar } = score.variants[k].comparison!;
+      const d = auroc.mean!;
+      const row = rows.nth(k);
+      const delta = row.locator('[data-testid="paired-auroc"]');
+      assert.equal(await delta.locator('.sl-value').textContent(), `${signed(d.difference)}${pText(d.p)}`);
+      assert.equal(await delta.locator('.sl-ci').textContent(), `${signed(d.low)} – ${signed(d.high)}`);
+      const bold = d.low > 0 || d.high < 0;
+      excludesZero += Number(bold);
+      assert.equal(await delta.evaluate((el) => el.classList.contains('sl-excludes-zero')), bold, `${score.variants[k].name}: bold only when the interval excludes 0`);
+      const m = row.locator('[data-testid="mcnemar"]');
+      assert.equal(await m.locator('.sl-value').textContent(), pText(mcnemar!.p));
+      assert.equal(await m.locator('.sl-ci').textContent(), `b ${mcnemar!.baselineOnly} / c ${mcnemar!.variantOnly}`);
+      assert.match((await m.getAttribute('title')) ?? '', new RegExp(`${mcnemar!.baselineOnly} images? only names got right`));
+      // Per-class differences sit in the AUROC cells' tooltips.
+      const perClass = auroc.perClass[score.classes[0]]!;
+      assert.match((await row.locator('td').nth(4).getAttribute('title')) ?? '', new RegExp(`Δ vs names ${signed(perClass.difference).replace('+', '\\+')} `));
+    }
+    assert.ok(excludesZero >= 1 && excludesZero < 3, 'the fixture has intervals on both sides of 0');
+    assert.ok(score.variants.some((v) => v.comparison?.mcnemar && v.comparison.mcnemar.p < 0.001), 'the fixture exercises "p < 0.001"');
+    assert.ok(!((await table.textContent()) ?? '').includes('*'), 'no significance stars');
+
+    // The control: one row, badge and italic name, what it tests on hover, and separated from the rest.
+    const control = table.locator('tr.sl-control');
+    assert.equal(await control.count(), 1);
+    assert.equal(await control.getAttribute('data-variant'), 'control: random-words');
+    assert.equal(await control.locator('[data-testid="control-badge"]').textContent(), 'control');
+    assert.equal(await control.locator('.sl-control-name').textContent(), 'random-words');
+    assert.equal(await control.locator('.sl-control-name').evaluate((el) => getComputedStyle(el).fontStyle), 'italic');
+    assert.match((await control.locator('.sl-control-label').getAttribute('title')) ?? '', /WaffleCLIP/);
+    assert.equal(await table.locator('[data-testid="control-badge"]').count(), 1, 'descriptor variants carry no badge');
+    assert.match((await out.locator('.sl-comparison .sl-help').textContent()) ?? '', /Controls \(badge\).*McNemar b \/ c = images only names \/ only this variant got right/);
+
+    // Clicking the control's row shows its panel.
+    await control.click();
+    await page.waitForTimeout(300);
+    assert.equal(await out.locator('.sl-variant-panel').getAttribute('data-variant'), 'control: random-words');
+    assert.equal(await out.locator('.sl-heatmap').evaluate((el: any) => el.data[0].z.length), 30);
+
+    await out.locator('.sl-comparison').screenshot({ path: path.join(SHOTS, 'renderer-score-comparison-light.png') });
+    await page.evaluate(() => document.body.classList.replace('vscode-light', 'vscode-dark'));
+    await page.waitForTimeout(200);
+    await out.locator('.sl-comparison').screenshot({ path: path.join(SHOTS, 'renderer-score-comparison-dark.png') });
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
+  test('multi-label score: mean and per-class AUROC with intervals, no confusion matrix, label mismatches as failures', async () => {
+    const score = await multiLabelScoreFixture();
+    const { page, problems } = await open();
+    const id = await render(page, 'score', MIME.score, score);
+    const out = page.locator(`#${id}`);
+    await out.locator('.sl-heatmap .main-svg').first().waitFor();
+    const table = out.locator('.sl-comparison-table');
+
+    // Only AUROC columns: mean, then one per class, then the paired difference (no McNemar).
+    const heads = await table.locator('thead th').allTextContents();
+    assert.deepEqual(heads, ['Variant', 'Mean AUROC', ...score.classes.map((c) => `AUROC${c}`), 'Δ mean AUROCvs names']);
+    assert.equal(await table.locator('[data-testid="mcnemar"]').count(), 0);
+    for (const [vi, v] of score.variants.entries()) {
+      const cells = table.locator('tbody tr').nth(vi).locator('td');
+      const show = async (k: number) => [await cells.nth(k).locator('.sl-value').textContent(), await cells.nth(k).locator('.sl-ci').textContent()];
+      const ci = v.metrics.ci!;
+      assert.deepEqual(await show(1), [v.metrics.meanAuroc!.toFixed(3), `${ci.meanAuroc!.low.toFixed(3)} – ${ci.meanAuroc!.high.toFixed(3)}`]);
+      for (const [k, c] of score.classes.entries()) {
+        assert.deepEqual(await show(2 + k), [v.metrics.auroc[c]!.toFixed(3), `${ci.auroc[c]!.low.toFixed(3)} – ${ci.auroc[c]!.high.toFixed(3)}`], `${v.name} ${c}`);
+      }
+    }
+    const d = score.variants[1].comparison!.auroc.mean!;
+    assert.equal(await table.locator('tbody tr').nth(1).locator('[data-testid="paired-auroc"] .sl-ci').textContent(), `${signed(d.low)} – ${signed(d.high)}`);
+
+    // No confusion matrix, and one line that says why.
+    assert.equal(await out.locator('.sl-confusion').count(), 0);
+    assert.match((await out.locator('[data-testid="no-confusion"]').textContent()) ?? '', /multi-label set each class is its own yes\/no question/);
+
+    // Heatmap rows grouped by first labelled class, images without one last as "(none)".
+    const first = score.variants[0];
+    const heat = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, groups: el.layout.annotations.map((a: any) => a.text) }));
+    assert.equal(heat.rows, 30);
+    assert.deepEqual(heat.groups.slice(score.classes.length), ['<b>consolidation</b>', '<b>interstitial opacity</b>', '<b>(none)</b>']);
+
+    // Gallery: the images whose predicted set differs from the label set, most classes wrong first.
+    const mismatched = first.predictions.filter((p) => classSet(p.label) !== classSet(p.predicted));
+    assert.ok(mismatched.length > 0 && mismatched.length < first.predictions.length);
+    const cards = out.locator('.sl-card');
+    assert.equal(await cards.count(), mismatched.length);
+    assert.match((await out.locator('.sl-gallery-area h3').textContent()) ?? '', new RegExp(`Label mismatches \\(${mismatched.length} of 30 images`));
+    const wrongClasses = (p: { label: string; predicted: string }) => {
+      const a = classSet(p.label).split('|').filter(Boolean);
+      const b = classSet(p.predicted).split('|').filter(Boolean);
+      return a.filter((c) => !b.includes(c)).length + b.filter((c) => !a.includes(c)).length;
+    };
+    const shown = await cards.evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-true')!, predicted: e.getAttribute('data-predicted')! })));
+    const counts = shown.map(wrongClasses);
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+
+    // A card's detail: every class's bars, the predicted and labelled classes marked, no runner-up.
+    const card = cards.first();
+    await card.click();
+    const detail = out.locator('.sl-detail');
+    await detail.waitFor();
+    const p = first.predictions[Number(await card.getAttribute('data-index'))];
+    assert.equal(await detail.getAttribute('data-image'), p.image);
+    assert.equal(await detail.locator('.sl-bar-group').count(), 3);
+    const predicted = classSet(p.predicted).split('|').filter(Boolean);
+    assert.equal(await detail.locator('.sl-bar-group.sl-predicted, .sl-bar-group.sl-both').count(), predicted.length);
+    assert.ok(!((await detail.textContent()) ?? '').includes('runner-up'));
+
+    // Sorting by margin copes with images whose margin is undefined (no class labelled).
+    await out.locator('vscode-single-select').first().evaluate((el: any) => {
+      el.value = 'margin';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.waitForTimeout(200);
+    assert.equal(await out.locator('.sl-heatmap').evaluate((el: any) => el.data[0].z.length), 30);
+
+    // Disagreements compare predicted sets.
+    const byImage = new Map(score.variants[1].predictions.map((q) => [q.image, q.predicted]));
+    const differ = first.predictions.filter((q) => classSet(byImage.get(q.image)!) !== classSet(q.predicted)).length;
+    assert.equal(await out.locator('[data-testid="disagreements-table"] tbody tr').count(), differ);
+
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-score-multilabel-light.png'), fullPage: true });
+    await page.evaluate(() => document.body.classList.replace('vscode-light', 'vscode-dark'));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-score-multilabel-dark.png'), fullPage: true });
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
   test('score output: thumbnails left out of the output load lazily through renderer messaging', async () => {
     const score = await scoreFixture({ thumbnails: 2 });
     const full = await scoreFixture({ thumbnails: 'all' });
@@ -243,7 +394,7 @@ describe('renderers in Chromium', { skip }, () => {
     await out.locator('.sl-heatmap .hoverlayer').first().waitFor({ state: 'attached' });
     await page.waitForTimeout(300);
 
-    assert.equal(await out.locator('.sl-comparison-table .sl-th-detail').last().textContent(), XSS, 'class name as text in the table');
+    assert.equal(await out.locator('.sl-comparison-table .sl-th-detail').nth(2).textContent(), XSS, 'class name as text in the table');
     assert.ok(((await out.locator('.sl-confusion').textContent()) ?? '').includes('<img src=x'), 'in the confusion matrix');
     // Plotly's own markup in hover text is escaped: the hostile file name reads as typed.
     const hover = await out.locator('.sl-heatmap').evaluate((el: any) => JSON.stringify(el.data[0].text));

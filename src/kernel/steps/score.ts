@@ -211,9 +211,11 @@ function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], f
  * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
  */
 async function failureThumbnails(entries: { id: string; path: string }[], variants: VariantResult[]): Promise<Record<string, string>> {
-  const margin = (p: Prediction) => p.scores[p.label] - Math.max(...Object.entries(p.scores).filter(([c]) => c !== p.label).map(([, v]) => v));
+  // Multi-label labels ("a, b", "(none)") have no single true-class score: keep their order.
+  const margin = (p: Prediction) =>
+    p.label in p.scores ? p.scores[p.label] - Math.max(...Object.entries(p.scores).filter(([c]) => c !== p.label).map(([, v]) => v)) : 0;
   const queues = variants.map((v) =>
-    v.predictions.filter((p) => p.predicted !== p.label && p.label in p.scores).sort((a, b) => margin(a) - margin(b)).map((p) => p.image),
+    v.predictions.filter((p) => p.predicted !== p.label).sort((a, b) => margin(a) - margin(b)).map((p) => p.image),
   );
   const wanted = new Set<string>();
   for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
@@ -229,11 +231,19 @@ function scoreMarkdown(r: ScoreResult): string {
   const lines = [
     `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts`,
     '',
-    `| variant | accuracy | balanced accuracy | macro-F1 | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
-    `| --- | ---: | ---: | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
-    ...r.variants.map(
-      (v) => `| ${md(v.name)} | ${pct(v.metrics.accuracy)} | ${pct(v.metrics.balancedAccuracy)} | ${num(v.metrics.macroF1)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
-    ),
+    ...(r.multiLabel
+      ? [
+          `| variant | mean AUROC | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
+          `| --- | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
+          ...r.variants.map((v) => `| ${md(v.name)} | ${num(v.metrics.meanAuroc)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`),
+        ]
+      : [
+          `| variant | accuracy | balanced accuracy | macro-F1 | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
+          `| --- | ---: | ---: | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
+          ...r.variants.map(
+            (v) => `| ${md(v.name)} | ${pct(v.metrics.accuracy)} | ${pct(v.metrics.balancedAccuracy)} | ${num(v.metrics.macroF1)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
+          ),
+        ]),
     ...r.variants.flatMap((v) =>
       v.comparison
         ? [`- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`]

@@ -10,6 +10,20 @@ export function decimal(x: number | null | undefined, digits = 3): string {
   return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—';
 }
 
+/** A difference with its sign (a true minus sign, not a hyphen): +0.012, −0.004, 0.000. */
+export function signed(x: number | null | undefined, digits = 3): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
+  const text = Math.abs(x).toFixed(digits);
+  if (Number(text) === 0) return text;
+  return `${x > 0 ? '+' : '\u2212'}${text}`;
+}
+
+/** A p value with three decimals; below that resolution it reads "p < 0.001", never "p = 0.000". */
+export function pValue(p: number | null | undefined): string {
+  if (typeof p !== 'number' || !Number.isFinite(p)) return 'p —';
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+}
+
 /** The last path segment: what a card or a tick label shows (the full id goes in a tooltip). */
 export function basename(id: string): string {
   const parts = id.split(/[\\/]/);
