@@ -11,6 +11,7 @@ import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../s
 import { classificationMetrics, multiLabelMetrics } from '../../src/metrics/classification';
 import { mcnemarExact } from '../../src/metrics/mcnemar';
 import type { SanityFlag } from '../../src/scoring/flags';
+import { mulberry32 } from '../../src/metrics/random';
 
 export const KERMANY = path.resolve(__dirname, '../../../shared/data/kermany-test-224');
 
@@ -83,16 +84,6 @@ function kermanyRows(perClass: number, classes: string[]): Row[] {
   });
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 

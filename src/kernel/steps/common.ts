@@ -55,3 +55,16 @@ export function pct(x: number | null | undefined): string {
 export function num(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits);
 }
+
+/** A template option that must contain every `{placeholder}` it fills. */
+export function templateOption(ctx: StepContext, field: string, placeholders: string[]): string | undefined {
+  const t = ctx.cell.options[field];
+  if (t === undefined || t === null) return undefined;
+  const text = String(t);
+  for (const p of placeholders) {
+    if (!text.includes(`{${p}}`)) {
+      throw fieldError(ctx, field, `"${field}" must contain {${p}}.`, `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`);
+    }
+  }
+  return text;
+}

@@ -1,7 +1,7 @@
 // `descriptors: NAME` — one prompt variant: visual-symptom descriptors per class.
 import { makeDescriptorSet } from '../descriptorSet';
 import { MIME } from '../types';
-import { fieldError, md, sessionKey } from './common';
+import { fieldError, md, sessionKey, templateOption } from './common';
 import type { StepContext, StepDefinition } from './step';
 
 /** class → list of texts; an empty list or no value means "class name only". */
@@ -38,18 +38,6 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
   return out;
 }
 
-function checkTemplate(ctx: StepContext, field: string, placeholders: string[]): string | undefined {
-  const t = ctx.cell.options[field];
-  if (t === undefined || t === null) return undefined;
-  const text = String(t);
-  for (const p of placeholders) {
-    if (!text.includes(`{${p}}`)) {
-      throw fieldError(ctx, field, `"${field}" must contain {${p}}.`, `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`);
-    }
-  }
-  return text;
-}
-
 export const descriptorsStep: StepDefinition = {
   schema: {
     step: 'descriptors',
@@ -71,8 +59,8 @@ export const descriptorsStep: StepDefinition = {
     const set = makeDescriptorSet({
       name: ctx.cell.name,
       classes,
-      template: checkTemplate(ctx, 'template', ['class', 'descriptor']),
-      templateClass: checkTemplate(ctx, 'template_class', ['class']),
+      template: templateOption(ctx, 'template', ['class', 'descriptor']),
+      templateClass: templateOption(ctx, 'template_class', ['class']),
       negatives,
       source: 'descriptors',
     });

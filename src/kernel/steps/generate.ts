@@ -12,7 +12,7 @@ import { mergeDescriptors, parseDescriptors } from '../../llm/parse';
 import { RECIPES, recipeFor, type ClassPrompt, type Recipe } from '../../llm/prompts';
 import { makeDescriptorSet } from '../descriptorSet';
 import { CancelledError, CellError, MIME } from '../types';
-import { fieldError, md, sessionKey } from './common';
+import { fieldError, md, sessionKey, templateOption } from './common';
 import type { StepContext, StepDefinition } from './step';
 
 const DEFAULT_MAX_TOKENS = 500;
@@ -80,8 +80,8 @@ export const generateStep: StepDefinition = {
     const modality = readModality(ctx, recipe);
     const llm = readLlm(ctx);
     const endpoint = readEndpoint(ctx);
-    const template = readTemplate(ctx, 'template', ['class', 'descriptor']) ?? recipe.template;
-    const templateClass = readTemplate(ctx, 'template_class', ['class']);
+    const template = templateOption(ctx, 'template', ['class', 'descriptor']) ?? recipe.template;
+    const templateClass = templateOption(ctx, 'template_class', ['class']);
     const cacheOption = ctx.cell.options.cache;
     const cacheDir = typeof cacheOption === 'string' ? ctx.resolvePath(cacheOption) : ctx.cacheDir;
     const service = new CompletionService({
@@ -299,18 +299,6 @@ function readEndpoint(ctx: StepContext): Endpoint {
     if (typeof fromCell === 'string') throw fieldError(ctx, 'endpoint', err.message, err.hint);
     throw new CellError(`The setting symptomLens.llm.baseUrl: ${err.message}`, ctx.cell.positions[ctx.cell.step], undefined, err.hint);
   }
-}
-
-function readTemplate(ctx: StepContext, field: string, placeholders: string[]): string | undefined {
-  const t = ctx.cell.options[field];
-  if (t === undefined || t === null) return undefined;
-  const text = String(t);
-  for (const p of placeholders) {
-    if (!text.includes(`{${p}}`)) {
-      throw fieldError(ctx, field, `"${field}" must contain {${p}}.`, `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`);
-    }
-  }
-  return text;
 }
 
 // ---------------------------------------------------------------------------------------------
