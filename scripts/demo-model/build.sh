@@ -50,7 +50,7 @@ stage "check (Node: @huggingface/tokenizers, onnxruntime-node)"
 done_stage
 
 stage "evaluate (held out)"
-$PY evaluate.py "$WORK" "$ROOT/test/fixtures/phantoms"
+$PY evaluate.py "$WORK" "$ROOT/models/demo" "$ROOT/test/fixtures/phantoms"
 done_stage
 
 echo "== done in $(( $(date +%s) - T0 ))s"

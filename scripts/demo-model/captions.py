@@ -9,6 +9,12 @@ The forms (see METHODS.md):
   descriptor alone or in a template        "there is {descriptor}"
   CheXzero / Xplainer negatives            "no {class}", "there are no {descriptor}": these describe
                                            the absence of a finding, so they are captions of normal images
+
+Captions may also say what an image shows beyond its class: the side of the finding ("left
+pleural effusion") and its size ("small pneumothorax"), by a word or through a descriptor that only
+fits small or large findings ("blunted costophrenic angle" is what a small effusion shows). Such a
+caption matches only the images it is true of, so descriptors differ in what they pick up instead
+of all collapsing onto their class.
 """
 import random
 
@@ -46,6 +52,24 @@ DESCRIPTORS = {
                      'dark apical rim', 'black air rim at the apex'],
 }
 
+# Descriptors that fit only small or only large findings of their class (the rest fit all).
+DESCRIPTOR_SIZE = {
+    'blunted costophrenic angle': 'small', 'loss of the costophrenic angle': 'small',
+    'obscured hemidiaphragm': 'large', 'homogeneous opacity with a concave upper border': 'large',
+    'dense lower lung zone': 'large',
+    'globular heart': 'large', 'big heart shadow': 'large',
+    'small round density in the lung': 'small', 'discrete round spot': 'small',
+    'spherical density': 'large', 'coin-like lesion': 'large',
+    'dark apical rim': 'small', 'black air rim at the apex': 'small',
+    'dark band along the chest wall': 'large', 'lung edge separated from the chest wall': 'large',
+}
+SIZE_WORDS = {
+    'effusion': {'small': ['small', 'trace', 'minimal'], 'large': ['large', 'massive', 'extensive']},
+    'cardiomegaly': {'small': ['mild', 'borderline'], 'large': ['marked', 'severe', 'massive']},
+    'nodule': {'small': ['small', 'tiny', 'faint'], 'large': ['large', 'big', 'dense']},
+    'pneumothorax': {'small': ['small', 'thin', 'subtle'], 'large': ['large', 'extensive', 'wide']},
+}
+
 CLASS_TEMPLATES = ['{}', '{}', 'a chest x-ray showing {}', 'a chest radiograph with {}', 'chest x-ray: {}',
                    'findings consistent with {}', 'an x-ray of {}', '{} on chest x-ray', 'there is {}',
                    'a photo of {}', 'a radiograph of {}', 'frontal chest x-ray with {}', 'this x-ray shows {}',
@@ -68,28 +92,46 @@ def descriptor_sentence(cls, descriptor):
     return f'{cls}, which has {descriptor}'
 
 
-def sample_caption(rng, label, side=None):
-    """One caption for an image of class `label` (`side` is where the finding is, if anywhere)."""
+def size_bucket(severity):
+    """'small' / 'large' for the ends of the severity range; None in between (no size word fits)."""
+    return 'small' if severity < 0.4 else 'large' if severity >= 0.6 else None
+
+
+def sample_caption(rng, label, side=None, size=None):
+    """One caption for an image of class `label`; `side` ('left'/'right', the patient's) and `size`
+    (size_bucket) describe its finding, if any. Returns (text, side, size), with side and size set
+    only where the caption commits to them."""
     r = rng.random()
-    names, descs = NAMES[label], DESCRIPTORS[label]
-    # the canonical class key is used about as often as all its synonyms together
-    name = label if rng.random() < 0.5 else rng.choice(names)
+    names = NAMES[label]
+    # Like report text, captions describe more often than they name: a bare class name is 1 caption
+    # in 5, and the class key itself only a third of the names used.
+    name = label if rng.random() < 0.35 else rng.choice(names)
+    said_side = side if side and rng.random() < 0.25 else None
+    said_size = size if size and label in SIZE_WORDS and rng.random() < 0.3 else None
     if label == 'normal' and r < 0.12:
         other = rng.choice(CLASSES[1:])
         what = rng.choice(NAMES[other] + DESCRIPTORS[other])
-        return rng.choice(NEGATION_TEMPLATES).format(what)
-    if r < 0.35:
-        return rng.choice(CLASS_TEMPLATES).format(name)
-    if r < 0.65:
-        desc = rng.choice(descs)
-        if side and rng.random() < 0.2:
-            desc = f'{side} {desc}' if rng.random() < 0.5 else f'{desc} on the {side}'
-        return rng.choice(DESCRIPTOR_TEMPLATES).format(desc)
-    if r < 0.9:
-        return descriptor_sentence(name, rng.choice(descs))
+        return rng.choice(NEGATION_TEMPLATES).format(what), None, None
+    if r < 0.2:
+        if said_size:
+            name = f'{rng.choice(SIZE_WORDS[label][said_size])} {name}'
+        if said_side:
+            name = f'{said_side} {name}' if rng.random() < 0.5 else f'{name} on the {said_side}'
+        return rng.choice(CLASS_TEMPLATES).format(name), said_side, said_size
+    # descriptors that are true of this finding's size
+    descs = [d for d in DESCRIPTORS[label] if DESCRIPTOR_SIZE.get(d) in (None, size)]
+    d1 = rng.choice(descs)
+    fits = DESCRIPTOR_SIZE.get(d1)
+    if r < 0.6:
+        if said_side:
+            d1 = f'{said_side} {d1}' if rng.random() < 0.5 else f'{d1} on the {said_side}'
+        return rng.choice(DESCRIPTOR_TEMPLATES).format(d1), said_side, fits
+    if r < 0.85:
+        return descriptor_sentence(name, d1), None, fits
     # two descriptors, as a longer report line
-    d1, d2 = rng.sample(descs, 2)
-    return rng.choice(['{} and {}', '{}, {}', '{} with {}']).format(d1, d2)
+    d2 = rng.choice([d for d in descs if d != d1])
+    fits = fits or DESCRIPTOR_SIZE.get(d2)
+    return rng.choice(['{} and {}', '{}, {}', '{} with {}']).format(d1, d2), None, fits
 
 
 def corpus():
@@ -105,12 +147,15 @@ def corpus():
             out += [f'{s} {d}' for s in SIDES] + [f'{d} on the {s}' for s in SIDES]
             out += [t.format(d) for t in NEGATION_TEMPLATES]
         out += [t.format(n) for n in NAMES[label] for t in NEGATION_TEMPLATES]
+        for n in NAMES[label]:
+            out += [f'{s} {n}' for s in SIDES] + [f'{n} on the {s}' for s in SIDES]
+            out += [f'{w} {n}' for words in SIZE_WORDS.get(label, {}).values() for w in words]
     return out
 
 
 if __name__ == '__main__':
     rng = random.Random(0)
     for label in CLASSES:
-        for _ in range(4):
-            print(f'{label:13s} {sample_caption(rng, label, "left")}')
+        for _ in range(5):
+            print(f'{label:13s} {sample_caption(rng, label, "left", "small")}')
     print(len(corpus()), 'corpus lines')

@@ -13,7 +13,8 @@ which check.mjs verifies).
     covers (mean per pixel); the peak is the centroid of the pixels with the largest mean drop;
     a hit is a peak inside the recorded lesion box.
 
-usage: evaluate.py WORKDIR FIXTURES_DIR [--extra N]
+usage: evaluate.py WORKDIR MODEL_DIR FIXTURES_DIR [--extra N]
+  MODEL_DIR     the exported folder (its tokenizer is used)
   FIXTURES_DIR  a phantom folder with labels.csv (the committed held-out set)
   --extra N     also N in-memory phantoms from another unseen seed, for steadier numbers
 writes WORKDIR/eval.json
@@ -200,6 +201,7 @@ def per_descriptor(scorer, imgs, labels):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('workdir')
+    ap.add_argument('model_dir')
     ap.add_argument('fixtures')
     ap.add_argument('--extra', type=int, default=500)
     a = ap.parse_args()
@@ -208,15 +210,14 @@ def main():
     model = DemoClip(ck['vocab_size'], ck['context'])
     model.load_state_dict(ck['state'])
     model.eval()
-    here = os.path.dirname(os.path.abspath(__file__))
-    tok = Tokenizer.load(os.path.join(here, '..', '..', 'models', 'demo'))
+    tok = Tokenizer.load(a.model_dir)
     scorer = Scorer(model, tok)
     t0 = time.time()
     result = {'suggested_descriptors': SUGGESTED, 'occlusion': {'patch': PATCH, 'stride': STRIDE, 'grey': GREY}}
     imgs, labels, boxes, _ = load_folder(a.fixtures, VISION['image_size'])
     result['fixtures'] = evaluate_set(os.path.relpath(a.fixtures), scorer, imgs, labels, boxes, len(labels))
     if a.extra:
-        imgs, labels, boxes = generate_arrays(a.extra, EXTRA_SEED, VISION['image_size'])
+        imgs, labels, boxes, _ = generate_arrays(a.extra, EXTRA_SEED, VISION['image_size'])
         result[f'unseen_seed_{EXTRA_SEED}'] = evaluate_set(f'{a.extra} phantoms, seed {EXTRA_SEED}', scorer,
                                                             imgs, labels, boxes, 200)
         result['per_descriptor_auroc'] = per_descriptor(scorer, imgs, labels)

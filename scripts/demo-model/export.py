@@ -34,7 +34,7 @@ def config(tok, logit_scale):
         "architectures": ["CLIPModel"],
         "model_type": "clip",
         "projection_dim": PROJECTION_DIM,
-        # the trained temperature, so that softmax over classes means what it meant in training
+        # the trained temperature (log of the logit scale, as in HF configs)
         "logit_scale_init_value": round(float(logit_scale), 6),
         "text_config": {
             "model_type": "clip_text_model",
@@ -127,7 +127,7 @@ def main(workdir, model_dir):
                           opset_version=OPSET, do_constant_folding=True)
     for p in (vpath, tpath):
         onnx.checker.check_model(onnx.load(p), full_check=True)
-    write_json(os.path.join(model_dir, 'config.json'), config(tok, model.logit_scale.exp().item()))
+    write_json(os.path.join(model_dir, 'config.json'), config(tok, model.logit_scale.item()))
     write_json(os.path.join(model_dir, 'preprocessor_config.json'), preprocessor_config())
 
     # reference outputs for check.mjs: random pixels and a padded text batch

@@ -100,7 +100,7 @@ def vessel_markings(rng, c, lung, hilum_x, hilum_y, lateral):
 
 
 def phantom(seed, index, label, size=SIZE):
-    """Draw one phantom. Returns (uint8 image [size, size], box or None)."""
+    """Draw one phantom. Returns (uint8 image [size, size], box or None, severity in [0, 1])."""
     rng = np.random.default_rng([seed, index, CLASSES.index(label)])
     c = Canvas(size)
     sev = rng.uniform(0, 1)  # 0 = subtle, 1 = obvious
@@ -141,7 +141,7 @@ def phantom(seed, index, label, size=SIZE):
     heart_cx = cx + rng.uniform(5, 9)
     heart_cy = dia - rng.uniform(15, 19)
     if label == 'cardiomegaly':
-        hax = rng.uniform(25, 28) + sev * rng.uniform(0, 6)
+        hax = rng.uniform(22, 25) + sev * rng.uniform(0, 8)  # normal hearts reach 21: mild cases are hard
     else:
         hax = rng.uniform(16, 21)
     hay = hax * rng.uniform(0.72, 0.85)
@@ -160,7 +160,7 @@ def phantom(seed, index, label, size=SIZE):
         lung_vis = L & ~soft
         ys = np.nonzero(lung_vis)[0]
         lung_bottom, lung_h = ys.max() / c.scale, (ys.max() - ys.min()) / c.scale
-        depth = lung_h * (0.12 + 0.25 * sev + rng.uniform(0, 0.08))
+        depth = lung_h * (0.06 + 0.28 * sev + rng.uniform(0, 0.06))
         level = lung_bottom - depth
         lateral = np.clip(-info['side'] * (c.x - info['lx']) / info['ax'], -1, 1)  # 1 at the chest wall
         meniscus = level - rng.uniform(4, 9) * np.clip(lateral, 0, 1) ** 2  # climbs the lateral wall
@@ -172,18 +172,18 @@ def phantom(seed, index, label, size=SIZE):
     elif label == 'cardiomegaly':
         box = c.box(heart)
     elif label == 'nodule':
-        r = 3.5 + 6.5 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 1.5)
+        r = 3 + 7 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 1.5)
         cand = L & ~soft & (c.ellipse(info['lx'], info['ly'], info['ax'] - r, info['ay'] - r) < 1)
         ys, xs = np.nonzero(cand)
         k = rng.integers(len(xs))
         nx, ny = (xs[k] + 0.5) / c.scale, (ys[k] + 0.5) / c.scale
         d = np.sqrt((c.x - nx) ** 2 + (c.y - ny) ** 2)
         prof = np.clip(1 - (d / r) ** 2, 0, 1) ** 0.5
-        amp = rng.uniform(0.17, 0.30) + 0.1 * sev
+        amp = rng.uniform(0.1, 0.2) + 0.15 * sev
         img = img + amp * prof
         box = c.box(d < r)
     elif label == 'pneumothorax':
-        rim = 5 + 11 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 3)
+        rim = 3 + 12 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 3)
         # the collapsed lung: the same field shrunk away from the apex and the lateral wall
         shrunk = (c.ellipse(info['lx'] - info['side'] * rim * 0.6, info['ly'] + rim * 0.5,
                             info['ax'] - rim * 0.6, info['ay'] - rim * 0.5) < 1)
@@ -196,7 +196,7 @@ def phantom(seed, index, label, size=SIZE):
         e = c.ellipse(info['lx'] - info['side'] * rim * 0.6, info['ly'] + rim * 0.5,
                       info['ax'] - rim * 0.6, info['ay'] - rim * 0.5)
         line = (np.abs(np.sqrt(e) - 1) < 0.035) & L & (c.y < lower_limit + 2) & ~soft
-        img = np.where(line, img + rng.uniform(0.12, 0.2), img)
+        img = np.where(line, img + rng.uniform(0.06, 0.2), img)
         box = c.box(air)
 
     # spine and ribs over everything inside the body
@@ -220,7 +220,7 @@ def phantom(seed, index, label, size=SIZE):
     lo, hi = rng.uniform(0.0, 0.12), rng.uniform(0.82, 1.0)
     img = lo + (hi - lo) * img
     out = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
-    return out, box
+    return out, box, sev
 
 
 def make_set(outdir, count, seed, size=SIZE, classes=CLASSES):
@@ -229,7 +229,7 @@ def make_set(outdir, count, seed, size=SIZE, classes=CLASSES):
     rows = []
     for i in range(count):
         label = classes[i % len(classes)]
-        img, box = phantom(seed, i, label, size)
+        img, box, _ = phantom(seed, i, label, size)
         rel = f'{label}/{label}-{i // len(classes):03d}.png'
         os.makedirs(os.path.join(outdir, label), exist_ok=True)
         Image.fromarray(img, 'L').save(os.path.join(outdir, rel), optimize=True)
@@ -242,18 +242,20 @@ def make_set(outdir, count, seed, size=SIZE, classes=CLASSES):
 
 
 def generate_arrays(count, seed, size=SIZE, start=0):
-    """In-memory phantoms for training: (uint8 [N, size, size], labels [N], boxes [N, 4] with -1 for none)."""
+    """In-memory phantoms for training: uint8 images [N, size, size], labels [N], boxes [N, 4]
+    (-1 for none) and severities [N] (how big or dense the finding is; captions can say it)."""
     imgs = np.zeros((count, size, size), np.uint8)
     labels = np.zeros(count, np.int64)
     boxes = np.full((count, 4), -1, np.int64)
+    severity = np.zeros(count, np.float32)
     for j in range(count):
         i = start + j
         k = i % len(CLASSES)
-        imgs[j], box = phantom(seed, i, CLASSES[k], size)
+        imgs[j], box, severity[j] = phantom(seed, i, CLASSES[k], size)
         labels[j] = k
         if box:
             boxes[j] = box
-    return imgs, labels, boxes
+    return imgs, labels, boxes, severity
 
 
 def main():

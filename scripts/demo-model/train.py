@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from captions import CLASSES, sample_caption
+from captions import CLASSES, sample_caption, size_bucket
 from model import MEAN, STD, DemoClip
 from phantoms import generate_arrays
 from tokenizer import Tokenizer
@@ -70,8 +70,8 @@ def augment(x, labels, boxes, g):
     for i in range(b):
         u = float(torch.rand(1, generator=g))
         bx = [int(v) for v in shifted[i]]
-        if labels[i] == nodule and u < 0.12:
-            s = max(bx[2] - bx[0], bx[3] - bx[1]) + int(torch.randint(4, 16, (1,), generator=g))
+        if labels[i] == nodule and u < 0.2:
+            s = max(bx[2] - bx[0], bx[3] - bx[1]) + int(torch.randint(4, 24, (1,), generator=g))
             px = min(max(0, bx[0] - int(torch.randint(0, s - (bx[2] - bx[0]) + 1, (1,), generator=g))), w - s)
             py = min(max(0, bx[1] - int(torch.randint(0, s - (bx[3] - bx[1]) + 1, (1,), generator=g))), h - s)
             out[i, py:py + s, px:px + s] = 0.5
@@ -99,18 +99,23 @@ def encode_batch(tok, texts):
     return ids, mask
 
 
-def side_of(box):
-    if box[0] < 0:
-        return None
+LATERAL = {CLASSES.index(c) for c in ('effusion', 'nodule', 'pneumothorax')}
+
+
+def finding_attributes(label, box, severity):
+    """(side, size) of an image's finding as captions name them; None where they do not apply."""
+    if label == 0:
+        return None, None
     # image left is the patient's right
-    return 'right' if (box[0] + box[2]) / 2 < 64 else 'left'
+    side = ('right' if (box[0] + box[2]) / 2 < 64 else 'left') if label in LATERAL else None
+    return side, size_bucket(severity)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('tokenizer_dir')
     ap.add_argument('workdir')
-    ap.add_argument('--steps', type=int, default=1500)
+    ap.add_argument('--steps', type=int, default=1800)
     ap.add_argument('--batch', type=int, default=96)
     ap.add_argument('--train-images', type=int, default=7500)
     ap.add_argument('--lr', type=float, default=2e-3)
@@ -123,7 +128,7 @@ def main():
     os.makedirs(a.workdir, exist_ok=True)
 
     t0 = time.time()
-    imgs, labels, boxes = generate_parallel(a.train_images, TRAIN_SEED)
+    imgs, labels, boxes, severity = generate_parallel(a.train_images, TRAIN_SEED)
     print(f'generated {len(imgs)} training phantoms in {time.time() - t0:.0f}s', flush=True)
     imgs = torch.from_numpy(imgs)
     labels_t, boxes_t = torch.from_numpy(labels), torch.from_numpy(boxes)
@@ -140,15 +145,19 @@ def main():
     for step in range(a.steps):
         idx = torch.randint(0, len(imgs), (a.batch,), generator=g)
         x, lab = augment(imgs[idx].float() / 255.0, labels_t[idx], boxes_t[idx], g)
-        texts = [sample_caption(rng, CLASSES[int(l)], side_of(boxes_t[i].tolist()) if l else None)
-                 for l, i in zip(lab, idx)]
-        ids, mask = encode_batch(tok, texts)
+        attrs = [finding_attributes(int(l), boxes[i], severity[i]) for l, i in zip(lab, idx.tolist())]
+        captions = [sample_caption(rng, CLASSES[int(l)], *at) for l, at in zip(lab, attrs)]
+        ids, mask = encode_batch(tok, [c[0] for c in captions])
         ie = F.normalize(model.vision(normalise(x))[0], dim=-1)
         te = F.normalize(model.text(ids, mask)[0], dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * ie @ te.t()
-        pos = (lab[:, None] == lab[None, :]).float()
-        target = pos / pos.sum(1, keepdim=True)
-        loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target * logits.t().log_softmax(1)).sum(1).mean()) / 2
+        # caption j is a positive for image i when it is true of it: same class, and any side or
+        # size it commits to is image i's
+        pos = torch.tensor([[float(lab[i] == lab[j] and captions[j][1] in (None, attrs[i][0])
+                                   and captions[j][2] in (None, attrs[i][1]))
+                             for j in range(len(lab))] for i in range(len(lab))])
+        to_text, to_image = pos / pos.sum(1, keepdim=True), pos.t() / pos.t().sum(1, keepdim=True)
+        loss = (-(to_text * logits.log_softmax(1)).sum(1).mean() - (to_image * logits.t().log_softmax(1)).sum(1).mean()) / 2
         opt.zero_grad()
         loss.backward()
         opt.step()

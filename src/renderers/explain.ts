@@ -113,7 +113,8 @@ function figure(data: ExplainData, onDispose: (fn: () => void) => void): HTMLEle
     picture.addEventListener('load', draw);
     picture.src = src;
   }
-  draw();
+  // Once the canvas is in the shadow root, where the theme's colours can be read from it.
+  queueMicrotask(draw);
   onDispose(watchTheme(draw));
 
   const toggle = document.createElement('vscode-checkbox');

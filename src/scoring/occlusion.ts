@@ -52,7 +52,7 @@ export interface OcclusionMap {
  * turns it into model input. A grey carries no structure, and unlike black it reads neither as
  * air nor as an edge. It is not CLIP's mean pixel (0 after normalisation): that mean comes from
  * colour photographs and is faintly brown, a colour no greyscale radiograph ever shows the model.
- * On the demo model's held-out phantoms, mid-grey put 14 of 20 peaks on the lesion, the mean 12.
+ * It is also the grey of the patches the demo model saw in training (scripts/demo-model/train.py).
  */
 export function greyFill(p: Pick<Preprocessing, 'rescaleFactor' | 'mean' | 'std'>, channels = 3): number[] {
   return Array.from({ length: channels }, (_, c) => (MID_GREY * (p.rescaleFactor ?? 1) - (p.mean?.[c] ?? 0)) / (p.std?.[c] ?? 1));

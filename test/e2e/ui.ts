@@ -20,30 +20,23 @@ interface CellView {
 }
 
 /**
- * Every cell row of the visible notebook editor as the page shows it. Runs in the page, so it
- * is text: the notebook list renders only the rows near the viewport, and the caller scrolls.
+ * The focused cell row of the visible notebook editor as the page shows it (null while that row
+ * is not rendered yet). Runs in the page, so it is text.
  */
-const SCAN_ROWS = `(() => {
+const FOCUSED_ROW = `(() => {
   const editors = [...document.querySelectorAll('.notebook-editor')].filter((e) => e.getBoundingClientRect().height > 0);
-  const list = editors[0] && editors[0].querySelector('.cell-list-container');
-  if (!list) return null;
-  const box = list.getBoundingClientRect();
+  const row = editors[0] && editors[0].querySelector('.cell-list-container .monaco-list-row.focused');
+  if (!row) return null;
+  const has = (c) => !!row.querySelector('.codicon-' + c);
+  const order = row.querySelector('.execution-count-label');
   return {
-    rows: [...list.querySelectorAll('.monaco-list-row')].map((r) => {
-      const has = (c) => !!r.querySelector('.codicon-' + c);
-      const b = r.getBoundingClientRect();
-      const order = r.querySelector('.execution-count-label');
-      return {
-        index: Number(r.dataset.index),
-        code: r.classList.contains('code-cell-row'),
-        last: r.dataset.lastElement === 'true',
-        fullyVisible: b.top >= box.top - 1 && b.bottom <= box.bottom + 1,
-        state: has('notebook-state-success') ? 'success' : has('notebook-state-error') ? 'error'
-          : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
-        order: order ? order.textContent.replace(/[^0-9]/g, '') : '',
-        text: [...r.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
-      };
-    }),
+    index: Number(row.dataset.index),
+    code: row.classList.contains('code-cell-row'),
+    last: row.dataset.lastElement === 'true',
+    state: has('notebook-state-success') ? 'success' : has('notebook-state-error') ? 'error'
+      : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
+    order: order ? order.textContent.replace(/[^0-9]/g, '') : '',
+    text: [...row.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
   };
 })()`;
 
@@ -53,58 +46,71 @@ async function notebookList(page: Page): Promise<Locator> {
   return list;
 }
 
-/** Scroll through the notebook from the top and collect every cell's state. */
-async function scanCells(page: Page): Promise<CellView[]> {
+/**
+ * Visit the cells from the first down, as the keyboard moves through them: the notebook renders
+ * only the rows near the viewport, and moving the focus reveals each row in turn. Stops early
+ * when `visit` returns true; returns every cell visited.
+ */
+async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => false): Promise<CellView[]> {
   const list = await notebookList(page);
-  const box = (await list.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -20_000);
-  await page.waitForTimeout(150);
-  const seen = new Map<number, CellView>();
-  for (let step = 0; step < 400; step++) {
-    const scan = (await page.evaluate(SCAN_ROWS)) as { rows: (CellView & { last: boolean; fullyVisible: boolean })[] } | null;
-    if (!scan) break;
-    for (const r of scan.rows) seen.set(r.index, { index: r.index, code: r.code, state: r.state, order: r.order, text: r.text });
-    if (scan.rows.some((r) => r.last && r.fullyVisible)) break;
-    await page.mouse.wheel(0, Math.max(200, box.height * 0.6));
-    await page.waitForTimeout(200);
+  await runCommand(page, 'Notebook: Focus First Cell');
+  // Keyboard focus on the list itself (not an output or the markdown preview in the webview).
+  await list.locator('.monaco-list-row.focused .cell-focus-indicator-left').first().click().catch(() => undefined);
+  const cells: CellView[] = [];
+  for (let index = 0; ; index++) {
+    let lastPress = Date.now();
+    let reached: number | undefined;
+    const row = await waitUntil(`cell ${index + 1} to be revealed`, async () => {
+      const r = (await page.evaluate(FOCUSED_ROW)) as (CellView & { last: boolean }) | null;
+      // A code cell's editor lines appear a moment after its row (or later, under load).
+      if (r && r.index === index) {
+        reached ??= Date.now();
+        if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
+      }
+      // A key press that arrived while the list was busy re-rendering is lost: press again.
+      if (index > 0 && r?.index === index - 1 && Date.now() - lastPress > 1500) {
+        await page.keyboard.press('ArrowDown');
+        lastPress = Date.now();
+      }
+      return undefined;
+    }, 10_000, 50);
+    const cell: CellView = { index: row.index, code: row.code, state: row.state, order: row.order, text: row.text };
+    cells.push(cell);
+    if (visit(cell) || row.last) return cells;
+    await page.keyboard.press('ArrowDown');
   }
-  return [...seen.values()].sort((a, b) => a.index - b.index);
 }
 
-/** Scroll until the cell whose editor text contains `text` is on screen. */
+/** Every cell's mark and execution order. */
+function scanCells(page: Page): Promise<CellView[]> {
+  return walkCells(page);
+}
+
+/** Reveal the cell whose editor text contains `text`. */
 async function scrollToCell(page: Page, text: string): Promise<void> {
-  const list = await notebookList(page);
-  const box = (await list.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -20_000);
-  // Small steps with a pause: cell editors are created only once their row has settled on screen.
-  for (let step = 0; step < 400; step++) {
-    const line = list.locator('.view-line', { hasText: text }).first();
-    if (await line.count()) {
-      await bringIntoView(page, line);
-      return;
-    }
-    await page.mouse.wheel(0, 300);
-    await page.waitForTimeout(300);
-  }
-  throw new Error(`no cell shows "${text}"`);
+  const cells = await walkCells(page, (c) => c.text.includes(text));
+  if (!cells[cells.length - 1].text.includes(text)) throw new Error(`no cell shows "${text}"`);
 }
 
 /**
- * Scroll the notebook until `target` (inside the output webview) is on screen. The webview is
- * laid over the notebook list, so it is the list that scrolls, not the webview's own document.
+ * Scroll the notebook until `target` is on screen. Outputs live in a webview laid over the
+ * notebook list: it is the list that scrolls, and the webview follows a moment later. How far a
+ * wheel step scrolls is learnt from the first steps.
  */
 async function bringIntoView(page: Page, target: Locator): Promise<void> {
   const list = await notebookList(page);
   const area = (await list.boundingBox())!;
   await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  for (let step = 0; step < 50; step++) {
+  let gain = 1;
+  for (let step = 0; step < 40; step++) {
     const box = await target.boundingBox();
     if (!box) throw new Error('the element to scroll to is not rendered');
-    if (box.y >= area.y && box.y + Math.min(box.height, area.height / 2) <= area.y + area.height) return;
-    await page.mouse.wheel(0, box.y - (area.y + area.height / 4));
-    await page.waitForTimeout(250);
+    if (box.y >= area.y && box.y <= area.y + area.height - 80) return;
+    const want = box.y - (area.y + area.height / 4);
+    await page.mouse.wheel(0, Math.max(-50_000, Math.min(50_000, want * gain)));
+    await page.waitForTimeout(400);
+    const moved = box.y - ((await target.boundingBox())?.y ?? box.y);
+    if (moved !== 0 && Math.sign(moved) === Math.sign(want)) gain = Math.max(0.2, Math.min(50, (gain * want) / moved));
   }
   throw new Error('could not scroll the element into view');
 }
@@ -137,17 +143,18 @@ async function openNotebook(page: Page, file: string, hostErrors: () => string):
   throw new Error(`${file} never opened as a notebook. Extension host errors:\n${hostErrors() || '(none logged)'}`);
 }
 
-/** Run All, then wait until every code cell has a newer execution than before and none is running. */
-async function runAll(page: Page, expectAllSuccess: boolean): Promise<CellView[]> {
-  const before = new Map((await scanCells(page)).map((c) => [c.index, c.order]));
+/** Run All, then wait until every code cell ran again, or one failed, and none is running. */
+async function runAll(page: Page): Promise<CellView[]> {
+  const before = new Map((await scanCells(page)).map((c) => [c.index, c]));
+  // A cell has run again when its mark or its execution order changed (a reopened notebook
+  // starts a new kernel, whose orders start at 1 again, but then its cells had no mark).
+  const ranAgain = (c: CellView) => c.state === 'success' && c.order !== '' && (c.order !== before.get(c.index)?.order || before.get(c.index)?.state !== 'success');
   await runCommand(page, 'Notebook: Run All');
   return waitUntil('Run All to finish', async () => {
     const cells = (await scanCells(page)).filter((c) => c.code);
     if (cells.some((c) => c.state === 'running' || c.state === 'pending')) return undefined;
     if (cells.some((c) => c.state === 'error')) return cells;
-    const rerun = cells.every((c) => c.state === 'success' && c.order !== '' && c.order !== before.get(c.index));
-    if (rerun || (!expectAllSuccess && cells.every((c) => c.state !== 'none' || c.order === before.get(c.index)))) return cells;
-    return undefined;
+    return cells.every(ranAgain) ? cells : undefined;
   }, RUN_TIMEOUT_MS, 1000);
 }
 
@@ -253,7 +260,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
 
     await test('demo notebook: Run All succeeds and the score output shows table, heatmap and gallery', async () => {
       await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
-      const cells = await runAll(page, true);
+      const cells = await runAll(page);
       await shot('ui-1-run-all');
       const notOk = cells.filter((c) => c.state !== 'success');
       if (notOk.length) throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
@@ -299,7 +306,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
 
     await test('broken notebook: the error names the YAML line and later cells do not run', async () => {
       await openNotebook(page, 'broken.lensnb', server.extensionHostErrors);
-      const cells = await runAll(page, false);
+      const cells = await runAll(page);
       await shot('ui-2-broken');
       const states = cells.map((c) => c.state).join(', ');
       if (cells[0]?.state !== 'success' || cells[1]?.state !== 'error') throw new Error(`expected success, error, none, none; got ${states}`);
@@ -318,7 +325,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
       // The notebook ran in the first test; if it did not, run it now so the caches are warm.
       let cells = await scanCells(page);
-      if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page, true);
+      if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page);
       await runCommand(page, 'File: Save');
       await waitUntil('the saved notebook', async () => (fs.readFileSync(file, 'utf8').includes('vnd.symptom-lens.score') ? true : undefined), 10_000);
       const before = savedScore(file);
@@ -347,7 +354,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await page.locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` }).first().waitFor({ timeout: 5000 });
       await shot('ui-3-edited');
 
-      cells = await runAll(page, true);
+      cells = await runAll(page);
       const notOk = cells.filter((c) => c.state !== 'success');
       if (notOk.length) throw new Error(`cells without a success mark after the edit: ${notOk.map((c) => c.index + 1).join(', ')}`);
       await scrollToCell(page, 'score:');

@@ -15,11 +15,12 @@ import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, ROOT, subset } fro
 
 const run = promisify(execFile);
 
-/** One image per finding keeps the process short; the kernel test checks more images. */
-const PER_FINDING = 1;
+/** Two images per finding keep the process short; the kernel test checks more images. */
+const PER_FINDING = 2;
+/** As in the kernel test: half a stride-8 heatmap cell. */
 const MARGIN_PX = 4;
-/** Of the four images, at least three peaks on the lesion (measured: see the closing note). */
-const MIN_HITS = 3;
+/** Measured on the committed demo model: 8 of 8 peaks on the lesion; asserted with slack. */
+const MIN_HITS = 6;
 
 const code = (source: string): NotebookCellModel => ({ kind: 'code', source, language: 'yaml', metadata: {}, outputs: [], executionCount: null });
 

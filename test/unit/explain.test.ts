@@ -17,8 +17,13 @@ const PER_FINDING = 5;
  * a stride-8 cell is 8 px, so a peak on the lesion's edge can centre 4 px off it.
  */
 const MARGIN_PX = 4;
-/** Measured on the committed model: see the test below (and the closing note) for the rate. */
-const MIN_HIT_RATE = 0.6;
+/**
+ * Measured on the committed demo model (patch 24, stride 8): 20 of these 20 peaks on the lesion,
+ * and 80 of all 80 held-out findings (76 of 80 with no margin). Asserted with slack: 75 % overall
+ * and a majority of every finding.
+ */
+const MIN_HIT_RATE = 0.75;
+const MIN_HITS_PER_FINDING = 3;
 
 async function must(kernel: Kernel, id: string, source: string) {
   const out = await kernel.runCell(id, source);
@@ -57,6 +62,9 @@ test('the occlusion peak for the true class falls inside the lesion box for most
     const perFinding = Object.fromEntries(['effusion', 'cardiomegaly', 'nodule', 'pneumothorax'].map((f) => [f, `${hits.get(f) ?? 0}/${PER_FINDING}`]));
     console.log(`occlusion peak inside the lesion box (±${MARGIN_PX} px): ${(rate * 100).toFixed(0)} % — ${JSON.stringify(perFinding)}`);
     assert.ok(rate >= MIN_HIT_RATE, `hit rate ${rate} < ${MIN_HIT_RATE}; misses:\n${misses.join('\n')}`);
+    for (const [finding, n] of Object.entries(perFinding)) {
+      assert.ok((hits.get(finding) ?? 0) >= MIN_HITS_PER_FINDING, `${finding}: ${n} peaks on the lesion; misses:\n${misses.join('\n')}`);
+    }
   } finally {
     await kernel.dispose();
   }
