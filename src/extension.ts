@@ -3,11 +3,15 @@
 import * as vscode from 'vscode';
 import { LensController } from './kernel/controller';
 import { registerSerializer } from './kernel/serializer';
+import { apiKeySecrets, registerApiKeyCommand } from './vscode/apiKey';
 import { registerCommands } from './vscode/commands';
+import { registerGenerateActions } from './vscode/generateActions';
 import { createRendererMessaging, resolveLoadedImage } from './vscode/rendererMessaging';
 import { registerStaleCellMarks } from './vscode/staleCells';
 import { registerModelStatus } from './vscode/statusBar';
 import { registerCellLanguageFeatures } from './vscode/yamlLanguage';
+
+const GENERATE_RENDERER = 'symptom-lens.generate';
 
 /** What activate() returns: for the extension's own API tests. */
 export interface SymptomLensApi {
@@ -18,14 +22,12 @@ export interface SymptomLensApi {
 
 export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   const log = vscode.window.createOutputChannel('Symptom Lens', { log: true });
-  const controller = new LensController(
-    // Replaced by SecretStorage below; the CLI reads OPENAI_API_KEY instead.
-    { getApiKey: async () => undefined },
-    log,
-    context.globalStorageUri,
-  );
+  const controller = new LensController(apiKeySecrets(context.secrets), log, context.globalStorageUri);
   const rendererIds = ((context.extension.packageJSON.contributes?.notebookRenderer ?? []) as { id: string }[]).map((r) => r.id);
   const messaging = createRendererMessaging(controller, rendererIds, log);
+  const generateChannel = messaging.channels.get(GENERATE_RENDERER);
+  if (generateChannel) registerGenerateActions(context, generateChannel);
+  registerApiKeyCommand(context);
   context.subscriptions.push(
     log,
     registerSerializer(),

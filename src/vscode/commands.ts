@@ -26,7 +26,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: L
     vscode.commands.registerCommand('symptomLens.newNotebook', () => newNotebook(context.extensionUri)),
     vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) => selectModel(folder)),
     vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri) => clearCache(controller, notebookUri)),
-    vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(context, notebookUri)),
+    vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(notebookUri)),
   );
 }
 
@@ -151,7 +151,7 @@ function stepOutputs(cell: vscode.NotebookCell): { outputs: StepOutput[]; error?
  * renderers, works offline) and show it. A notebook that was never run opens its existing
  * report, if the CLI wrote one.
  */
-export async function openReport(context: vscode.ExtensionContext, notebookUri?: vscode.Uri): Promise<string | undefined> {
+export async function openReport(notebookUri?: vscode.Uri): Promise<string | undefined> {
   const notebook = targetNotebook(notebookUri);
   if (!notebook) {
     void vscode.window.showErrorMessage('Symptom Lens: open a .lensnb notebook first; its report is written from its outputs.');
@@ -186,18 +186,17 @@ export async function openReport(context: vscode.ExtensionContext, notebookUri?:
     void vscode.window.showErrorMessage(`Symptom Lens: run the notebook first; there are no outputs and no ${reportPath} yet.`);
     return undefined;
   }
-  showReport(context, reportPath, await fs.readFile(reportPath, 'utf8'));
+  showReport(`Report: ${path.basename(notebookPath)}`, reportPath, await fs.readFile(reportPath, 'utf8'));
   return reportPath;
 }
 
-function showReport(context: vscode.ExtensionContext, reportPath: string, html: string): void {
-  const panel = vscode.window.createWebviewPanel('symptomLens.report', `Report: ${path.basename(path.dirname(path.dirname(reportPath)))}`, vscode.ViewColumn.Beside, {
+function showReport(title: string, reportPath: string, html: string): void {
+  const panel = vscode.window.createWebviewPanel('symptomLens.report', title, vscode.ViewColumn.Beside, {
     // The report is self-contained (inline renderers, data: thumbnails): it needs scripts, no files.
     enableScripts: true,
     localResourceRoots: [],
   });
   panel.webview.html = html;
-  context.subscriptions.push(panel);
   void vscode.window.showInformationMessage(`Symptom Lens: report written to ${reportPath}`, 'Open in Browser').then((choice) => {
     if (choice) void vscode.env.openExternal(vscode.Uri.file(reportPath));
   });

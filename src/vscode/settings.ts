@@ -24,6 +24,7 @@ export function readKernelSettings(scope?: vscode.Uri): Partial<KernelSettings> 
     defaultModelPath: resolveSettingPath(c.get<string>('modelPath'), scope),
     llmBaseUrl: c.get<string>('llm.baseUrl') || undefined,
     llmModel: c.get<string>('llm.model') || undefined,
+    llmTimeoutMs: Math.max(1, c.get<number>('llm.timeoutSeconds', 60)) * 1000,
   };
 }
 

@@ -198,13 +198,26 @@ export const ENABLE_SMOKE_TEST_DRIVER = `(() => {
   };
 })();`;
 
-/** Run a command through the command palette, as a user does. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Open the quick input (the command center's box). F1 first; when the keyboard focus is inside a
+ * webview (an output, the markdown preview) the key may not reach the workbench, so then click
+ * the command center in the title bar, as a user would.
+ */
+export async function openQuickInput(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  if (!(await input.isVisible().catch(() => false))) {
+    await page.waitForTimeout(300);
+    if (!(await input.isVisible().catch(() => false))) await page.locator('.command-center').first().click();
+  }
   await input.waitFor({ timeout: 20_000 });
-  await input.fill(`>${title}`);
+  await input.fill(text);
+}
+
+/** Run a command through the command palette, as a user does. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openQuickInput(page, `>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title.split(': ').pop()! }).first();
   await row.waitFor({ timeout: 20_000 });
   await page.keyboard.press('Enter');

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
-import { installVsix, lap, launchChromium, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
+import { installVsix, lap, launchChromium, openQuickInput, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
 import type { SuiteResult } from './api';
 
 const RUN_TIMEOUT_MS = 5 * 60_000;
@@ -17,6 +17,8 @@ interface CellView {
   /** The execution order VS Code shows beside the cell, digits only ("" when it has not run). */
   order: string;
   text: string;
+  /** The cell's status bar (execution time, "stale: re-run", …). */
+  status: string;
 }
 
 /**
@@ -37,6 +39,7 @@ const FOCUSED_ROW = `(() => {
       : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
     order: order ? order.textContent.replace(/[^0-9]/g, '') : '',
     text: [...row.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
+    status: [...row.querySelectorAll('.cell-statusbar-container')].map((b) => b.textContent).join(' '),
   };
 })()`;
 
@@ -67,14 +70,21 @@ async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => 
         reached ??= Date.now();
         if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
       }
-      // A key press that arrived while the list was busy re-rendering is lost: press again.
-      if (index > 0 && r?.index === index - 1 && Date.now() - lastPress > 1500) {
-        await page.keyboard.press('ArrowDown');
+      if (index > 0 && Date.now() - lastPress > 1500) {
+        if (r?.index === index - 1) {
+          // A key press that arrived while the list was busy re-rendering is lost: press again.
+          await page.keyboard.press('ArrowDown');
+        } else if (!r) {
+          // The focus moved to a row the list has not revealed (below a tall output): scroll.
+          const box = (await list.boundingBox())!;
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.wheel(0, 4000);
+        }
         lastPress = Date.now();
       }
       return undefined;
     }, 10_000, 50);
-    const cell: CellView = { index: row.index, code: row.code, state: row.state, order: row.order, text: row.text };
+    const { last: _last, ...cell } = row;
     cells.push(cell);
     if (visit(cell) || row.last) return cells;
     await page.keyboard.press('ArrowDown');
@@ -121,10 +131,7 @@ async function openNotebook(page: Page, file: string, hostErrors: () => string):
   await runCommand(page, 'File: Save All Files');
   for (let attempt = 0; attempt < 20; attempt++) {
     await runCommand(page, 'View: Close All Editors');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 20_000 });
-    await input.fill(file);
+    await openQuickInput(page, file);
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 20_000 });
     await page.keyboard.press('Enter');
     try {
@@ -301,7 +308,25 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const detailText = await detail.innerText();
       if (!/\d\.\d{2}/.test(detailText)) throw new Error(`the detail shows no descriptor scores:\n${detailText}`);
       await shot('ui-1-card-detail');
-      log(`demo: ${cells.length} code cells ok, ${variants} variants, heatmap ${rows}×${columns}, ${cardCount} failure cards`);
+      // "Open image" goes through renderer messaging to the extension, which opens the file beside.
+      const openImage = detail.locator('[data-testid="open-image"]');
+      await bringIntoView(page, openImage);
+      await openImage.click();
+      await page.locator('.tabs-container .tab', { hasText: path.basename(image!) }).first().waitFor({ timeout: 15_000 });
+      await shot('ui-1-open-image');
+      // Back to the notebook: Open Report writes report.html beside it and shows it.
+      await page.locator('.tabs-container .tab', { hasText: 'demo.lensnb' }).first().click();
+      await runCommand(page, 'Symptom Lens: Open Report');
+      const report = await waitUntil('the report beside the notebook', async () => {
+        for (const f of page.frames()) {
+          if ((await f.title().catch(() => '')).endsWith('Symptom Lens report') && (await f.locator('.sl-comparison-table').count().catch(() => 0)) > 0) return f;
+        }
+        return undefined;
+      }, 60_000, 500);
+      if (!fs.existsSync(path.join(ws, 'out', 'report.html'))) throw new Error('out/report.html was not written');
+      await report.locator('.sl-heatmap').first().waitFor({ timeout: 30_000 });
+      await shot('ui-1-report');
+      log(`demo: ${cells.length} code cells ok, ${variants} variants, heatmap ${rows}×${columns}, ${cardCount} failure cards; ${image} opened from its card`);
     });
 
     await test('broken notebook: the error names the YAML line and later cells do not run', async () => {
@@ -350,9 +375,15 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       if (!box) throw new Error(`"${word}" not found in the descriptors cell`);
       await page.mouse.dblclick(box.x, box.y);
       await page.keyboard.type(replacement);
-      await page.keyboard.press('Escape');
       await page.locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` }).first().waitFor({ timeout: 5000 });
       await shot('ui-3-edited');
+      // Run the edited cell alone: the score cell that read it is now stale.
+      await runCommand(page, 'Notebook: Execute Cell');
+      await waitUntil('the score cell to be marked stale', async () => {
+        const cells = await walkCells(page, (c) => c.text.startsWith('score:'));
+        return /stale: re-run/.test(cells[cells.length - 1].status) ? true : undefined;
+      }, 60_000, 500);
+      await shot('ui-3-stale');
 
       cells = await runAll(page);
       const notOk = cells.filter((c) => c.state !== 'success');

@@ -92,6 +92,8 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   teardown(async () => {
+    // Saved first: closing a notebook with unsaved outputs waits on a "save changes?" prompt.
+    await vscode.commands.executeCommand('workbench.action.files.saveAll');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -231,7 +233,7 @@ suite('Symptom Lens in the extension host', () => {
     try {
       // A cache folder of its own, so the images really go through the model.
       await config.update('cacheDir', path.join(workspace, 'interrupt-cache'), vscode.ConfigurationTarget.Global);
-      const uri = await writeNotebook('interrupt.lensnb', [imagesCell(), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+      const uri = await writeNotebook('interrupt.lensnb', [imagesCell(300), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
       const notebook = await openNotebook(uri);
       const running = vscode.commands.executeCommand('notebook.execute', notebook.uri);
       await waitFor('the score cell to show progress', () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')), 120_000, notebook);
@@ -321,22 +323,26 @@ suite('Symptom Lens in the extension host', () => {
 
   test('New Notebook opens the tutorial on the bundled demo model, ready to run', async () => {
     await vscode.commands.executeCommand('symptomLens.newNotebook');
-    const notebook = await waitFor('the tutorial', () => {
-      const nb = vscode.window.activeNotebookEditor?.notebook;
-      return nb?.notebookType === 'symptom-lens' ? nb : undefined;
-    });
-    assert.equal(notebook.isUntitled, true);
-    const cells = notebook.getCells();
-    assert.ok(cells.some((c) => c.kind === vscode.NotebookCellKind.Markup), 'tutorial text');
-    const model = cells.find((c) => /^model:/.test(c.document.getText()));
-    assert.ok(model, 'a model cell');
-    const modelPath = /path: (.*)/.exec(model.document.getText())?.[1].trim();
-    assert.ok(modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')), `model path ${modelPath}`);
-    await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-    for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
-      assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
+    try {
+      const notebook = await waitFor('the tutorial', () => {
+        const nb = vscode.window.activeNotebookEditor?.notebook;
+        return nb?.notebookType === 'symptom-lens' ? nb : undefined;
+      });
+      assert.equal(notebook.isUntitled, true);
+      const cells = notebook.getCells();
+      assert.ok(cells.some((c) => c.kind === vscode.NotebookCellKind.Markup), 'tutorial text');
+      const model = cells.find((c) => /^model:/.test(c.document.getText()));
+      assert.ok(model, 'a model cell');
+      const modelPath = /path: (.*)/.exec(model.document.getText())?.[1].trim();
+      assert.ok(modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')), `model path ${modelPath}`);
+      await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
+      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+      for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
+        assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
+      }
+    } finally {
+      // Untitled: discard it, or the save before closing would ask where to save it.
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
