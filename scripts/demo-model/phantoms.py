@@ -11,7 +11,8 @@ global intensity curve. One finding per image (or none):
   nodule        a round opacity inside a lung (box: the nodule)
   pneumothorax  a lucent rim without lung markings, bounded by a thin pleural line (box: the rim)
 
-Severity is random, so some findings are subtle: the demo needs failure cases to show.
+Severity is random, so some findings are subtle, and normal and mildly enlarged hearts overlap in
+size: the demo needs real failure cases to show.
 Every image is a pure function of (seed, index), so a set is reproducible and can be extended.
 
 usage: phantoms.py OUTDIR --count N --seed S [--size 128]
@@ -141,9 +142,9 @@ def phantom(seed, index, label, size=SIZE):
     heart_cx = cx + rng.uniform(5, 9)
     heart_cy = dia - rng.uniform(15, 19)
     if label == 'cardiomegaly':
-        hax = rng.uniform(22, 25) + sev * rng.uniform(0, 8)  # normal hearts reach 21: mild cases are hard
+        hax = rng.uniform(21, 24) + sev * rng.uniform(0, 9)
     else:
-        hax = rng.uniform(16, 21)
+        hax = rng.uniform(16, 22.5)  # overlaps mild cardiomegaly: borderline hearts are ambiguous
     hay = hax * rng.uniform(0.72, 0.85)
     heart = (c.ellipse(heart_cx, heart_cy, hax, hay) < 1) & body & (c.y < dia + 4)
     medi = (np.abs(c.x - cx) < rng.uniform(6, 9)) & (c.y > 10) & (c.y < heart_cy) & body
@@ -160,7 +161,7 @@ def phantom(seed, index, label, size=SIZE):
         lung_vis = L & ~soft
         ys = np.nonzero(lung_vis)[0]
         lung_bottom, lung_h = ys.max() / c.scale, (ys.max() - ys.min()) / c.scale
-        depth = lung_h * (0.06 + 0.28 * sev + rng.uniform(0, 0.06))
+        depth = lung_h * (0.03 + 0.3 * sev + rng.uniform(0, 0.05))
         level = lung_bottom - depth
         lateral = np.clip(-info['side'] * (c.x - info['lx']) / info['ax'], -1, 1)  # 1 at the chest wall
         meniscus = level - rng.uniform(4, 9) * np.clip(lateral, 0, 1) ** 2  # climbs the lateral wall
@@ -172,18 +173,18 @@ def phantom(seed, index, label, size=SIZE):
     elif label == 'cardiomegaly':
         box = c.box(heart)
     elif label == 'nodule':
-        r = 3 + 7 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 1.5)
+        r = 2.5 + 7.5 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 1.5)
         cand = L & ~soft & (c.ellipse(info['lx'], info['ly'], info['ax'] - r, info['ay'] - r) < 1)
         ys, xs = np.nonzero(cand)
         k = rng.integers(len(xs))
         nx, ny = (xs[k] + 0.5) / c.scale, (ys[k] + 0.5) / c.scale
         d = np.sqrt((c.x - nx) ** 2 + (c.y - ny) ** 2)
         prof = np.clip(1 - (d / r) ** 2, 0, 1) ** 0.5
-        amp = rng.uniform(0.1, 0.2) + 0.15 * sev
+        amp = rng.uniform(0.07, 0.18) + 0.17 * sev
         img = img + amp * prof
         box = c.box(d < r)
     elif label == 'pneumothorax':
-        rim = 3 + 12 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 3)
+        rim = 2.5 + 12 * sev * rng.uniform(0.6, 1.0) + rng.uniform(0, 3)
         # the collapsed lung: the same field shrunk away from the apex and the lateral wall
         shrunk = (c.ellipse(info['lx'] - info['side'] * rim * 0.6, info['ly'] + rim * 0.5,
                             info['ax'] - rim * 0.6, info['ay'] - rim * 0.5) < 1)
@@ -196,7 +197,7 @@ def phantom(seed, index, label, size=SIZE):
         e = c.ellipse(info['lx'] - info['side'] * rim * 0.6, info['ly'] + rim * 0.5,
                       info['ax'] - rim * 0.6, info['ay'] - rim * 0.5)
         line = (np.abs(np.sqrt(e) - 1) < 0.035) & L & (c.y < lower_limit + 2) & ~soft
-        img = np.where(line, img + rng.uniform(0.06, 0.2), img)
+        img = np.where(line, img + rng.uniform(0.04, 0.2), img)
         box = c.box(air)
 
     # spine and ribs over everything inside the body

@@ -27,7 +27,13 @@ export class DiskCache {
     await fs.rename(tmp, file);
   }
 
-  async clear(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
+  /** The folder one namespace's entries live in. */
+  folder(namespace: string): string {
+    return path.join(this.dir, namespace);
+  }
+
+  /** Remove one namespace (e.g. embeddings) and keep the others (e.g. LLM completions). */
+  async clear(namespace: string): Promise<void> {
+    await fs.rm(this.folder(namespace), { recursive: true, force: true });
   }
 }

@@ -5,6 +5,8 @@
 import { DiskCache } from './diskCache';
 import { hashKey } from './hash';
 
+const NAMESPACE = 'embeddings';
+
 export class EmbeddingCache {
   private readonly disk: DiskCache;
   /** Process-wide memory layer: re-running a cell in the same session skips the disk too. */
@@ -25,7 +27,7 @@ export class EmbeddingCache {
   async get(key: string): Promise<Float32Array | undefined> {
     const mem = EmbeddingCache.memory.get(`${this.dir}\u0000${key}`);
     if (mem) return mem;
-    const buf = await this.disk.read('embeddings', key, '.f32');
+    const buf = await this.disk.read(NAMESPACE, key, '.f32');
     if (!buf || buf.byteLength % 4 !== 0 || buf.byteLength === 0) return undefined;
     const vec = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     EmbeddingCache.memory.set(`${this.dir}\u0000${key}`, vec);
@@ -34,7 +36,7 @@ export class EmbeddingCache {
 
   async put(key: string, vec: Float32Array): Promise<void> {
     EmbeddingCache.memory.set(`${this.dir}\u0000${key}`, vec);
-    await this.disk.write('embeddings', key, '.f32', Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
+    await this.disk.write(NAMESPACE, key, '.f32', Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
   }
 
   /**
@@ -70,8 +72,14 @@ export class EmbeddingCache {
     EmbeddingCache.memory.clear();
   }
 
+  /** Where the embeddings are on disk (the cache folder also holds LLM completions). */
+  get folder(): string {
+    return this.disk.folder(NAMESPACE);
+  }
+
+  /** Forget every embedding, on disk and in memory; LLM completions stay. */
   async clear(): Promise<void> {
     EmbeddingCache.clearMemory();
-    await this.disk.clear();
+    await this.disk.clear(NAMESPACE);
   }
 }

@@ -17,7 +17,6 @@ const TUTORIAL = ['examples', 'tutorial.lensnb'];
 /** Cell options that hold paths (images `from`/`labels`, model `path`). */
 const PATH_OPTIONS = new Set(['from', 'labels', 'path']);
 /** The embedding cache's folder inside a cache directory (LLM completions live beside it and stay). */
-const EMBEDDINGS_FOLDER = 'embeddings';
 /** VS Code's error output (what the controller writes for a failed cell). */
 const ERROR_MIME = 'application/vnd.code.notebook.error';
 
@@ -110,9 +109,10 @@ export async function clearCache(controller: LensController, notebookUri?: vscod
     void vscode.window.showInformationMessage('Symptom Lens: cleared the in-memory embeddings. Open a notebook to clear its cache folder too.');
     return undefined;
   }
-  const folder = path.join(cacheDir, EMBEDDINGS_FOLDER);
+  const cache = new EmbeddingCache(cacheDir);
+  const folder = cache.folder;
   const bytes = await folderSize(folder);
-  await fs.rm(folder, { recursive: true, force: true });
+  await cache.clear();
   void vscode.window.showInformationMessage(
     `Symptom Lens: cleared the embedding cache (${(bytes / 2 ** 20).toFixed(1)} MiB in ${folder}). The next run encodes every image again.`,
   );

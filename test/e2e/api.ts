@@ -46,7 +46,7 @@ export async function runApiTests(timeoutMs = 10 * 60_000): Promise<SuiteResult>
     log(`extension host exit: ${exitCode}`);
   } finally {
     await browser.close().catch(() => undefined);
-    await server.stop();
+    await server.stop(exitCode !== 0);
     fs.rmSync(workspace, { recursive: true, force: true });
   }
   if (!summary) {

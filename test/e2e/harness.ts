@@ -70,7 +70,8 @@ export interface CodeServer {
   extensionsDir: string;
   /** The [error] lines of the extension host's log so far (activation failures land there). */
   extensionHostErrors(): string;
-  stop(): Promise<void>;
+  /** Ends the server; its folder (settings, logs) is removed unless `keepLogs`. */
+  stop(keepLogs?: boolean): Promise<void>;
 }
 
 export interface StartOptions {
@@ -139,7 +140,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       // An [error] line is followed by its stack, up to the next timestamped line.
       return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n').split(/\n(?=\d{4}-\d\d-\d\d )/).filter((entry) => entry.includes('[error]')).join('\n');
     },
-    async stop() {
+    async stop(keepLogs = false) {
       const kill = (signal: NodeJS.Signals) => {
         try {
           process.kill(-child.pid!, signal);
@@ -150,6 +151,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       kill('SIGTERM');
       for (let i = 0; i < 50 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
       kill('SIGKILL');
+      if (keepLogs) console.log(`code-server logs kept in ${base}`);
+      else fs.rmSync(base, { recursive: true, force: true });
     },
   };
 }
@@ -166,7 +169,7 @@ export async function installVsix(vsix: string, extensionsDir: string): Promise<
     c.stdout!.on('data', (d) => (out += d));
     c.stderr!.on('data', (d) => (out += d));
     c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`installing ${vsix} failed (exit ${code}):\n${out}`))));
-  });
+  }).finally(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { installVsix, lap, launchChromium, openQuickInput, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
+import { MIME } from '../../src/kernel/types';
 import type { SuiteResult } from './api';
 
 const RUN_TIMEOUT_MS = 5 * 60_000;
@@ -195,7 +196,7 @@ function savedScore(file: string): ScoreJson {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: { data: Record<string, unknown> }[] }[] };
   for (const cell of nb.cells) {
     for (const o of cell.outputs ?? []) {
-      const data = o.data['application/vnd.symptom-lens.score+json'];
+      const data = o.data[MIME.score];
       if (data) return data as ScoreJson;
     }
   }
@@ -352,7 +353,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       let cells = await scanCells(page);
       if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page);
       await runCommand(page, 'File: Save');
-      await waitUntil('the saved notebook', async () => (fs.readFileSync(file, 'utf8').includes('vnd.symptom-lens.score') ? true : undefined), 10_000);
+      await waitUntil('the saved notebook', async () => (fs.readFileSync(file, 'utf8').includes(MIME.score) ? true : undefined), 10_000);
       const before = savedScore(file);
 
       const [word, replacement] = ['sharp', 'crisp'];
@@ -413,7 +414,10 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
     });
   } finally {
     await browser.close().catch(() => undefined);
-    await server.stop();
+    await server.stop(failed > 0);
+    if (failed === 0) {
+      for (const dir of [path.dirname(ws), extensionsDir]) fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   return { passed, failed };
 }
