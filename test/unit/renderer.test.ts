@@ -382,6 +382,46 @@ describe('renderers in Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('score output: the heatmap keeps its height and stays above the gallery when the output narrows', async () => {
+    // 27 images per class: more rows than get a label each, as in the demo notebook.
+    const score = await scoreFixture({ perClass: 27, thumbnails: 'none' });
+    const { page, problems } = await open();
+    await page.setViewportSize({ width: 1300, height: 900 });
+    const id = await render(page, 'score', MIME.score, score);
+    const out = page.locator(`#${id}`);
+    const heatmap = out.locator('.sl-heatmap');
+    const next = out.locator('.sl-gallery-area');
+    await heatmap.locator('.main-svg').first().waitFor();
+    const measure = async () => {
+      const [plot, gallery, svg] = await Promise.all([heatmap.boundingBox(), next.boundingBox(), heatmap.locator('.main-svg').first().boundingBox()]);
+      return { plot: plot!, gallery: gallery!, svg: svg! };
+    };
+    const wide = await measure();
+    const rows = score.variants[0].predictions.length;
+    assert.ok(wide.plot.height >= 400, `a ${rows}-row heatmap is tall enough to read (${wide.plot.height}px)`);
+    await out.locator('.sl-heatmap-section').screenshot({ path: path.join(SHOTS, 'renderer-score-heatmap-wide.png') });
+
+    // Narrowing (an editor opened beside the notebook) fires plotly's resize after its 100 ms
+    // debounce, and a second one if the first changed the div's height; look several times over
+    // that span, then widen again, as when that editor closes.
+    for (const width of [520, 1300]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (let look = 0; look < 6; look++) {
+        await page.waitForTimeout(120);
+        const now = await measure();
+        const at = `${width}px wide, look ${look}`;
+        assert.ok(Math.abs(now.plot.height - wide.plot.height) <= 1, `${at}: the heatmap keeps its height: ${now.plot.height} (was ${wide.plot.height})`);
+        assert.ok(now.plot.y + now.plot.height <= now.gallery.y + 0.5, `${at}: the heatmap ends above the gallery`);
+        assert.ok(now.svg.y + now.svg.height <= now.gallery.y + 0.5, `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the gallery (${now.gallery.y})`);
+      }
+      await out.locator('.sl-heatmap-section').screenshot({ path: path.join(SHOTS, `renderer-score-heatmap-${width}.png`) });
+      const now = await measure();
+      assert.ok(now.svg.width <= width - 40 && Math.abs(now.svg.width - now.plot.width) <= 1, `the drawing follows the width (${now.svg.width}px at ${width})`);
+    }
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
   test('data that looks like HTML is shown as text and runs nothing', async () => {
     const score = await scoreFixture({ xss: true });
     const images = await imagesFixture({ xss: true });

@@ -32,6 +32,11 @@ export async function themedPlot(
   const redraw = async () => {
     if (!el.isConnected) return;
     const { data, layout } = build(readTheme(el));
+    // With `responsive`, a width change makes plotly drop layout.height, size the chart's box to
+    // 100% of this div and re-read the div's height. A div sized by its content has none (the SVG
+    // inside is absolutely positioned): it collapsed to its min-height and the old drawing spilled
+    // over what follows. So the div carries the chart's height itself.
+    el.style.height = typeof layout.height === 'number' ? `${layout.height}px` : '';
     await Plotly.react(el, data, layout, CONFIG);
     syncPlotlyStyles(root);
   };
