@@ -77,14 +77,15 @@ async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => 
           await page.keyboard.press('ArrowDown');
         } else if (!r) {
           // The focus moved to a row the list has not revealed (below a tall output): scroll.
+          // Wheel over the left gutter: over an output, the webview laid on top takes the wheel.
           const box = (await list.boundingBox())!;
-          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.move(box.x + 12, box.y + box.height / 2);
           await page.mouse.wheel(0, 4000);
         }
         lastPress = Date.now();
       }
       return undefined;
-    }, 10_000, 50);
+    }, 20_000, 50);
     const { last: _last, ...cell } = row;
     cells.push(cell);
     if (visit(cell) || row.last) return cells;
