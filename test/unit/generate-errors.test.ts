@@ -3,28 +3,14 @@
 // (429 with retry-after, 500), or stops at once (timeout, interrupt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Kernel } from '../../src/kernel/kernel';
 import { ChatClient } from '../../src/llm/client';
 import { parseEndpoint } from '../../src/llm/endpoint';
 import type { GenerateResult } from '../../src/llm/generateResult';
 import { startOpenAIServer, type ScriptedReply } from '../helpers/openaiServer';
+import { newLlmKernel } from '../helpers/llmKernel';
 
-async function newKernel(options: { key?: string; timeoutMs?: number } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-generate-err-'));
-  const logs: string[] = [];
-  const kernel = new Kernel({
-    notebookPath: path.join(dir, 'nb.lensnb'),
-    settings: { llmTimeoutMs: options.timeoutMs ?? 20_000 },
-    secrets: { getApiKey: async () => options.key },
-    log: (m) => logs.push(m),
-  });
-  return { kernel, logs };
-}
 
 const cell = (endpoint: string, classes = '[effusion]') =>
   `generate: llm\nclasses: ${classes}\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n`;
@@ -36,7 +22,7 @@ async function withServer(script: (ScriptedReply | string)[], extra: Parameters<
 test('401: the key was refused; the message says how to set one', async (t) => {
   const server = await withServer([], { apiKey: 'sk-right-key-000000' });
   t.after(() => server.close());
-  const { kernel } = await newKernel({ key: 'sk-wrong-key-111111' });
+  const { kernel } = await newLlmKernel({ key: 'sk-wrong-key-111111' });
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.equal(out.ok, false);
   assert.match(out.error!, /refused the API key \(401 unauthorized\)/);
@@ -48,13 +34,13 @@ test('401: the key was refused; the message says how to set one', async (t) => {
 test('401 from a local server that wants a key when none is set', async (t) => {
   const server = await withServer([], { apiKey: 'sk-needed-000000' });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /wants an API key \(401\) and none is set/);
 });
 
 test('no key for a remote endpoint: an error before any request', async () => {
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell('https://api.openai.com/v1'));
   assert.equal(out.ok, false);
   assert.match(out.error!, /No API key is set for https:\/\/api\.openai\.com\/v1/);
@@ -64,7 +50,7 @@ test('no key for a remote endpoint: an error before any request', async () => {
 test('404 model: names the model and where to look', async (t) => {
   const server = await withServer([], { models: ['llama3.1'] });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /The model "test-model" does not exist at http:\/\/127\.0\.0\.1:\d+\/v1/);
   assert.match(out.error!, /ollama list/);
@@ -75,7 +61,7 @@ test('404 model: names the model and where to look', async (t) => {
 test('404 model in vLLM\'s error shape (no "error" object) is still recognised', async (t) => {
   const server = await withServer([{ status: 404, body: { object: 'error', message: 'The model `test-model` does not exist.', type: 'NotFoundError', code: 404 } }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /The model "test-model" does not exist/);
 });
@@ -83,7 +69,7 @@ test('404 model in vLLM\'s error shape (no "error" object) is still recognised',
 test('wrong base URL: 404 on the path suggests /v1', async (t) => {
   const server = await withServer([]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const base = server.baseUrl.replace(/\/v1$/, '');
   const out = await kernel.runCell('g', cell(base));
   assert.match(out.error!, /has no chat-completions API \(404 on http:\/\/127\.0\.0\.1:\d+\/chat\/completions: 404 page not found\)/);
@@ -94,7 +80,7 @@ test('wrong base URL: 404 on the path suggests /v1', async (t) => {
 test('a web page instead of an API: not an OpenAI-compatible server', async (t) => {
   const server = await withServer([{ status: 200, body: '<html><body><h1>Welcome to nginx!</h1></body></html>', contentType: 'text/html' }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /answered, but not like an OpenAI-compatible chat server \(it sent "Welcome to nginx!"\)/);
   assert.equal(out.errorField, 'endpoint');
@@ -102,7 +88,7 @@ test('a web page instead of an API: not an OpenAI-compatible server', async (t) 
 
 test('connection refused: says to start the server', async () => {
   const port = await freePort();
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(`http://127.0.0.1:${port}/v1`));
   assert.match(out.error!, /Nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/);
   assert.match(out.error!, /ollama serve/);
@@ -115,7 +101,7 @@ test('429 with retry-after: waits as told, then succeeds', async (t) => {
     '- blunted costophrenic angle',
   ]);
   t.after(() => server.close());
-  const { kernel, logs } = await newKernel();
+  const { kernel, logs } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.ok(out.ok, out.error);
   assert.equal(server.chatCount(), 2);
@@ -129,7 +115,7 @@ test('429 with retry-after: waits as told, then succeeds', async (t) => {
 test('429 asking for a very long wait fails with the wait named', async (t) => {
   const server = await withServer([{ status: 429, headers: { 'retry-after': '3600' }, body: { error: { message: 'quota exceeded' } } }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /rate limiting this key \(429\) and asks to wait 3600 s: quota exceeded/);
   assert.equal(server.chatCount(), 1);
@@ -138,7 +124,7 @@ test('429 asking for a very long wait fails with the wait named', async (t) => {
 test('500 then success: retried with backoff', async (t) => {
   const server = await withServer([{ status: 500, body: { error: { message: 'internal error' } } }, '- round opacity']);
   t.after(() => server.close());
-  const { kernel, logs } = await newKernel();
+  const { kernel, logs } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl, '[nodule]'));
   assert.ok(out.ok, out.error);
   assert.equal(server.chatCount(), 2);
@@ -162,7 +148,7 @@ test('5xx until the retries run out: a final message (client, short backoff)', a
 test('a hang times out (short timeout setting), without retrying', async (t) => {
   const server = await withServer([{ hang: true }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel({ timeoutMs: 300 });
+  const { kernel } = await newLlmKernel({ timeoutMs: 300 });
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.equal(out.ok, false);
   assert.match(out.error!, /did not answer within 300 ms/);
@@ -173,7 +159,7 @@ test('a hang times out (short timeout setting), without retrying', async (t) => 
 test('interrupt mid-request: cancelled, at once', async (t) => {
   const server = await withServer([{ hang: true }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel({ timeoutMs: 60_000 });
+  const { kernel } = await newLlmKernel({ timeoutMs: 60_000 });
   const controller = new AbortController();
   const arrived = server.nextRequest();
   const running = kernel.runCell('g', cell(server.baseUrl), { signal: controller.signal });
@@ -189,7 +175,7 @@ test('interrupt mid-request: cancelled, at once', async (t) => {
 test('interrupt during a retry wait stops the wait', async (t) => {
   const server = await withServer([{ status: 429, headers: { 'retry-after': '60' }, body: { error: { message: 'slow down' } } }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const controller = new AbortController();
   const arrived = server.nextRequest();
   const running = kernel.runCell('g', cell(server.baseUrl), { signal: controller.signal });
@@ -203,7 +189,7 @@ test('interrupt during a retry wait stops the wait', async (t) => {
 test('an empty reply is an error naming the class', async (t) => {
   const server = await withServer(['- clear lung fields', '']);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl, '[normal, effusion]'));
   assert.equal(out.ok, false);
   assert.match(out.error!, /No descriptors for the class "effusion": test-model returned an empty reply/);
@@ -214,7 +200,7 @@ test('an empty reply is an error naming the class', async (t) => {
 test('a garbled reply is an error naming the class and quoting the reply', async (t) => {
   const server = await withServer(['}{][ 0x00 ## ...\n%%%%', '- clear lung fields']);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', `generate: llm\nclasses:\n  ptx: pneumothorax\n  normal: normal\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${server.baseUrl}\n`);
   assert.match(out.error!, /No descriptors for the class "ptx": test-model's reply has no usable descriptor \(it said: "\}\{ 0x00 \.\.\. %%%%"\)/);
   assert.equal(out.errorField, 'classes.ptx');
@@ -224,7 +210,7 @@ test('a garbled reply is an error naming the class and quoting the reply', async
 test('a reply cut off at max_tokens says to raise it', async (t) => {
   const server = await withServer([{ content: '<think>Let me think about this at length', finishReason: 'length' }]);
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
   assert.match(out.error!, /cut off at max_tokens \(500\): raise llm\.max_tokens/);
 });

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Kernel } from '../../src/kernel/kernel';
@@ -12,6 +11,7 @@ import { MIME } from '../../src/kernel/types';
 import type { GenerateResult } from '../../src/llm/generateResult';
 import { recipeFor } from '../../src/llm/prompts';
 import { startOpenAIServer, type ReceivedRequest } from '../helpers/openaiServer';
+import { newLlmKernel } from '../helpers/llmKernel';
 
 const REPLIES: Record<string, string> = {
   normal: '- clear lung fields\n- sharp costophrenic angles\n- normal heart size',
@@ -27,17 +27,6 @@ function classOf(req: ReceivedRequest): string {
   return all.at(-1)?.[1] ?? '';
 }
 
-async function newKernel(options: { key?: string; timeoutMs?: number } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-generate-'));
-  const logs: string[] = [];
-  const kernel = new Kernel({
-    notebookPath: path.join(dir, 'nb.lensnb'),
-    settings: { llmTimeoutMs: options.timeoutMs ?? 20_000 },
-    secrets: { getApiKey: async () => options.key },
-    log: (m) => logs.push(m),
-  });
-  return { kernel, dir, logs };
-}
 
 const CLASSES = ['normal', 'effusion', 'cardiomegaly', 'nodule'];
 const cell = (endpoint: string, extra = '') =>
@@ -46,7 +35,7 @@ const cell = (endpoint: string, extra = '') =>
 test('a generate cell asks once per class and defines a descriptor set like a descriptors cell', async (t) => {
   const server = await startOpenAIServer({ reply: (req) => REPLIES[classOf(req)] ?? '', servedAs: 'test-model-2025-01-01' });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
 
   const out = await kernel.runCell('gen', cell(server.baseUrl));
   assert.ok(out.ok, out.error);
@@ -103,7 +92,7 @@ test('a generate cell asks once per class and defines a descriptor set like a de
 test('the second run makes zero requests; refresh: true asks again', async (t) => {
   const server = await startOpenAIServer({ reply: (req) => REPLIES[classOf(req)] ?? '' });
   t.after(() => server.close());
-  const { kernel, dir } = await newKernel();
+  const { kernel, dir } = await newLlmKernel();
 
   const first = await kernel.runCell('gen', cell(server.baseUrl));
   assert.ok(first.ok, first.error);
@@ -142,7 +131,7 @@ test('n samples are merged and de-duplicated; a later n reuses the earlier sampl
   let k = 0;
   const server = await startOpenAIServer({ reply: () => (k++ % 2 === 0 ? '- round opacity\n- spiculated margin' : '- Round opacity\n- small dense spot') });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const src = (n: number) => `generate: s\nclasses: [nodule]\nprompt: dclip\nllm: {model: m, temperature: 0.7, n: ${n}}\nendpoint: ${server.baseUrl}\n`;
   const two = await kernel.runCell('gen', src(2));
   assert.ok(two.ok, two.error);
@@ -157,7 +146,7 @@ test('n samples are merged and de-duplicated; a later n reuses the earlier sampl
 test('cupl asks several questions per class and scores the answers as they are', async (t) => {
   const server = await startOpenAIServer({ reply: (req) => `A ${req.body?.messages?.[0].content.length}-character question got this answer.` });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('gen', `generate: c\nclasses: [nodule]\nprompt: cupl\nmodality: chest X-ray\nllm: {model: m}\nendpoint: ${server.baseUrl}\n`);
   assert.ok(out.ok, out.error);
   const r = out.result as GenerateResult;
@@ -172,7 +161,7 @@ test('cupl asks several questions per class and scores the answers as they are',
 test('custom prompt text and a class map (label → name asked about)', async (t) => {
   const server = await startOpenAIServer({ reply: () => '- thin pleural line' });
   t.after(() => server.close());
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const out = await kernel.runCell(
     'gen',
     `generate: c\nclasses: {ptx: pneumothorax}\nmodality: CT\nprompt: "Findings of {class} on {modality}, one per line."\nllm: {model: m}\nendpoint: ${server.baseUrl}\n`,
@@ -183,7 +172,7 @@ test('custom prompt text and a class map (label → name asked about)', async (t
 });
 
 test('bad options are located errors', async () => {
-  const { kernel } = await newKernel();
+  const { kernel } = await newLlmKernel();
   const cases: [string, RegExp, string][] = [
     ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, temprature: 0}\n', /"temprature" is not an option of llm/, 'llm.temprature'],
     ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, n: 0}\n', /"n" must be a whole number from 1 to 20/, 'llm.n'],
