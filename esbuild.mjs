@@ -16,7 +16,7 @@ const rendererEntries = readdirSync('src/renderers')
 
 const builds = [
   {
-    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { extension: 'src/extension/main.ts', cli: 'src/cli/main.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

@@ -4,7 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-export async function bareVisionThroughput(modelDir: string, opts: { batchSize: number; images: number }): Promise<{ imagesPerSecond: number }> {
+export async function bareVisionThroughput(
+  modelDir: string,
+  opts: { batchSize: number; images: number },
+): Promise<{ imagesPerSecond: number }> {
   const session = await ort.InferenceSession.create(path.join(modelDir, 'onnx', 'vision_model.onnx'), {
     intraOpNumThreads: os.availableParallelism(),
     executionProviders: ['cpu'],

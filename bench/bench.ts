@@ -24,11 +24,24 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
-      case '--model': args.model = path.resolve(v); i++; break;
-      case '--images': args.images = path.resolve(v); i++; break;
-      case '--batch-size': args.batchSize = Number(v); i++; break;
-      case '--limit': args.limit = Number(v); i++; break;
-      default: throw new Error(`unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N)`);
+      case '--model':
+        args.model = path.resolve(v);
+        i++;
+        break;
+      case '--images':
+        args.images = path.resolve(v);
+        i++;
+        break;
+      case '--batch-size':
+        args.batchSize = Number(v);
+        i++;
+        break;
+      case '--limit':
+        args.limit = Number(v);
+        i++;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N)`);
     }
   }
   return args;
@@ -48,7 +61,11 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'symptom-lens-bench-'));
   const notebookPath = path.join(work, 'bench.lensnb');
-  const kernel = new Kernel({ notebookPath, cacheDir: path.join(work, 'cache'), settings: { batchSize: args.batchSize } });
+  const kernel = new Kernel({
+    notebookPath,
+    cacheDir: path.join(work, 'cache'),
+    settings: { batchSize: args.batchSize },
+  });
   const must = async (id: string, source: string) => {
     const outcome = await kernel.runCell(id, source);
     if (!outcome.ok) throw new Error(`bench cell ${id} failed: ${outcome.error}`);

@@ -4,8 +4,21 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_NOTEBOOK_METADATA, serializeNotebook, type NotebookCellModel } from '../src/kernel/nbformat';
 
-const md = (source: string): NotebookCellModel => ({ kind: 'markdown', source: source.trim(), language: 'markdown', metadata: {}, outputs: [] });
-const yaml = (source: string): NotebookCellModel => ({ kind: 'code', source: source.trim(), language: 'yaml', metadata: {}, outputs: [], executionCount: null });
+const md = (source: string): NotebookCellModel => ({
+  kind: 'markdown',
+  source: source.trim(),
+  language: 'markdown',
+  metadata: {},
+  outputs: [],
+});
+const yaml = (source: string): NotebookCellModel => ({
+  kind: 'code',
+  source: source.trim(),
+  language: 'yaml',
+  metadata: {},
+  outputs: [],
+  executionCount: null,
+});
 
 const cells: NotebookCellModel[] = [
   md(`

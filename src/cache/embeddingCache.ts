@@ -60,7 +60,10 @@ export class EmbeddingCache {
     const toEncode = [...firstOfKey.values()];
     for (let start = 0; start < toEncode.length; start += chunkSize) {
       const chunk = toEncode.slice(start, start + chunkSize);
-      const encoded = await encode(chunk.map((i) => items[i]), { done: start, total: toEncode.length });
+      const encoded = await encode(
+        chunk.map((i) => items[i]),
+        { done: start, total: toEncode.length },
+      );
       await Promise.all(chunk.map((i, j) => this.put(keys[i], encoded[j])));
     }
     const filled = await Promise.all(keys.map(async (k, i) => vectors[i] ?? (await this.get(k))!));

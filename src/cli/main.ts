@@ -28,11 +28,16 @@ export function parseArgs(argv: string[]): RunNotebookOptions | { help: string }
       return v;
     };
     switch (a) {
-      case '--out': opts.outDir = value(); break;
-      case '--cache': opts.cacheDir = value(); break;
+      case '--out':
+        opts.outDir = value();
+        break;
+      case '--cache':
+        opts.cacheDir = value();
+        break;
       case '--device': {
         const d = value();
-        if (!['auto', 'cpu', 'cuda'].includes(d)) throw new UsageError(`--device must be auto, cpu or cuda (got "${d}").`);
+        if (!['auto', 'cpu', 'cuda'].includes(d))
+          throw new UsageError(`--device must be auto, cpu or cuda (got "${d}").`);
         opts.device = d as RunNotebookOptions['device'];
         break;
       }
@@ -42,7 +47,9 @@ export function parseArgs(argv: string[]): RunNotebookOptions | { help: string }
         opts.batchSize = n;
         break;
       }
-      case '--quiet': opts.quiet = true; break;
+      case '--quiet':
+        opts.quiet = true;
+        break;
       default:
         if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}.`);
         if (opts.notebook) throw new UsageError(`Only one notebook per run (got "${opts.notebook}" and "${a}").`);
@@ -83,7 +90,9 @@ async function main(): Promise<number> {
   const failed = summary.cells.find((c) => !c.ok && !c.notRun);
   process.stdout.write(`Results: ${path.resolve(summary.resultsPath)}\nReport:  ${path.resolve(summary.reportPath)}\n`);
   if (failed) {
-    process.stderr.write(`Cell ${failed.index + 1} (${failed.step ?? 'unknown step'}${failed.name ? `: ${failed.name}` : ''}) failed: ${failed.error}\n`);
+    process.stderr.write(
+      `Cell ${failed.index + 1} (${failed.step ?? 'unknown step'}${failed.name ? `: ${failed.name}` : ''}) failed: ${failed.error}\n`,
+    );
     return 1;
   }
   return 0;
@@ -92,7 +101,9 @@ async function main(): Promise<number> {
 /** Entry point of bin/symptom-lens.js. */
 export function cliMain(): void {
   main().then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
       process.stderr.write(`symptom-lens: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 1;

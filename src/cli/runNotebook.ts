@@ -40,7 +40,10 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   const kernel = new Kernel({
     notebookPath,
     cacheDir: opts.cacheDir ? path.resolve(opts.cacheDir) : undefined,
-    settings: { ...(opts.device ? { device: opts.device } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
+    settings: {
+      ...(opts.device ? { device: opts.device } : {}),
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    },
     log,
   });
   const cells: RunSummary['cells'] = [];
@@ -74,7 +77,9 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
       else entry.error = outcome.error;
       cells.push(entry);
       reportCells.push({ ...entry, outputs: outcome.outputs, source: cell.source });
-      log(`[cell ${index + 1}] ${outcome.ok ? 'ok' : 'FAILED'} ${outcome.step ?? ''}${outcome.name ? `: ${outcome.name}` : ''} (${outcome.durationMs} ms)${outcome.ok ? '' : ` — ${outcome.error}`}`);
+      log(
+        `[cell ${index + 1}] ${outcome.ok ? 'ok' : 'FAILED'} ${outcome.step ?? ''}${outcome.name ? `: ${outcome.name}` : ''} (${outcome.durationMs} ms)${outcome.ok ? '' : ` — ${outcome.error}`}`,
+      );
       if (!outcome.ok) failedAt = index;
     }
   } finally {

@@ -1,12 +1,14 @@
 // Errors of the CLIP engine that the user can act on: the message is shown as is.
 
+import { UserError } from '../common/errors';
+
 /** The model folder or one of its files is unusable. `file` is the offending file, when there is one. */
-export class ModelError extends Error {
+export class ModelError extends UserError {
   constructor(
     message: string,
     readonly file?: string,
   ) {
-    super(message);
+    super(message, file);
     this.name = 'ModelError';
   }
 }

@@ -2,7 +2,7 @@
 // tokenizer, preprocessing, providers and towers together and batches the work.
 
 import path from 'node:path';
-import { CancelledError } from '../kernel/types';
+import { CancelledError } from '../common/errors';
 import { ModelError } from './errors';
 import { modelFingerprint } from './fingerprint';
 import { readModelFolder } from './modelFolder';
@@ -108,7 +108,13 @@ class OnnxClipModel implements ClipModel {
   }
 
   encodePixels(pixels: Float32Array[], options?: EncodeOptions): Promise<Float32Array[]> {
-    return inBatches(pixels, this.batchSize, options, async (batch) => batch, (batch) => this.vision.embed(batch));
+    return inBatches(
+      pixels,
+      this.batchSize,
+      options,
+      async (batch) => batch,
+      (batch) => this.vision.embed(batch),
+    );
   }
 
   encodeTexts(texts: string[], options?: EncodeOptions): Promise<Float32Array[]> {
@@ -151,7 +157,10 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
     const vision = new VisionTower(visionSession, folder.visionModel, side);
     const text = new TextTower(textSession, folder.textModel);
     // A graph traced with a fixed sequence length can take nothing else.
-    const tokenizer = loadTokenizer(folder, text.fixedContextLength ?? contextLengthOf(folder.config, folder.tokenizerConfig));
+    const tokenizer = loadTokenizer(
+      folder,
+      text.fixedContextLength ?? contextLengthOf(folder.config, folder.tokenizerConfig),
+    );
 
     const projection = folder.config.projection_dim;
     const imageDim = vision.embedDim;

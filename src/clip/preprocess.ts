@@ -70,7 +70,10 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
     if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number')) {
       return value as [number, number, number];
     }
-    return fail(field, `must be a number or a list of 3 numbers, one per RGB channel (found ${JSON.stringify(value)}).`);
+    return fail(
+      field,
+      `must be a number or a list of 3 numbers, one per RGB channel (found ${JSON.stringify(value)}).`,
+    );
   };
 
   let resize: Preprocessing['resize'] = null;
@@ -88,7 +91,10 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
         width: dimension('size.width', (size as JsonObject).width),
       };
     } else {
-      fail('size', `must be a number, {"shortest_edge": N} or {"height": H, "width": W} (found ${JSON.stringify(size)}).`);
+      fail(
+        'size',
+        `must be a number, {"shortest_edge": N} or {"height": H, "width": W} (found ${JSON.stringify(size)}).`,
+      );
     }
   }
 
@@ -98,7 +104,10 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
       ? PIL_RESAMPLE[resampleValue]
       : (['nearest', 'bilinear', 'bicubic', 'lanczos'] as const).find((r) => r === resampleValue);
   if (resample === undefined) {
-    fail('resample', `${JSON.stringify(resampleValue)} is not supported; use 0 (nearest), 1 (lanczos), 2 (bilinear) or 3 (bicubic).`);
+    fail(
+      'resample',
+      `${JSON.stringify(resampleValue)} is not supported; use 0 (nearest), 1 (lanczos), 2 (bilinear) or 3 (bicubic).`,
+    );
   }
 
   let crop: Preprocessing['crop'] = null;
@@ -120,7 +129,8 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
   let rescaleFactor: number | null = null;
   if (flag('do_rescale', true)) {
     const factor = json.rescale_factor ?? 1 / 255;
-    if (typeof factor !== 'number' || !(factor > 0)) fail('rescale_factor', `must be a positive number (found ${JSON.stringify(factor)}).`);
+    if (typeof factor !== 'number' || !(factor > 0))
+      fail('rescale_factor', `must be a positive number (found ${JSON.stringify(factor)}).`);
     rescaleFactor = factor as number;
   }
   const normalize = flag('do_normalize', true);

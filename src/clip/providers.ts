@@ -56,7 +56,9 @@ function sessionOptions(provider: Provider, threads: number): InferenceSession.S
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0].trim();
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .trim();
 }
 
 class OpenFailure extends Error {

@@ -77,7 +77,12 @@ function clip8(sum: number): number {
 }
 
 /** Resize 8-bit RGB to width×height with Pillow's result for the given filter. */
-export function resampleRgb(image: DecodedImage, width: number, height: number, filter: ConvolutionFilter): DecodedImage {
+export function resampleRgb(
+  image: DecodedImage,
+  width: number,
+  height: number,
+  filter: ConvolutionFilter,
+): DecodedImage {
   let src = image.data;
   let srcW = image.width;
   const srcH = image.height;

@@ -96,7 +96,10 @@ export function loadTokenizer(
   const { prefix, suffix } = specialTokenLayout(tokenizer);
   const room = contextLength - prefix - suffix;
   if (room < 1) {
-    throw new ModelError(`${tokenizerFile}: a context of ${contextLength} tokens leaves no room for text.`, tokenizerFile);
+    throw new ModelError(
+      `${tokenizerFile}: a context of ${contextLength} tokens leaves no room for text.`,
+      tokenizerFile,
+    );
   }
 
   return {

@@ -57,10 +57,7 @@ function checkTensorType(
   file: string,
 ): void {
   if (meta && !allowed.includes(meta.type)) {
-    throw new ModelError(
-      `${file}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`,
-      file,
-    );
+    throw new ModelError(`${file}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`, file);
   }
 }
 
@@ -160,7 +157,11 @@ export class VisionTower {
     const channels = fixedDim(meta, 1);
     const height = fixedDim(meta, 2);
     const width = fixedDim(meta, 3);
-    if ((channels !== undefined && channels !== 3) || (height !== undefined && height !== side) || (width !== undefined && width !== side)) {
+    if (
+      (channels !== undefined && channels !== 3) ||
+      (height !== undefined && height !== side) ||
+      (width !== undefined && width !== side)
+    ) {
       throw new ModelError(
         `${file} takes pixel_values of shape [${meta?.shape.join(', ')}], but ` +
           `preprocessor_config.json makes 3x${side}x${side} images. The two files do not belong together.`,
@@ -178,7 +179,8 @@ export class VisionTower {
     const plane = 3 * this.side * this.side;
     const batch = new Float32Array(pixels.length * plane);
     pixels.forEach((p, i) => {
-      if (p.length !== plane) throw new Error(`pixel array ${i} has ${p.length} values; expected 3x${this.side}x${this.side} = ${plane}`);
+      if (p.length !== plane)
+        throw new Error(`pixel array ${i} has ${p.length} values; expected 3x${this.side}x${this.side} = ${plane}`);
       batch.set(p, i * plane);
     });
     const feeds = { pixel_values: floatTensor(this.pixelType, batch, [pixels.length, 3, this.side, this.side]) };

@@ -43,7 +43,10 @@ export function parseDelimited(text: string, delimiter: ',' | '\t'): CsvTable {
   cells.push(field);
   if (cells.some((c) => c.trim() !== '')) records.push({ line: recordLine, cells });
   const [head, ...rows] = records;
-  return { header: (head?.cells ?? []).map((h) => h.trim()), rows: rows.map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) })) };
+  return {
+    header: (head?.cells ?? []).map((h) => h.trim()),
+    rows: rows.map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) })),
+  };
 }
 
 export function delimiterFor(file: string, firstLine: string): ',' | '\t' {

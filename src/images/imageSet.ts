@@ -5,8 +5,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
 import { hashKey } from '../cache/hash';
-import { mulberry32 } from '../metrics/random';
-import { CancelledError, type ImageEntry, type ImageSet } from '../kernel/types';
+import { mulberry32 } from '../common/random';
+import { CancelledError } from '../common/errors';
+import { type ImageEntry, type ImageSet } from '../protocol/dataset';
 import { decodeImage, hashFile } from './decode';
 import { delimiterFor, parseDelimited } from './csv';
 
@@ -14,7 +15,11 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
 /** A problem with the set's definition (not with one image): names the cell field to fix. */
 export class ImageSetError extends Error {
-  constructor(message: string, readonly field: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'ImageSetError';
   }
@@ -82,7 +87,9 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
   return { name: spec.name, entries, classes, multiLabel: multiLabelClasses !== undefined, skipped, hash };
 }
 
-async function discover(spec: ImageSetSpec): Promise<{ candidates: Candidate[]; skipped: { id: string; reason: string }[]; multiLabelClasses?: string[] }> {
+async function discover(
+  spec: ImageSetSpec,
+): Promise<{ candidates: Candidate[]; skipped: { id: string; reason: string }[]; multiLabelClasses?: string[] }> {
   const from = path.resolve(spec.baseDir, spec.from);
   const skipped: { id: string; reason: string }[] = [];
   const rel = (p: string) => path.relative(spec.baseDir, p).split(path.sep).join('/');
@@ -90,21 +97,44 @@ async function discover(spec: ImageSetSpec): Promise<{ candidates: Candidate[]; 
     const files = (await glob(spec.from, { cwd: spec.baseDir, absolute: true, caseSensitiveMatch: false }))
       .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
       .sort();
-    if (files.length === 0) throw new ImageSetError(`The glob "${spec.from}" matches no PNG or JPEG file.`, 'from', 'Globs are relative to the notebook, e.g. "data/**/*.png".');
+    if (files.length === 0)
+      throw new ImageSetError(
+        `The glob "${spec.from}" matches no PNG or JPEG file.`,
+        'from',
+        'Globs are relative to the notebook, e.g. "data/**/*.png".',
+      );
     // Without a labels file, a globbed image's class is its parent folder's name.
     const labelOf = spec.labels ? await readLabelFile(spec, 'labels') : undefined;
-    return { candidates: label(files.map((f) => ({ path: f, id: rel(f), label: labelOf ? undefined : path.basename(path.dirname(f)) })), labelOf, skipped), skipped };
+    return {
+      candidates: label(
+        files.map((f) => ({ path: f, id: rel(f), label: labelOf ? undefined : path.basename(path.dirname(f)) })),
+        labelOf,
+        skipped,
+      ),
+      skipped,
+    };
   }
   let stat;
   try {
     stat = await fs.stat(from);
   } catch {
-    throw new ImageSetError(`"${spec.from}" does not exist (looked for ${from}).`, 'from', 'Paths are relative to the notebook file.');
+    throw new ImageSetError(
+      `"${spec.from}" does not exist (looked for ${from}).`,
+      'from',
+      'Paths are relative to the notebook file.',
+    );
   }
   if (stat.isDirectory()) {
-    const classDirs = (await fs.readdir(from, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+    const classDirs = (await fs.readdir(from, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
     if (classDirs.length === 0 && !spec.labels) {
-      throw new ImageSetError(`"${spec.from}" has no sub-folders.`, 'from', 'Use one sub-folder per class (e.g. normal/, pneumonia/), or give a CSV with path,label columns.');
+      throw new ImageSetError(
+        `"${spec.from}" has no sub-folders.`,
+        'from',
+        'Use one sub-folder per class (e.g. normal/, pneumonia/), or give a CSV with path,label columns.',
+      );
     }
     const files: Candidate[] = [];
     for (const cls of classDirs) {
@@ -119,34 +149,63 @@ async function discover(spec: ImageSetSpec): Promise<{ candidates: Candidate[]; 
   const table = await readTable(from, spec.from, 'from');
   const header = table.header.map((h) => h.toLowerCase());
   const pathCol = header.indexOf('path');
-  if (pathCol < 0) throw new ImageSetError(`${spec.from}, line 1: no "path" column (found: ${table.header.join(', ')}).`, 'from', 'The first line must name the columns, e.g. "path,label".');
+  if (pathCol < 0)
+    throw new ImageSetError(
+      `${spec.from}, line 1: no "path" column (found: ${table.header.join(', ')}).`,
+      'from',
+      'The first line must name the columns, e.g. "path,label".',
+    );
   const labelCol = header.indexOf('label');
   const dir = path.dirname(from);
   const candidates: Candidate[] = [];
   let multiLabelClasses: string[] | undefined;
   if (labelCol < 0) {
-    const cols = table.header.map((h, i) => ({ h, i })).filter(({ i }) => i !== pathCol && table.rows.every((r) => ['0', '1', ''].includes(r.cells[i] ?? '')));
-    if (cols.length === 0) throw new ImageSetError(`${spec.from}, line 1: no "label" column and no 0/1 label columns (found: ${table.header.join(', ')}).`, 'from', 'Add a "label" column, or one 0/1 column per class for a multi-label set.');
+    const cols = table.header
+      .map((h, i) => ({ h, i }))
+      .filter(({ i }) => i !== pathCol && table.rows.every((r) => ['0', '1', ''].includes(r.cells[i] ?? '')));
+    if (cols.length === 0)
+      throw new ImageSetError(
+        `${spec.from}, line 1: no "label" column and no 0/1 label columns (found: ${table.header.join(', ')}).`,
+        'from',
+        'Add a "label" column, or one 0/1 column per class for a multi-label set.',
+      );
     multiLabelClasses = cols.map((c) => c.h);
     for (const r of table.rows) {
       const p = r.cells[pathCol];
-      if (!p) { skipped.push({ id: `${spec.from}:${r.line}`, reason: `${spec.from}, line ${r.line}: empty path` }); continue; }
-      candidates.push({ path: path.resolve(dir, p), id: rel(path.resolve(dir, p)), labels: Object.fromEntries(cols.map((c) => [c.h, r.cells[c.i] === '1' ? 1 : 0])) });
+      if (!p) {
+        skipped.push({ id: `${spec.from}:${r.line}`, reason: `${spec.from}, line ${r.line}: empty path` });
+        continue;
+      }
+      candidates.push({
+        path: path.resolve(dir, p),
+        id: rel(path.resolve(dir, p)),
+        labels: Object.fromEntries(cols.map((c) => [c.h, r.cells[c.i] === '1' ? 1 : 0])),
+      });
     }
   } else {
     for (const r of table.rows) {
       const p = r.cells[pathCol];
       const l = r.cells[labelCol];
-      if (!p) { skipped.push({ id: `${spec.from}:${r.line}`, reason: `${spec.from}, line ${r.line}: empty path` }); continue; }
+      if (!p) {
+        skipped.push({ id: `${spec.from}:${r.line}`, reason: `${spec.from}, line ${r.line}: empty path` });
+        continue;
+      }
       const abs = path.resolve(dir, p);
-      if (!l) { skipped.push({ id: rel(abs), reason: `${spec.from}, line ${r.line}: no label for ${p}` }); continue; }
+      if (!l) {
+        skipped.push({ id: rel(abs), reason: `${spec.from}, line ${r.line}: no label for ${p}` });
+        continue;
+      }
       candidates.push({ path: abs, id: rel(abs), label: l });
     }
   }
   return { candidates, skipped, multiLabelClasses };
 }
 
-function label(files: Candidate[], labelOf: Map<string, string> | undefined, skipped: { id: string; reason: string }[]): Candidate[] {
+function label(
+  files: Candidate[],
+  labelOf: Map<string, string> | undefined,
+  skipped: { id: string; reason: string }[],
+): Candidate[] {
   if (!labelOf) return files;
   const out: Candidate[] = [];
   for (const f of files) {
@@ -162,7 +221,11 @@ async function readTable(abs: string, shown: string, field: string) {
   try {
     text = await fs.readFile(abs, 'utf8');
   } catch {
-    throw new ImageSetError(`Cannot read "${shown}" (looked for ${abs}).`, field, 'Paths are relative to the notebook file.');
+    throw new ImageSetError(
+      `Cannot read "${shown}" (looked for ${abs}).`,
+      field,
+      'Paths are relative to the notebook file.',
+    );
   }
   return parseDelimited(text, delimiterFor(abs, text.split('\n', 1)[0]));
 }
@@ -173,8 +236,14 @@ async function readLabelFile(spec: ImageSetSpec, field: string): Promise<Map<str
   const header = table.header.map((h) => h.toLowerCase());
   const p = header.indexOf('path');
   const l = header.indexOf('label');
-  if (p < 0 || l < 0) throw new ImageSetError(`${spec.labels}, line 1: needs "path" and "label" columns (found: ${table.header.join(', ')}).`, field);
-  return new Map(table.rows.filter((r) => r.cells[l]).map((r) => [path.resolve(path.dirname(abs), r.cells[p]), r.cells[l]]));
+  if (p < 0 || l < 0)
+    throw new ImageSetError(
+      `${spec.labels}, line 1: needs "path" and "label" columns (found: ${table.header.join(', ')}).`,
+      field,
+    );
+  return new Map(
+    table.rows.filter((r) => r.cells[l]).map((r) => [path.resolve(path.dirname(abs), r.cells[p]), r.cells[l]]),
+  );
 }
 
 /** A seeded, class-stratified sample of n candidates, kept in discovery order. */
@@ -194,7 +263,11 @@ function sample(candidates: Candidate[], n: number, seed: number): Candidate[] {
   }
   const picked = new Set<number>();
   const total = candidates.length;
-  for (const list of byClass.values()) for (const i of list.slice(0, Math.round((list.length / total) * n))) picked.add(i);
+  for (const list of byClass.values())
+    for (const i of list.slice(0, Math.round((list.length / total) * n))) picked.add(i);
   for (const i of idx) if (picked.size < n) picked.add(i);
-  return [...picked].slice(0, n).sort((a, b) => a - b).map((i) => candidates[i]);
+  return [...picked]
+    .slice(0, n)
+    .sort((a, b) => a - b)
+    .map((i) => candidates[i]);
 }

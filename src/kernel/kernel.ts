@@ -5,7 +5,10 @@ import { parseCell, formatCellError } from './parse';
 import { Session } from './session';
 import { stepDefinition } from './steps';
 import type { KernelSettings, SecretProvider } from './steps/step';
-import { CancelledError, CellError, MIME, type StepKind, type StepOutput } from './types';
+import { CancelledError, CellError } from '../common/errors';
+import { MIME } from '../protocol/mime';
+import { type StepKind } from './types';
+import type { StepOutput } from '../protocol/mime';
 
 export interface KernelOptions {
   /** Absolute path of the notebook file: relative paths in cells resolve against its folder. */
@@ -86,7 +89,11 @@ export class Kernel {
       name = cell.name;
       const def = stepDefinition(cell.step);
       if (!def) {
-        throw new CellError(`The ${cell.step} step is not available in this version of Symptom Lens.`, cell.positions[cell.step], cell.step);
+        throw new CellError(
+          `The ${cell.step} step is not available in this version of Symptom Lens.`,
+          cell.positions[cell.step],
+          cell.step,
+        );
       }
       const run = await def.run({
         session: this.session,
@@ -108,7 +115,13 @@ export class Kernel {
     }
   }
 
-  private failure(err: unknown, step: StepKind | undefined, name: string | undefined, started: number, signal: AbortSignal): CellOutcome {
+  private failure(
+    err: unknown,
+    step: StepKind | undefined,
+    name: string | undefined,
+    started: number,
+    signal: AbortSignal,
+  ): CellOutcome {
     const durationMs = Date.now() - started;
     if (err instanceof CancelledError || (signal.aborted && !(err instanceof CellError))) {
       const message = 'Cancelled: the cell was interrupted. Earlier outputs and caches are kept.';
@@ -117,8 +130,14 @@ export class Kernel {
     if (err instanceof CellError) {
       const message = formatCellError(err);
       return {
-        ok: false, step, name, outputs: [errorOutput(message, err.position?.line, err.field)],
-        error: message, errorLine: err.position?.line, errorField: err.field, durationMs,
+        ok: false,
+        step,
+        name,
+        outputs: [errorOutput(message, err.position?.line, err.field)],
+        error: message,
+        errorLine: err.position?.line,
+        errorField: err.field,
+        durationMs,
       };
     }
     // An unexpected failure: still one clear line for the user; the stack goes to the log only.

@@ -32,7 +32,10 @@ export interface NotebookModel {
 }
 
 export class NotebookFormatError extends Error {
-  constructor(message: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(message);
     this.name = 'NotebookFormatError';
   }
@@ -94,10 +97,17 @@ export function parseNotebook(text: string, fileName = 'notebook'): NotebookMode
     const cell = c as Record<string, unknown>;
     const type = cell.cell_type;
     if (type !== 'code' && type !== 'markdown' && type !== 'raw') {
-      throw new NotebookFormatError(`${where}: "cell_type" must be "code" or "markdown" (got ${JSON.stringify(type)}).`);
+      throw new NotebookFormatError(
+        `${where}: "cell_type" must be "code" or "markdown" (got ${JSON.stringify(type)}).`,
+      );
     }
-    const metadata = (typeof cell.metadata === 'object' && cell.metadata !== null ? cell.metadata : {}) as Record<string, unknown>;
-    const outputs = Array.isArray(cell.outputs) ? cell.outputs.map((o, j) => parseOutput(o, `${where}, output ${j + 1}`)) : [];
+    const metadata = (typeof cell.metadata === 'object' && cell.metadata !== null ? cell.metadata : {}) as Record<
+      string,
+      unknown
+    >;
+    const outputs = Array.isArray(cell.outputs)
+      ? cell.outputs.map((o, j) => parseOutput(o, `${where}, output ${j + 1}`))
+      : [];
     return {
       kind: type === 'code' ? 'code' : 'markdown',
       source: fromLines(cell.source ?? '', where),
@@ -124,7 +134,10 @@ function parseOutput(o: unknown, where: string): NotebookOutput {
     data: isJsonMime(mime) ? value : Array.isArray(value) ? value.join('') : value,
   }));
   if (out.output_type === 'stream') {
-    items.push({ mime: out.name === 'stderr' ? 'application/vnd.code.notebook.stderr' : 'application/vnd.code.notebook.stdout', data: fromLines(out.text ?? '', where) });
+    items.push({
+      mime: out.name === 'stderr' ? 'application/vnd.code.notebook.stderr' : 'application/vnd.code.notebook.stdout',
+      data: fromLines(out.text ?? '', where),
+    });
   }
   const metadata = (out.metadata ?? undefined) as Record<string, unknown> | undefined;
   return { items, metadata: metadata && Object.keys(metadata).length > 0 ? metadata : undefined };
@@ -157,7 +170,11 @@ export function serializeNotebook(model: NotebookModel): string {
 function serializeOutput(o: NotebookOutput): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const item of o.items) {
-    data[item.mime] = isJsonMime(item.mime) ? item.data : typeof item.data === 'string' ? toLines(item.data) : item.data;
+    data[item.mime] = isJsonMime(item.mime)
+      ? item.data
+      : typeof item.data === 'string'
+        ? toLines(item.data)
+        : item.data;
   }
   return { output_type: 'display_data', data, metadata: o.metadata ?? {} };
 }

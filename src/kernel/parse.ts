@@ -1,7 +1,8 @@
 // YAML cell → ParsedCell, with every error located at a line and field of the cell.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { schemaFor, allSchemas, type OptionSchema } from './schema';
-import { CellError, type ParsedCell, type SourcePosition, type StepKind } from './types';
+import { CellError, type SourcePosition } from '../common/errors';
+import { type ParsedCell, type StepKind } from './types';
 
 export function parseCell(source: string): ParsedCell {
   const lineCounter = new LineCounter();
@@ -26,7 +27,9 @@ export function parseCell(source: string): ParsedCell {
       'This cell is empty or not a YAML mapping.',
       { line: 1, column: 1 },
       undefined,
-      `Start the cell with a step and a name, e.g. "images: cxr". Steps: ${allSchemas().map((s) => s.step).join(', ')}.`,
+      `Start the cell with a step and a name, e.g. "images: cxr". Steps: ${allSchemas()
+        .map((s) => s.step)
+        .join(', ')}.`,
     );
   }
   const positions: Record<string, SourcePosition> = {};
@@ -40,7 +43,9 @@ export function parseCell(source: string): ParsedCell {
       `Unknown step "${stepKey}".`,
       stepPos,
       stepKey,
-      `The first key of a cell names the step: ${allSchemas().map((s) => s.step).join(', ')}.`,
+      `The first key of a cell names the step: ${allSchemas()
+        .map((s) => s.step)
+        .join(', ')}.`,
     );
   }
   positions[stepKey] = stepPos;
@@ -68,9 +73,7 @@ export function parseCell(source: string): ParsedCell {
         `"${key}" is not an option of the ${stepKey} step.`,
         pos,
         key,
-        close
-          ? `Did you mean "${close}"?`
-          : `Options of ${stepKey}: ${known.join(', ')}.`,
+        close ? `Did you mean "${close}"?` : `Options of ${stepKey}: ${known.join(', ')}.`,
       );
     }
     collectNested(item.value as YamlNode | null, key, nestedPositions, at);

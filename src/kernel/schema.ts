@@ -2,15 +2,7 @@
 // completions and diagnostics read the same object, so they can never disagree.
 import type { StepKind } from './types';
 
-export type OptionType =
-  | 'string'
-  | 'integer'
-  | 'number'
-  | 'boolean'
-  | 'string-list'
-  | 'string-or-list'
-  | 'map'
-  | 'any';
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'string-list' | 'string-or-list' | 'map' | 'any';
 
 export interface OptionSchema {
   type: OptionType;

@@ -2,7 +2,8 @@
 // and a model may share a name). Each definition bumps a version so that cells which read an
 // older version can be shown as stale.
 import type { ClipModel } from '../clip/types';
-import type { DescriptorSet, ImageSet, ScoreResult } from './types';
+import type { DescriptorSet, ImageSet } from '../protocol/dataset';
+import type { ScoreResult } from '../protocol/results';
 
 export type SessionKind = 'images' | 'model' | 'descriptors' | 'score';
 

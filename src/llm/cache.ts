@@ -48,6 +48,11 @@ export class CompletionCache {
   }
 
   async put(entry: CachedCompletion): Promise<void> {
-    await this.disk.write(NAMESPACE, CompletionCache.key(entry.request), '.json', `${JSON.stringify(entry, null, 2)}\n`);
+    await this.disk.write(
+      NAMESPACE,
+      CompletionCache.key(entry.request),
+      '.json',
+      `${JSON.stringify(entry, null, 2)}\n`,
+    );
   }
 }

@@ -2,7 +2,7 @@
 // our own retry loop (so waits show as progress and stop at once on interrupt) and a message for
 // every way it can fail that says what to do. Nothing that leaves this file carries the key.
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { CancelledError } from '../kernel/types';
+import { CancelledError } from '../common/errors';
 import type { Endpoint } from './endpoint';
 import { redact } from './redact';
 
@@ -27,7 +27,11 @@ export interface ChatReply {
 export type LlmField = 'endpoint' | 'model' | 'parameters' | 'key';
 
 export class LlmError extends Error {
-  constructor(message: string, readonly hint: string, readonly field?: LlmField) {
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly field?: LlmField,
+  ) {
     super(message);
     this.name = 'LlmError';
   }
@@ -41,7 +45,12 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 120_000,
+};
 
 export interface ChatClientOptions {
   endpoint: Endpoint;
@@ -75,13 +84,20 @@ export class ChatClient {
         if (err instanceof LlmError) throw err;
         const wait = this.retryDelay(err, attempt);
         if (wait === undefined) throw this.explain(err, failedBody.text);
-        this.options.onRetry?.(`${this.describeTransient(err)}; retry ${attempt + 1} of ${this.retry.maxRetries} in ${(wait / 1000).toFixed(1)} s`);
+        this.options.onRetry?.(
+          `${this.describeTransient(err)}; retry ${attempt + 1} of ${this.retry.maxRetries} in ${(wait / 1000).toFixed(1)} s`,
+        );
         await sleep(wait, signal);
       }
     }
   }
 
-  private async once(messages: ChatMessage[], parameters: ChatParameters, signal: AbortSignal, failedBody: { text: string }): Promise<ChatReply> {
+  private async once(
+    messages: ChatMessage[],
+    parameters: ChatParameters,
+    signal: AbortSignal,
+    failedBody: { text: string },
+  ): Promise<ChatReply> {
     const { endpoint, apiKey, timeoutMs, model } = this.options;
     const client = new OpenAI({
       baseURL: endpoint.baseURL,
@@ -102,12 +118,21 @@ export class ChatClient {
       // `error` field (vLLM's shape), and those carry the useful "model does not exist".
       fetch: async (url: string | URL | Request, init?: RequestInit) => {
         const res = await fetch(url, init);
-        if (!res.ok) failedBody.text = await res.clone().text().catch(() => '');
+        if (!res.ok)
+          failedBody.text = await res
+            .clone()
+            .text()
+            .catch(() => '');
         return res;
       },
     });
     const body = (await client.chat.completions.create(
-      { model, messages, temperature: parameters.temperature, ...(parameters.max_tokens !== undefined ? { max_tokens: parameters.max_tokens } : {}) },
+      {
+        model,
+        messages,
+        temperature: parameters.temperature,
+        ...(parameters.max_tokens !== undefined ? { max_tokens: parameters.max_tokens } : {}),
+      },
       { signal },
     )) as unknown;
     // A non-JSON 200 (a web page, a proxy's login form) comes back from the package as a string.
@@ -131,7 +156,8 @@ export class ChatClient {
   /** Milliseconds to wait before the next attempt, or undefined when this failure is final. */
   private retryDelay(err: unknown, attempt: number): number | undefined {
     if (attempt >= this.retry.maxRetries) return undefined;
-    const backoff = Math.min(this.retry.baseDelayMs * 2 ** attempt, this.retry.maxDelayMs) * (0.75 + Math.random() * 0.25);
+    const backoff =
+      Math.min(this.retry.baseDelayMs * 2 ** attempt, this.retry.maxDelayMs) * (0.75 + Math.random() * 0.25);
     if (err instanceof APIConnectionTimeoutError) return undefined;
     if (err instanceof APIError && err.status !== undefined) {
       if (err.status === 429) {
@@ -145,7 +171,9 @@ export class ChatClient {
       // A connection error: refused or unknown hosts will not heal by themselves; a dropped
       // connection often does.
       const code = causeCode(err);
-      return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === undefined ? undefined : backoff;
+      return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === undefined
+        ? undefined
+        : backoff;
     }
     return undefined;
   }
@@ -180,9 +208,17 @@ export class ChatClient {
         );
       }
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-        return new LlmError(`The host of ${url} cannot be found (${code}).`, 'Check the spelling of the base URL and your network connection.', 'endpoint');
+        return new LlmError(
+          `The host of ${url} cannot be found (${code}).`,
+          'Check the spelling of the base URL and your network connection.',
+          'endpoint',
+        );
       }
-      return new LlmError(`Cannot reach ${url}: ${redact(innermostMessage(err), apiKey)}.`, 'Check the base URL and your network connection.', 'endpoint');
+      return new LlmError(
+        `Cannot reach ${url}: ${redact(innermostMessage(err), apiKey)}.`,
+        'Check the base URL and your network connection.',
+        'endpoint',
+      );
     }
     if (err instanceof APIError) {
       const status = err.status as number;
@@ -190,10 +226,18 @@ export class ChatClient {
         // The body is not repeated: OpenAI's quotes part of the key.
         return apiKey === undefined
           ? new LlmError(`${url} wants an API key (401) and none is set.`, SET_KEY_HINT, 'key')
-          : new LlmError(`${url} refused the API key (401 unauthorized).`, `Set a valid key for this endpoint. ${SET_KEY_HINT}`, 'key');
+          : new LlmError(
+              `${url} refused the API key (401 unauthorized).`,
+              `Set a valid key for this endpoint. ${SET_KEY_HINT}`,
+              'key',
+            );
       }
       if (status === 403) {
-        return new LlmError(`${url} refused access (403): ${serverSays('forbidden')}.`, 'Check that the key has access to this model and endpoint.', 'key');
+        return new LlmError(
+          `${url} refused access (403): ${serverSays('forbidden')}.`,
+          'Check that the key has access to this model and endpoint.',
+          'key',
+        );
       }
       if (status === 404) {
         const said = serverSays('');
@@ -206,7 +250,8 @@ export class ChatClient {
             'model',
           );
         }
-        const suggestion = /\/v1$/.test(endpoint.baseURL) || endpoint.azure ? '' : ` Did you mean ${endpoint.baseURL}/v1?`;
+        const suggestion =
+          /\/v1$/.test(endpoint.baseURL) || endpoint.azure ? '' : ` Did you mean ${endpoint.baseURL}/v1?`;
         return new LlmError(
           `${url} has no chat-completions API (404 on ${endpoint.baseURL}/chat/completions${said ? `: ${said}` : ''}).`,
           `Check the base URL: it is the part before /chat/completions.${suggestion}`,
@@ -217,18 +262,34 @@ export class ChatClient {
         const asked = retryAfterMs(err.headers);
         return new LlmError(
           `${url} is rate limiting this key (429)${asked !== undefined ? ` and asks to wait ${Math.ceil(asked / 1000)} s` : ''}: ${serverSays('too many requests')}.`,
-          'Wait and run the cell again (completions received so far are cached), or check the account\'s quota.',
+          "Wait and run the cell again (completions received so far are cached), or check the account's quota.",
         );
       }
       if (status === 400 || status === 422) {
-        return new LlmError(`${url} rejected the request (${status}): ${serverSays('bad request')}.`, 'Check the llm: options (some models accept only temperature 1, or want no max_tokens).', 'parameters');
+        return new LlmError(
+          `${url} rejected the request (${status}): ${serverSays('bad request')}.`,
+          'Check the llm: options (some models accept only temperature 1, or want no max_tokens).',
+          'parameters',
+        );
       }
       if (status >= 500) {
-        return new LlmError(`${url} kept failing with server error ${status} after ${this.retry.maxRetries} retries: ${serverSays('internal error')}.`, 'Try again later, or use another endpoint.', 'endpoint');
+        return new LlmError(
+          `${url} kept failing with server error ${status} after ${this.retry.maxRetries} retries: ${serverSays('internal error')}.`,
+          'Try again later, or use another endpoint.',
+          'endpoint',
+        );
       }
-      return new LlmError(`${url} answered ${status}: ${serverSays('unexpected status')}.`, 'Check the base URL, model and key.', 'endpoint');
+      return new LlmError(
+        `${url} answered ${status}: ${serverSays('unexpected status')}.`,
+        'Check the base URL, model and key.',
+        'endpoint',
+      );
     }
-    return new LlmError(`The request to ${url} failed: ${redact(err instanceof Error ? err.message : String(err), apiKey)}.`, 'Check the base URL, model and key.', 'endpoint');
+    return new LlmError(
+      `The request to ${url} failed: ${redact(err instanceof Error ? err.message : String(err), apiKey)}.`,
+      'Check the base URL, model and key.',
+      'endpoint',
+    );
   }
 }
 
@@ -249,7 +310,11 @@ function serverMessage(err: unknown, failedBody: string): string | undefined {
 
 /** A body shortened to one readable line (tags of an HTML page dropped). */
 function snippet(text: string): string {
-  const oneLine = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().replace(/\.+$/, '');
+  const oneLine = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\.+$/, '');
   return oneLine.length > 120 ? `${oneLine.slice(0, 119)}…` : oneLine;
 }
 
@@ -267,7 +332,11 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 /** The errno-style code (ECONNREFUSED, ENOTFOUND…) somewhere down the cause chain. */
 function causeCode(err: unknown): string | undefined {
-  for (let e = err as { cause?: unknown; code?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { cause?: unknown; code?: unknown } | undefined, depth = 0;
+    e && depth < 6;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
   }
   return undefined;

@@ -1,8 +1,15 @@
 // Completions with the cache in front: a cached reply is returned without touching the network
 // or the key, so a notebook whose completions are all cached runs offline and keyless.
-import { CancelledError } from '../kernel/types';
+import { CancelledError } from '../common/errors';
 import { CompletionCache, type CompletionRequest } from './cache';
-import { ChatClient, LlmError, type ChatMessage, type ChatParameters, type ChatReply, type RetryPolicy } from './client';
+import {
+  ChatClient,
+  LlmError,
+  type ChatMessage,
+  type ChatParameters,
+  type ChatReply,
+  type RetryPolicy,
+} from './client';
 import type { Endpoint } from './endpoint';
 import { redact } from './redact';
 
@@ -31,7 +38,12 @@ export class CompletionService {
 
   constructor(private readonly options: CompletionServiceOptions) {}
 
-  async complete(messages: ChatMessage[], parameters: ChatParameters, sample: number, signal: AbortSignal): Promise<Completion> {
+  async complete(
+    messages: ChatMessage[],
+    parameters: ChatParameters,
+    sample: number,
+    signal: AbortSignal,
+  ): Promise<Completion> {
     const { endpoint, model, cache, refresh } = this.options;
     const request: CompletionRequest = { endpoint: endpoint.url, model, messages, parameters, sample };
     if (!refresh) {
@@ -50,7 +62,13 @@ export class CompletionService {
     } catch (err) {
       throw this.safe(err);
     }
-    await cache.put({ request, reply: reply.text, finishReason: reply.finishReason, servedBy: reply.servedBy, receivedAt: new Date().toISOString() });
+    await cache.put({
+      request,
+      reply: reply.text,
+      finishReason: reply.finishReason,
+      servedBy: reply.servedBy,
+      receivedAt: new Date().toISOString(),
+    });
     return { ...reply, fromCache: false };
   }
 
@@ -70,14 +88,26 @@ export class CompletionService {
         'key',
       );
     }
-    return new ChatClient({ endpoint, model, apiKey: key, timeoutMs, retry, onRetry: (m) => this.log(`${endpoint.url}: ${m}`) });
+    return new ChatClient({
+      endpoint,
+      model,
+      apiKey: key,
+      timeoutMs,
+      retry,
+      onRetry: (m) => this.log(`${endpoint.url}: ${m}`),
+    });
   }
 
   /** Every failure that leaves the service, with the key scrubbed from its words. */
   private safe(err: unknown): Error {
     if (err instanceof CancelledError) return err;
-    if (err instanceof LlmError) return new LlmError(redact(err.message, this.apiKey), redact(err.hint, this.apiKey), err.field);
+    if (err instanceof LlmError)
+      return new LlmError(redact(err.message, this.apiKey), redact(err.hint, this.apiKey), err.field);
     const text = err instanceof Error ? err.message : String(err);
-    return new LlmError(`The request to ${this.options.endpoint.url} failed: ${redact(text, this.apiKey)}.`, 'Check the base URL, model and key.', 'endpoint');
+    return new LlmError(
+      `The request to ${this.options.endpoint.url} failed: ${redact(text, this.apiKey)}.`,
+      'Check the base URL, model and key.',
+      'endpoint',
+    );
   }
 }

@@ -64,7 +64,10 @@ function clean(line: string): string | undefined {
   if (/^(```|~~~)/.test(line)) return undefined;
   let d = line.replace(QA_PREFIX, '');
   d = d.replace(BULLET, '');
-  d = d.replace(/\*\*|__/g, '').replace(/^["'“‘`]+|["'”’`]+$/g, '').trim();
+  d = d
+    .replace(/\*\*|__/g, '')
+    .replace(/^["'“‘`]+|["'”’`]+$/g, '')
+    .trim();
   d = d.replace(/[.;,]+$/, '').trim();
   if (!d) return undefined;
   // Descriptors read as fragments after "{class}, which has"; keep acronyms (CTR, AP) intact.

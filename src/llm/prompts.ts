@@ -119,7 +119,11 @@ function customRecipe(text: string): Recipe {
 }
 
 function fill(template: string, className: string, modality: string | undefined): string {
-  return template.split('{class}').join(className).split('{modality}').join(modality ?? '');
+  return template
+    .split('{class}')
+    .join(className)
+    .split('{modality}')
+    .join(modality ?? '');
 }
 
 /** A recipe by name, or custom text when `prompt` is not one of the names. */

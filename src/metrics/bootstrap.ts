@@ -5,6 +5,7 @@
 // copied list, so every metric is one O(n) pass per resample: AUROC reuses one sort of the scores
 // (weightedAuroc), the others one weighted confusion matrix. 10k images × 10 classes × 1,000
 // resamples stays within a second or two.
+import type { ConfidenceInterval, PairedDifference } from '../protocol/statistics';
 import {
   accuracyFromConfusion,
   balancedAccuracyFromConfusion,
@@ -14,7 +15,7 @@ import {
   weightedAuroc,
   weightedConfusion,
 } from './classification';
-import { mulberry32, randomInt, type Random } from './random';
+import { mulberry32, randomInt, type Random } from '../common/random';
 
 export interface BootstrapOptions {
   /** Number of resamples; 1,000 by default. */
@@ -25,16 +26,6 @@ export interface BootstrapOptions {
   level?: number;
 }
 
-export interface ConfidenceInterval {
-  /** The metric on the full sample. */
-  estimate: number;
-  low: number;
-  high: number;
-  level: number;
-  /** Resamples on which the metric was defined (e.g. a class drawn with no positive is skipped). */
-  valid: number;
-}
-
 /** A statistic of the sample where image i is counted weights[i] times. */
 export type WeightedStatistic = (weights: Uint32Array) => number | null;
 
@@ -42,7 +33,11 @@ export type WeightedStatistic = (weights: Uint32Array) => number | null;
  * Percentile bootstrap CI of any statistic over n images. Null when the statistic is undefined
  * on the full sample or on every resample.
  */
-export function bootstrapCI(n: number, statistic: WeightedStatistic, options: BootstrapOptions = {}): ConfidenceInterval | null {
+export function bootstrapCI(
+  n: number,
+  statistic: WeightedStatistic,
+  options: BootstrapOptions = {},
+): ConfidenceInterval | null {
   return bootstrapMany(n, [statistic], options)[0];
 }
 
@@ -95,7 +90,12 @@ export function classificationCIs(
     (w) => accuracyFromConfusion(confusionOf(w)),
     (w) => balancedAccuracyFromConfusion(confusionOf(w)),
     (w) => macroF1FromConfusion(confusionOf(w)),
-    ...classes.map((_, c) => aurocStatistic(Array.from(trueIndex, (t) => t === c), scores.map((row) => row[c]))),
+    ...classes.map((_, c) =>
+      aurocStatistic(
+        Array.from(trueIndex, (t) => t === c),
+        scores.map((row) => row[c]),
+      ),
+    ),
   ];
   const [accuracy, balancedAccuracy, macroF1, ...aurocs] = bootstrapMany(labels.length, statistics, options);
   return {
@@ -113,7 +113,12 @@ export function multiLabelCIs(
   classes: readonly string[],
   options: BootstrapOptions = {},
 ): { auroc: Record<string, ConfidenceInterval | null>; meanAuroc: ConfidenceInterval | null } {
-  const perClass = classes.map((_, c) => aurocStatistic(labels.map((row) => row[c] === 1), scores.map((row) => row[c])));
+  const perClass = classes.map((_, c) =>
+    aurocStatistic(
+      labels.map((row) => row[c] === 1),
+      scores.map((row) => row[c]),
+    ),
+  );
   const mean: WeightedStatistic = (w) => {
     const defined = perClass.map((s) => s(w)).filter((v): v is number => v !== null);
     return defined.length > 0 ? defined.reduce((a, b) => a + b, 0) / defined.length : null;
@@ -129,23 +134,6 @@ export function multiLabelCIs(
 export function aurocStatistic(isPositive: ArrayLike<boolean>, scores: ArrayLike<number>): WeightedStatistic {
   const ranking = prepareAuroc(isPositive, scores);
   return (w) => weightedAuroc(ranking, w);
-}
-
-export interface PairedDifference {
-  baseline: number;
-  variant: number;
-  /** variant − baseline on the full sample. */
-  difference: number;
-  /** Percentile CI of the difference over paired resamples (the same images for both). */
-  low: number;
-  high: number;
-  level: number;
-  /**
-   * Two-sided bootstrap p for "no difference": twice the smaller share of resampled differences
-   * on either side of zero, as (count + 1) / (valid + 1) so that it is never exactly 0.
-   */
-  p: number;
-  valid: number;
 }
 
 /** Paired bootstrap of AUROC(variant) − AUROC(baseline) for one class. Null if AUROC is undefined. */
@@ -187,16 +175,28 @@ export function pairedAurocComparison(
   options: BootstrapOptions = {},
 ): { perClass: Record<string, PairedDifference | null>; mean: PairedDifference | null } {
   const n = baselineScores.length;
-  if (variantScores.length !== n) throw new Error(`Paired comparison needs the same images: ${n} vs ${variantScores.length}`);
-  const base = classes.map((_, c) => aurocStatistic(positives[c], baselineScores.map((r) => r[c])));
-  const variant = classes.map((_, c) => aurocStatistic(positives[c], variantScores.map((r) => r[c])));
+  if (variantScores.length !== n)
+    throw new Error(`Paired comparison needs the same images: ${n} vs ${variantScores.length}`);
+  const base = classes.map((_, c) =>
+    aurocStatistic(
+      positives[c],
+      baselineScores.map((r) => r[c]),
+    ),
+  );
+  const variant = classes.map((_, c) =>
+    aurocStatistic(
+      positives[c],
+      variantScores.map((r) => r[c]),
+    ),
+  );
   const results = pairedBootstrapMany(
     n,
     (w) => {
       const pairs: [number | null, number | null][] = classes.map((_, c) => [base[c](w), variant[c](w)]);
       // Both means over the same classes; AUROC is defined for both variants or for neither.
       const defined = pairs.filter(([a, b]) => a !== null && b !== null) as [number, number][];
-      const mean = (k: 0 | 1) => (defined.length > 0 ? defined.reduce((sum, pair) => sum + pair[k], 0) / defined.length : null);
+      const mean = (k: 0 | 1) =>
+        defined.length > 0 ? defined.reduce((sum, pair) => sum + pair[k], 0) / defined.length : null;
       pairs.push([mean(0), mean(1)]);
       return pairs;
     },
@@ -275,7 +275,8 @@ function drawWeights(weights: Uint32Array, random: Random): void {
 function resolve(options: BootstrapOptions): { resamples: number; level: number; random: Random } {
   const resamples = options.resamples ?? 1000;
   const level = options.level ?? 0.95;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`resamples must be a positive integer, not ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new Error(`resamples must be a positive integer, not ${resamples}`);
   if (!(level > 0 && level < 1)) throw new Error(`level must lie between 0 and 1, not ${level}`);
   return { resamples, level, random: mulberry32(options.seed ?? 0) };
 }

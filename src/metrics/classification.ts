@@ -9,7 +9,7 @@
 // does harm: images wrongly predicted as it lower the recall of their true class. Its AUROC is
 // null (no positives). This matches scikit-learn's balanced_accuracy_score, and its f1_score with
 // `labels=` set to the present classes.
-import type { ClassificationMetrics } from '../kernel/types';
+import type { ClassificationMetrics } from '../protocol/results';
 
 /**
  * One-vs-rest AUROC of `scores` for the positives in `isPositive`: the Mann–Whitney U statistic
@@ -154,7 +154,10 @@ export function classificationMetrics(
   const aurocByClass: Record<string, number | null> = {};
   classes.forEach((cls, c) => {
     const isPositive = Array.from(trueIndex, (t) => t === c);
-    aurocByClass[cls] = auroc(isPositive, scores.map((row) => row[c]));
+    aurocByClass[cls] = auroc(
+      isPositive,
+      scores.map((row) => row[c]),
+    );
   });
   return {
     accuracy: accuracyFromConfusion(confusion),
@@ -197,7 +200,10 @@ export function multiLabelMetrics(
   let aurocCount = 0;
   classes.forEach((cls, c) => {
     const isPositive = labels.map((row) => row[c] === 1);
-    const value = auroc(isPositive, scores.map((row) => row[c]));
+    const value = auroc(
+      isPositive,
+      scores.map((row) => row[c]),
+    );
     result.auroc[cls] = value;
     if (value !== null) {
       aurocSum += value;
@@ -205,9 +211,7 @@ export function multiLabelMetrics(
     }
     result.positives[cls] = isPositive.filter(Boolean).length;
     result.thresholdedAccuracy[cls] =
-      present && labels.length > 0
-        ? isPositive.filter((p, i) => p === present[i][c]).length / labels.length
-        : null;
+      present && labels.length > 0 ? isPositive.filter((p, i) => p === present[i][c]).length / labels.length : null;
   });
   result.meanAuroc = aurocCount > 0 ? aurocSum / aurocCount : null;
   return result;

@@ -2,16 +2,9 @@
 // comparison). Only discordant images carry information: under "equally accurate", each is
 // equally likely to favour either variant, so their split is Binomial(b + c, 1/2).
 
-export interface McNemarResult {
-  /** Images the baseline got right and the variant wrong. */
-  baselineOnly: number;
-  /** Images the variant got right and the baseline wrong. */
-  variantOnly: number;
-  /** Exact two-sided p: 2 · P(X ≤ min(b, c)) for X ~ Binomial(b + c, 1/2), capped at 1; 1 with no discordant image. */
-  p: number;
-}
-
 /** McNemar exact test from per-image correctness of two variants. */
+import type { McNemarResult } from '../protocol/statistics';
+
 export function mcnemarExact(baselineCorrect: readonly boolean[], variantCorrect: readonly boolean[]): McNemarResult {
   if (baselineCorrect.length !== variantCorrect.length) {
     throw new Error(`McNemar needs the same images: ${baselineCorrect.length} vs ${variantCorrect.length}`);

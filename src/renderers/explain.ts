@@ -2,7 +2,7 @@
 // occlusion heatmap overlaid and the peak outlined, the prediction and its margin, and the
 // descriptor bars per class. The picture is drawn on a canvas from the output's data: URI; every
 // text goes in through the DOM, never as HTML.
-import type { ExplainResult, PixelBox } from '../kernel/types';
+import type { ExplainResult, PixelBox } from '../protocol/results';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
 import { h, notice, safeImageSrc, section } from './_shared/dom';
 import './_shared/elements';
@@ -60,14 +60,16 @@ export const activate = createRenderer<ExplainData>({
       throw new DataError('`occlusion.heatmap` should be a square grid of numbers.');
     }
     for (const field of ['inputSize', 'stride', 'patch'] as const) {
-      if (typeof occ[field] !== 'number' || !((occ[field] as number) > 0)) throw new DataError(`\`occlusion.${field}\` should be a positive number.`);
+      if (typeof occ[field] !== 'number' || !((occ[field] as number) > 0))
+        throw new DataError(`\`occlusion.${field}\` should be a positive number.`);
     }
     const peak = expectObject(occ.peak, 'occlusion.peak');
     expectBox(peak.box, 'occlusion.peak.box');
     expectBox(occ.inputBox, 'occlusion.inputBox');
     expectObject(occ.target, 'occlusion.target');
     const size = expectObject(r.imageSize, 'imageSize');
-    if (typeof size.width !== 'number' || typeof size.height !== 'number') throw new DataError('`imageSize` should have a width and a height.');
+    if (typeof size.width !== 'number' || typeof size.height !== 'number')
+      throw new DataError('`imageSize` should have a width and a height.');
     return r as unknown as ExplainData;
   },
   render({ data, container, onDispose }) {
@@ -76,7 +78,11 @@ export const activate = createRenderer<ExplainData>({
         'div',
         { class: 'sl-header' },
         h('h2', null, `Explanation · ${data.name}`),
-        h('p', { class: 'sl-subtitle', title: data.image }, `${basename(data.image)} · image ${data.index} of score “${data.score}”, variant “${data.variant}”`),
+        h(
+          'p',
+          { class: 'sl-subtitle', title: data.image },
+          `${basename(data.image)} · image ${data.index} of score “${data.score}”, variant “${data.variant}”`,
+        ),
       ),
       h('div', { class: 'sl-explain' }, figure(data, onDispose), evidence(data)),
     );
@@ -134,7 +140,12 @@ function figure(data: ExplainData, onDispose: (fn: () => void) => void): HTMLEle
       'figcaption',
       { class: 'sl-legend' },
       toggle,
-      h('span', { class: 'sl-legend-ramp', style: { background: `linear-gradient(to right, ${RAMP.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`).join(', ')})` } }),
+      h('span', {
+        class: 'sl-legend-ramp',
+        style: {
+          background: `linear-gradient(to right, ${RAMP.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`).join(', ')})`,
+        },
+      }),
       h('span', { testid: 'heatmap-range' }, `0 – ${decimal(max, 4)} drop`),
     ),
     h(
@@ -200,7 +211,8 @@ function rampColour(t: number): [number, number, number] {
 
 function evidence(data: ExplainData): HTMLElement {
   // A multi-label score lists its predicted and true classes as "a, b".
-  const classesIn = (text: string | undefined) => new Set(text === undefined ? [] : data.multiLabel ? text.split(', ') : [text]);
+  const classesIn = (text: string | undefined) =>
+    new Set(text === undefined ? [] : data.multiLabel ? text.split(', ') : [text]);
   const predicted = classesIn(data.predicted);
   const truth = classesIn(data.label);
   const groups: BarGroup[] = data.classes.map((c) => ({
@@ -216,16 +228,36 @@ function evidence(data: ExplainData): HTMLElement {
     h(
       'dl',
       { class: 'sl-kv', testid: 'explain-summary' },
-      h('div', null, h('dt', null, 'predicted'), h('dd', { class: correct === undefined ? '' : correct ? 'sl-good-text' : 'sl-bad-text' }, data.predicted)),
+      h(
+        'div',
+        null,
+        h('dt', null, 'predicted'),
+        h('dd', { class: correct === undefined ? '' : correct ? 'sl-good-text' : 'sl-bad-text' }, data.predicted),
+      ),
       data.label !== undefined ? h('div', null, h('dt', null, 'true class'), h('dd', null, data.label)) : null,
       data.runnerUp !== null
-        ? h('div', null, h('dt', null, 'margin'), h('dd', { class: 'sl-margin', testid: 'explain-margin' }, `${decimal(data.margin, 4)} over ${data.runnerUp}`))
+        ? h(
+            'div',
+            null,
+            h('dt', null, 'margin'),
+            h(
+              'dd',
+              { class: 'sl-margin', testid: 'explain-margin' },
+              `${decimal(data.margin, 4)} over ${data.runnerUp}`,
+            ),
+          )
         : null,
     ),
-    section('sl-class-bars', 'Descriptor similarities per class', 'Cosine of the image with each descriptor, highest first; classes by score.', h('div', { testid: 'explain-bars' }, descriptorBars(groups))),
+    section(
+      'sl-class-bars',
+      'Descriptor similarities per class',
+      'Cosine of the image with each descriptor, highest first; classes by score.',
+      h('div', { testid: 'explain-bars' }, descriptorBars(groups)),
+    ),
   );
 }
 
 function expectBox(value: unknown, field: string): void {
-  if (!Array.isArray(value) || value.length !== 4 || value.some((v) => typeof v !== 'number')) throw new DataError(`\`${field}\` should be four numbers [x0, y0, x1, y1].`);
+  if (!Array.isArray(value) || value.length !== 4 || value.some((v) => typeof v !== 'number'))
+    throw new DataError(`\`${field}\` should be four numbers [x0, y0, x1, y1].`);
 }

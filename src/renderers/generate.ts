@@ -1,6 +1,7 @@
 // Renderer for generate cells: the descriptors the LLM gave per class, how they were asked for,
 // and an action that inserts them as an editable descriptors cell (through renderer messaging).
-import type { GenerateResult, InsertDescriptorsCellMessage } from '../llm/generateResult';
+import type { GenerateResult } from '../protocol/results';
+import type { InsertDescriptorsCellMessage } from '../protocol/messages';
 import { h, notice, section } from './_shared/dom';
 import { badge, button } from './_shared/elements';
 import { plural } from './_shared/format';
@@ -19,7 +20,8 @@ pre { font-family: var(--sl-mono); font-size: 0.92em; white-space: pre-wrap; wor
 function parse(json: unknown): GenerateResult {
   const o = expectObject(json, 'generate output');
   const classes = expectObject(o.classes, 'classes');
-  for (const [c, list] of Object.entries(classes)) expectArray(list, `classes.${c}`).forEach((d, i) => expectString(d, `classes.${c}.${i}`));
+  for (const [c, list] of Object.entries(classes))
+    expectArray(list, `classes.${c}`).forEach((d, i) => expectString(d, `classes.${c}.${i}`));
   expectString(o.name, 'name');
   expectString(o.model, 'model');
   expectString(o.yaml, 'yaml');
@@ -67,11 +69,18 @@ function render({ data, container, ctx }: RenderView<GenerateResult>): void {
       button(
         'Insert as descriptors cell',
         () => {
-          const message: InsertDescriptorsCellMessage = { type: 'insertDescriptorsCell', yaml: data.yaml, name: data.name };
+          const message: InsertDescriptorsCellMessage = {
+            type: 'insertDescriptorsCell',
+            yaml: data.yaml,
+            name: data.name,
+          };
           post(message);
           status.textContent = `Inserting "descriptors: ${data.descriptorsName}" below this cell.`;
         },
-        { testid: 'insert-descriptors', title: 'Adds a descriptors cell with these descriptors below this cell, to edit and score' },
+        {
+          testid: 'insert-descriptors',
+          title: 'Adds a descriptors cell with these descriptors below this cell, to edit and score',
+        },
       ),
       status,
     );
@@ -87,7 +96,12 @@ function render({ data, container, ctx }: RenderView<GenerateResult>): void {
       data.servedBy?.length ? `The server answered as ${data.servedBy.join(', ')}.` : undefined,
       h('details', null, h('summary', null, 'As a descriptors cell'), h('pre', { testid: 'generate-yaml' }, data.yaml)),
       ...Object.entries(data.prompts ?? {}).map(([cls, prompts]) =>
-        h('details', null, h('summary', null, `Prompt for ${cls}${prompts.length > 1 ? ` (${prompts.length})` : ''}`), ...prompts.map((p) => h('pre', null, p))),
+        h(
+          'details',
+          null,
+          h('summary', null, `Prompt for ${cls}${prompts.length > 1 ? ` (${prompts.length})` : ''}`),
+          ...prompts.map((p) => h('pre', null, p)),
+        ),
       ),
     ),
   );

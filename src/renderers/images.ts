@@ -1,7 +1,7 @@
 // The renderer of an images cell (application/vnd.symptom-lens.images+json): how many images each
 // class has, which files were skipped and why, and a few thumbnails per class. Plain DOM only:
 // this bundle stays small (no plotly, no controls).
-import type { ImagesResult } from '../kernel/types';
+import type { ImagesResult } from '../protocol/results';
 import { h, section } from './_shared/dom';
 import { basename, plural } from './_shared/format';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
@@ -46,7 +46,11 @@ export const activate = createRenderer<ImagesResult>({
         'div',
         { class: 'sl-header' },
         h('h2', null, `Image set · ${data.name}`),
-        h('p', { class: 'sl-subtitle' }, `${plural(data.count, 'image')} · ${plural(data.classes.length, 'class', 'classes')}${data.multiLabel ? ' · multi-label' : ''}${data.skipped.length ? ` · ${data.skipped.length} skipped` : ''}`),
+        h(
+          'p',
+          { class: 'sl-subtitle' },
+          `${plural(data.count, 'image')} · ${plural(data.classes.length, 'class', 'classes')}${data.multiLabel ? ' · multi-label' : ''}${data.skipped.length ? ` · ${data.skipped.length} skipped` : ''}`,
+        ),
       ),
       classCounts(data),
     );
@@ -69,8 +73,20 @@ function classCounts(data: ImagesResult): HTMLElement {
         const small = n < SMALL_CLASS;
         return [
           h('span', { title: c }, c),
-          h('span', { class: 'sl-count-track' }, h('span', { class: 'sl-count-fill', style: { '--sl-fill': String(n / max) } })),
-          h('span', { class: `sl-count-n${small ? ' sl-small' : ''}`, attrs: { 'data-class': c, 'data-count': n }, title: small ? `fewer than ${SMALL_CLASS} images: metrics for this class are unstable` : undefined }, small ? `${n} ⚠` : String(n)),
+          h(
+            'span',
+            { class: 'sl-count-track' },
+            h('span', { class: 'sl-count-fill', style: { '--sl-fill': String(n / max) } }),
+          ),
+          h(
+            'span',
+            {
+              class: `sl-count-n${small ? ' sl-small' : ''}`,
+              attrs: { 'data-class': c, 'data-count': n },
+              title: small ? `fewer than ${SMALL_CLASS} images: metrics for this class are unstable` : undefined,
+            },
+            small ? `${n} ⚠` : String(n),
+          ),
         ];
       }),
     ),
@@ -82,7 +98,13 @@ function skippedList(skipped: ImagesResult['skipped']): HTMLElement {
     'details',
     { class: 'sl-section sl-skipped', testid: 'skipped' },
     h('summary', null, `${plural(skipped.length, 'file')} skipped (could not be read)`),
-    h('ul', null, ...skipped.map((s) => h('li', null, h('span', { class: 'sl-mono' }, s.id), h('span', { class: 'sl-muted' }, ` — ${s.reason}`)))),
+    h(
+      'ul',
+      null,
+      ...skipped.map((s) =>
+        h('li', null, h('span', { class: 'sl-mono' }, s.id), h('span', { class: 'sl-muted' }, ` — ${s.reason}`)),
+      ),
+    ),
   );
   // A short list is worth seeing at once; a long one stays folded.
   if (skipped.length <= 5) details.open = true;
@@ -100,7 +122,19 @@ function samples(data: ImagesResult, thumbs: Thumbnails): HTMLElement {
       'div',
       { class: 'sl-samples', testid: 'samples' },
       ...[...byClass].map(([label, items]) =>
-        h('div', { class: 'sl-sample-row', attrs: { 'data-class': label } }, h('h4', null, label), ...items.map((s) => h('figure', { class: 'sl-sample' }, thumbs.element(s.image), h('span', { title: s.image }, basename(s.image))))),
+        h(
+          'div',
+          { class: 'sl-sample-row', attrs: { 'data-class': label } },
+          h('h4', null, label),
+          ...items.map((s) =>
+            h(
+              'figure',
+              { class: 'sl-sample' },
+              thumbs.element(s.image),
+              h('span', { title: s.image }, basename(s.image)),
+            ),
+          ),
+        ),
       ),
     ),
   );

@@ -4,8 +4,8 @@
 // cell filters the gallery, a card or heatmap row opens the image's evidence), and the images on
 // which two variants disagree. Multi-label sets have no confusion matrix: each class is its own
 // yes/no question, and a failure is an image whose predicted classes differ from its labels.
-import type { ConfidenceInterval, PairedDifference } from '../metrics/bootstrap';
-import type { Prediction, RunRecord, ScoreResult, VariantResult } from '../kernel/types';
+import type { ConfidenceInterval, PairedDifference } from '../protocol/statistics';
+import type { Prediction, RunRecord, ScoreResult, VariantResult } from '../protocol/results';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
 import { append, clear, h, notice, section } from './_shared/dom';
 import { button, dropdown, tabBar, type Choice } from './_shared/elements';
@@ -13,9 +13,9 @@ import { basename, decimal, duration, percent, plural, pValue, shortHash, signed
 import { plotText, themedLayout, themedPlot, type ThemedPlot } from './_shared/plotly';
 import type { ThemeColors } from './_shared/theme';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
-import type { OpenImageRequest } from './_shared/messages';
+import type { OpenImageRequest } from '../protocol/messages';
 import { Thumbnails } from './_shared/thumbnails';
-import type { SanityFlag } from '../scoring/flags';
+import type { SanityFlag } from '../protocol/statistics';
 
 // Outputs saved before the statistics work lack flags, intervals and comparisons: all optional here.
 type Variant = VariantResult;
@@ -132,13 +132,16 @@ export const activate = createRenderer<Score>({
       panel = new VariantPanel(data, i, thumbs, root, ctx.postMessage?.bind(ctx));
       variantArea.appendChild(panel.el);
       void panel.drawHeatmap();
-      for (const row of table.querySelectorAll('tbody tr')) row.classList.toggle('sl-current', Number((row as HTMLElement).dataset.index) === i);
+      for (const row of table.querySelectorAll('tbody tr'))
+        row.classList.toggle('sl-current', Number((row as HTMLElement).dataset.index) === i);
       if (tabs && tabs.selectedIndex !== i) tabs.selectedIndex = i;
     };
     onDispose(() => panel?.dispose());
 
     append(container, header(data), data.flags?.length ? flagList(data.flags) : null);
-    container.appendChild(section('sl-comparison', 'Variants', comparisonHelp(data), h('div', { class: 'sl-scroll' }, table)));
+    container.appendChild(
+      section('sl-comparison', 'Variants', comparisonHelp(data), h('div', { class: 'sl-scroll' }, table)),
+    );
     if (data.run) container.appendChild(runSummary(data.run));
     const names = data.variants.map((v) => v.name);
     if (names.length > 1) {
@@ -184,10 +187,13 @@ function parseScore(json: unknown): Score {
 /** Why the heatmap of a variant cannot be drawn, or undefined when its matrix is complete. */
 function similarityProblem(v: Variant): string | undefined {
   const n = v.predictions.length;
-  if (!Array.isArray(v.similarity) || !Array.isArray(v.columns)) return `variant ${v.name} carries no similarity matrix.`;
-  if (v.similarity.length !== n) return `variant ${v.name}: similarity has ${v.similarity.length} rows but there are ${n} predictions.`;
+  if (!Array.isArray(v.similarity) || !Array.isArray(v.columns))
+    return `variant ${v.name} carries no similarity matrix.`;
+  if (v.similarity.length !== n)
+    return `variant ${v.name}: similarity has ${v.similarity.length} rows but there are ${n} predictions.`;
   const bad = v.similarity.findIndex((row) => !Array.isArray(row) || row.length !== v.columns.length);
-  if (bad >= 0) return `variant ${v.name}: similarity row ${bad} does not have one value per descriptor (${v.columns.length}).`;
+  if (bad >= 0)
+    return `variant ${v.name}: similarity row ${bad} does not have one value per descriptor (${v.columns.length}).`;
   return undefined;
 }
 
@@ -201,7 +207,11 @@ function header(s: Score): HTMLElement {
     'div',
     { class: 'sl-header' },
     h('h2', null, `Score · ${s.name}`),
-    h('p', { class: 'sl-subtitle' }, `image set ${s.images} · ${plural(n, 'image')} · ${plural(s.classes.length, 'class', 'classes')}${kind} · method ${s.method} · ${plural(s.variants.length, 'variant')}`),
+    h(
+      'p',
+      { class: 'sl-subtitle' },
+      `image set ${s.images} · ${plural(n, 'image')} · ${plural(s.classes.length, 'class', 'classes')}${kind} · method ${s.method} · ${plural(s.variants.length, 'variant')}`,
+    ),
   );
 }
 
@@ -244,11 +254,25 @@ function metricColumns(s: Score): Column[] {
   }));
   // Accuracy, balanced accuracy and F1 need one class per image: multi-label sets have none.
   if (s.multiLabel) {
-    return [{ title: 'Mean AUROC', value: (v) => v.metrics.meanAuroc, interval: (v) => v.metrics.ci?.meanAuroc, show: (x) => decimal(x), difference: (v) => v.comparison?.auroc?.mean }, ...auroc];
+    return [
+      {
+        title: 'Mean AUROC',
+        value: (v) => v.metrics.meanAuroc,
+        interval: (v) => v.metrics.ci?.meanAuroc,
+        show: (x) => decimal(x),
+        difference: (v) => v.comparison?.auroc?.mean,
+      },
+      ...auroc,
+    ];
   }
   return [
     { title: 'Accuracy', value: (v) => v.metrics.accuracy, interval: (v) => v.metrics.ci?.accuracy, show: percent },
-    { title: 'Balanced acc.', value: (v) => v.metrics.balancedAccuracy, interval: (v) => v.metrics.ci?.balancedAccuracy, show: percent },
+    {
+      title: 'Balanced acc.',
+      value: (v) => v.metrics.balancedAccuracy,
+      interval: (v) => v.metrics.ci?.balancedAccuracy,
+      show: percent,
+    },
     { title: 'Macro-F1', value: (v) => v.metrics.macroF1, interval: (v) => v.metrics.ci?.macroF1, show: percent },
     ...auroc,
   ];
@@ -259,8 +283,12 @@ function comparisonHelp(s: Score): string {
   const parts = ['▲ marks the best variant per column; click a row to inspect it below.'];
   if (s.variants.some((v) => v.control)) parts.push('Controls (badge) set the bar a descriptor variant has to clear.');
   if (s.variants.some((v) => v.comparison)) {
-    const mcnemar = s.variants.some((v) => v.comparison?.mcnemar) ? `; McNemar b / c = images only ${first} / only this variant got right` : '';
-    parts.push(`Paired against ${first} on the same images: Δ mean AUROC with its bootstrap 95 % interval, bold where it excludes 0${mcnemar}.`);
+    const mcnemar = s.variants.some((v) => v.comparison?.mcnemar)
+      ? `; McNemar b / c = images only ${first} / only this variant got right`
+      : '';
+    parts.push(
+      `Paired against ${first} on the same images: Δ mean AUROC with its bootstrap 95 % interval, bold where it excludes 0${mcnemar}.`,
+    );
   }
   return parts.join(' ');
 }
@@ -274,7 +302,12 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
   const paired = s.variants.some((v) => v.comparison);
   const mcnemar = s.variants.some((v) => v.comparison?.mcnemar);
   const th = (title: string, detail?: string, className?: string, help?: string) =>
-    h('th', { class: className, title: help ?? (detail ? `${title} ${detail}` : undefined) }, title, detail ? h('span', { class: 'sl-th-detail' }, detail) : null);
+    h(
+      'th',
+      { class: className, title: help ?? (detail ? `${title} ${detail}` : undefined) },
+      title,
+      detail ? h('span', { class: 'sl-th-detail' }, detail) : null,
+    );
   return h(
     'table',
     { class: 'sl-comparison-table', testid: 'comparison-table' },
@@ -286,8 +319,22 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
         null,
         h('th', null, 'Variant'),
         ...columns.map((c) => th(c.title, c.detail)),
-        paired ? th('Δ mean AUROC', `vs ${first}`, 'sl-paired', `Mean AUROC of this variant minus ${first}'s, paired bootstrap over the same images: difference, two-sided p, 95 % interval`) : null,
-        mcnemar ? th('McNemar', `vs ${first}`, 'sl-paired', `Exact McNemar test on per-image correctness against ${first}: two-sided p, then b / c, the images only ${first} / only this variant got right`) : null,
+        paired
+          ? th(
+              'Δ mean AUROC',
+              `vs ${first}`,
+              'sl-paired',
+              `Mean AUROC of this variant minus ${first}'s, paired bootstrap over the same images: difference, two-sided p, 95 % interval`,
+            )
+          : null,
+        mcnemar
+          ? th(
+              'McNemar',
+              `vs ${first}`,
+              'sl-paired',
+              `Exact McNemar test on per-image correctness against ${first}: two-sided p, then b / c, the images only ${first} / only this variant got right`,
+            )
+          : null,
       ),
     ),
     h(
@@ -304,12 +351,21 @@ function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableEl
           h('td', null, variantName(v)),
           ...columns.map((col, ci) => {
             const interval = hasIntervals ? col.interval(v) : undefined;
-            const tips = [best[ci].has(vi) ? 'best of the variants' : '', vi > 0 ? differenceText(col.difference?.(v), first) : ''].filter(Boolean);
+            const tips = [
+              best[ci].has(vi) ? 'best of the variants' : '',
+              vi > 0 ? differenceText(col.difference?.(v), first) : '',
+            ].filter(Boolean);
             return h(
               'td',
               { class: best[ci].has(vi) ? 'sl-best' : '', title: tips.length ? tips.join('\n') : undefined },
               h('span', { class: 'sl-value' }, col.show(col.value(v))),
-              isInterval(interval) ? h('span', { class: 'sl-ci', title: '95 % bootstrap interval' }, `${col.show(interval.low)} – ${col.show(interval.high)}`) : null,
+              isInterval(interval)
+                ? h(
+                    'span',
+                    { class: 'sl-ci', title: '95 % bootstrap interval' },
+                    `${col.show(interval.low)} – ${col.show(interval.high)}`,
+                  )
+                : null,
             );
           }),
           paired ? aurocDifferenceCell(v, vi, first) : null,
@@ -335,9 +391,17 @@ function variantName(v: Variant): HTMLElement {
 function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElement {
   if (index === 0) return h('td', { class: 'sl-paired sl-muted', testid: 'paired-auroc' }, 'baseline');
   const d = v.comparison?.auroc?.mean;
-  if (!d) return h('td', { class: 'sl-paired', testid: 'paired-auroc', title: 'no paired AUROC comparison in this result' }, '—');
+  if (!d)
+    return h(
+      'td',
+      { class: 'sl-paired', testid: 'paired-auroc', title: 'no paired AUROC comparison in this result' },
+      '—',
+    );
   const excludesZero = d.low > 0 || d.high < 0;
-  const perClass = Object.entries(v.comparison?.auroc?.perClass ?? {}).map(([c, x]) => `${c}: ${x ? `${signed(x.difference)} (${signed(x.low)} to ${signed(x.high)}, ${pValue(x.p)})` : 'undefined'}`);
+  const perClass = Object.entries(v.comparison?.auroc?.perClass ?? {}).map(
+    ([c, x]) =>
+      `${c}: ${x ? `${signed(x.difference)} (${signed(x.low)} to ${signed(x.high)}, ${pValue(x.p)})` : 'undefined'}`,
+  );
   return h(
     'td',
     {
@@ -403,7 +467,15 @@ function runSummary(run: RunRecord): HTMLElement {
       item('Method', run.method),
       item(
         'Encoded this run',
-        h('dd', { testid: 'encoded', attrs: { 'data-images': encoded.images, 'data-texts': encoded.texts }, title: 'Sent through the model in this run; cache hits are not counted' }, `${plural(encoded.images, 'image')} · ${plural(encoded.texts, 'text')}`),
+        h(
+          'dd',
+          {
+            testid: 'encoded',
+            attrs: { 'data-images': encoded.images, 'data-texts': encoded.texts },
+            title: 'Sent through the model in this run; cache hits are not counted',
+          },
+          `${plural(encoded.images, 'image')} · ${plural(encoded.texts, 'text')}`,
+        ),
       ),
       item('Duration', duration(run.durationMs), run.startedAt),
       item('Image set', shortHash(run.imageSetHash), run.imageSetHash),
@@ -466,18 +538,35 @@ class VariantPanel {
       'div',
       { class: 'sl-variant-panel', attrs: { 'data-variant': this.v.name } },
       this.confusionEl
-        ? section('sl-confusion-section', `Confusion matrix · ${this.v.name}`, 'Rows: true class; columns: predicted. Click a cell to list its images below.', h('div', { class: 'sl-scroll' }, this.confusionEl))
+        ? section(
+            'sl-confusion-section',
+            `Confusion matrix · ${this.v.name}`,
+            'Rows: true class; columns: predicted. Click a cell to list its images below.',
+            h('div', { class: 'sl-scroll' }, this.confusionEl),
+          )
         : h(
             'div',
             { testid: 'no-confusion' },
-            notice('No confusion matrix: in a multi-label set each class is its own yes/no question, so an image has no single true and predicted class; read the per-class AUROC above.'),
+            notice(
+              'No confusion matrix: in a multi-label set each class is its own yes/no question, so an image has no single true and predicted class; read the per-class AUROC above.',
+            ),
           ),
       problem
-        ? section('sl-heatmap-section', 'Similarity heatmap', undefined, notice(`The heatmap cannot be drawn: ${problem}`, 'warning'))
+        ? section(
+            'sl-heatmap-section',
+            'Similarity heatmap',
+            undefined,
+            notice(`The heatmap cannot be drawn: ${problem}`, 'warning'),
+          )
         : h(
             'section',
             { class: 'sl-section sl-heatmap-section' },
-            h('div', { class: 'sl-heading-row' }, h('h3', null, 'Similarity heatmap'), dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images')),
+            h(
+              'div',
+              { class: 'sl-heading-row' },
+              h('h3', null, 'Similarity heatmap'),
+              dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images'),
+            ),
             h(
               'p',
               { class: 'sl-help' },
@@ -503,11 +592,22 @@ class VariantPanel {
     const classes = this.s.classes;
     // Counted from the predictions themselves, so a cell's number is exactly the number of
     // cards its click lists.
-    const counts = classes.map((t) => classes.map((p) => this.v.predictions.filter((x) => x.label === t && x.predicted === p).length));
+    const counts = classes.map((t) =>
+      classes.map((p) => this.v.predictions.filter((x) => x.label === t && x.predicted === p).length),
+    );
     return h(
       'table',
       { class: 'sl-confusion', testid: 'confusion' },
-      h('thead', null, h('tr', null, h('th', { class: 'sl-axis' }, 'true \\ predicted'), ...classes.map((c) => h('th', { title: c }, truncate(c, 18))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { class: 'sl-axis' }, 'true \\ predicted'),
+          ...classes.map((c) => h('th', { title: c }, truncate(c, 18))),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -548,7 +648,10 @@ class VariantPanel {
     this.filter = same ? undefined : pair;
     this.shown = PAGE_SIZE;
     for (const cell of this.confusionEl?.querySelectorAll<HTMLElement>('.sl-confusion-cell') ?? []) {
-      cell.classList.toggle('sl-selected', !!this.filter && cell.dataset.true === this.filter.label && cell.dataset.predicted === this.filter.predicted);
+      cell.classList.toggle(
+        'sl-selected',
+        !!this.filter && cell.dataset.true === this.filter.label && cell.dataset.predicted === this.filter.predicted,
+      );
     }
     this.drawGallery();
   }
@@ -559,7 +662,11 @@ class VariantPanel {
     return [
       { value: 'class', label: 'Sort by class' },
       { value: 'margin', label: 'Sort by margin (worst first)' },
-      ...(this.v.columns ?? []).map((c, k) => ({ value: `column:${k}`, label: `By descriptor: ${truncate(this.labels[k], 48)}`, description: c.class })),
+      ...(this.v.columns ?? []).map((c, k) => ({
+        value: `column:${k}`,
+        label: `By descriptor: ${truncate(this.labels[k], 48)}`,
+        description: c.class,
+      })),
     ];
   }
 
@@ -586,7 +693,12 @@ class VariantPanel {
     if (similarityProblem(this.v)) return;
     if (!this.heatmapEl.isConnected) return;
     if (this.heatmapPlot) return this.heatmapPlot.redraw();
-    this.heatmapPlot = await themedPlot(this.root, this.heatmapEl, (theme) => this.heatmapFigure(theme), (fn) => this.cleanups.push(fn));
+    this.heatmapPlot = await themedPlot(
+      this.root,
+      this.heatmapEl,
+      (theme) => this.heatmapFigure(theme),
+      (fn) => this.cleanups.push(fn),
+    );
     this.heatmapPlot.el.on('plotly_click', (ev) => {
       const row = Number(ev.points[0]?.y);
       if (Number.isInteger(row) && this.order[row] !== undefined) this.openDetail(this.order[row], true);
@@ -604,7 +716,10 @@ class VariantPanel {
     const hover = order.map((i) => {
       const p = predictions[i];
       const head = `${plotText(p.image)}<br>true ${plotText(p.label)} · predicted ${plotText(p.predicted)}`;
-      return columns.map((c, k) => `${head}<br>${plotText(c.class)}: ${plotText(truncate(c.text, 80))}<br>cos ${similarity[i][k].toFixed(4)}`);
+      return columns.map(
+        (c, k) =>
+          `${head}<br>${plotText(c.class)}: ${plotText(truncate(c.text, 80))}<br>cos ${similarity[i][k].toFixed(4)}`,
+      );
     });
     const shapes: Record<string, unknown>[] = [];
     const annotations: Record<string, unknown>[] = [];
@@ -613,8 +728,17 @@ class VariantPanel {
     let start = 0;
     for (let k = 1; k <= columns.length; k++) {
       if (k < columns.length && columns[k].class === columns[start].class) continue;
-      if (k < columns.length) shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: k - 0.5, x1: k - 0.5, y0: 0, y1: 1, line });
-      annotations.push({ xref: 'x', yref: 'paper', x: (start + k - 1) / 2, y: 1, yanchor: 'bottom', showarrow: false, text: `<b>${plotText(truncate(columns[start].class, 24))}</b>` });
+      if (k < columns.length)
+        shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: k - 0.5, x1: k - 0.5, y0: 0, y1: 1, line });
+      annotations.push({
+        xref: 'x',
+        yref: 'paper',
+        x: (start + k - 1) / 2,
+        y: 1,
+        yanchor: 'bottom',
+        showarrow: false,
+        text: `<b>${plotText(truncate(columns[start].class, 24))}</b>`,
+      });
       start = k;
     }
     // Row groups by true class, only while the rows are in class order.
@@ -624,17 +748,37 @@ class VariantPanel {
       for (let r = 1; r <= rows; r++) {
         const group = rowGroup(predictions[order[first]], this.multiLabel);
         if (r < rows && rowGroup(predictions[order[r]], this.multiLabel) === group) continue;
-        if (r < rows) shapes.push({ type: 'line', xref: 'paper', yref: 'y', x0: 0, x1: 1, y0: r - 0.5, y1: r - 0.5, line });
+        if (r < rows)
+          shapes.push({ type: 'line', xref: 'paper', yref: 'y', x0: 0, x1: 1, y0: r - 0.5, y1: r - 0.5, line });
         groupTicks.push({ at: (first + r - 1) / 2, text: group });
         first = r;
       }
     }
     const rowTicks = labelRows
-      ? { tickvals: order.map((_, r) => r), ticktext: order.map((i) => `${isCorrect(predictions[i], this.multiLabel) ? '' : '✗ '}${plotText(truncate(basename(predictions[i].image), 26))}`) }
-      : { tickvals: groupTicks.map((g) => g.at), ticktext: groupTicks.map((g) => `<b>${plotText(truncate(g.text, 20))}</b>`) };
+      ? {
+          tickvals: order.map((_, r) => r),
+          ticktext: order.map(
+            (i) =>
+              `${isCorrect(predictions[i], this.multiLabel) ? '' : '✗ '}${plotText(truncate(basename(predictions[i].image), 26))}`,
+          ),
+        }
+      : {
+          tickvals: groupTicks.map((g) => g.at),
+          ticktext: groupTicks.map((g) => `<b>${plotText(truncate(g.text, 20))}</b>`),
+        };
     if (labelRows) {
       for (const g of groupTicks) {
-        annotations.push({ xref: 'paper', yref: 'y', x: 1, xanchor: 'left', xshift: 6, y: g.at, showarrow: false, textangle: 90, text: `<b>${plotText(truncate(g.text, 20))}</b>` });
+        annotations.push({
+          xref: 'paper',
+          yref: 'y',
+          x: 1,
+          xanchor: 'left',
+          xshift: 6,
+          y: g.at,
+          showarrow: false,
+          textangle: 90,
+          text: `<b>${plotText(truncate(g.text, 20))}</b>`,
+        });
       }
     }
     const rowPx = labelRows ? 18 : Math.max(1, Math.floor(640 / rows));
@@ -648,7 +792,14 @@ class VariantPanel {
           text: hover,
           hovertemplate: '%{text}<extra></extra>',
           colorscale: 'Viridis',
-          colorbar: { title: { text: 'cos' }, thickness: 12, outlinewidth: 0, x: 1, xanchor: 'left', xpad: labelRows && groupTicks.length ? 34 : 10 },
+          colorbar: {
+            title: { text: 'cos' },
+            thickness: 12,
+            outlinewidth: 0,
+            x: 1,
+            xanchor: 'left',
+            xpad: labelRows && groupTicks.length ? 34 : 10,
+          },
           xgap: columns.length <= 40 ? 1 : 0,
           ygap: labelRows ? 1 : 0,
         },
@@ -657,10 +808,28 @@ class VariantPanel {
         ...base,
         height: Math.min(1100, Math.max(280, rows * rowPx + 190)),
         margin: { l: 10, r: 10, t: 28, b: 10 },
-        xaxis: { ...(base.xaxis as object), tickvals: columns.map((_, k) => k), ticktext: this.labels.map((t) => plotText(truncate(t, 30))), tickangle: -35, showgrid: false, zeroline: false,
+        xaxis: {
+          ...(base.xaxis as object),
+          tickvals: columns.map((_, k) => k),
+          ticktext: this.labels.map((t) => plotText(truncate(t, 30))),
+          tickangle: -35,
+          showgrid: false,
+          zeroline: false,
           showticklabels: labelColumns,
-          title: labelColumns ? (this.sharedPrefix ? { text: plotText(`${this.sharedPrefix}…`), standoff: 6 } : undefined) : { text: `${columns.length} descriptors: hover for the text`, standoff: 6 } },
-        yaxis: { ...(base.yaxis as object), ...rowTicks, autorange: 'reversed', showgrid: false, zeroline: false, ticks: '' },
+          title: labelColumns
+            ? this.sharedPrefix
+              ? { text: plotText(`${this.sharedPrefix}…`), standoff: 6 }
+              : undefined
+            : { text: `${columns.length} descriptors: hover for the text`, standoff: 6 },
+        },
+        yaxis: {
+          ...(base.yaxis as object),
+          ...rowTicks,
+          autorange: 'reversed',
+          showgrid: false,
+          zeroline: false,
+          ticks: '',
+        },
         shapes,
         annotations,
       },
@@ -672,12 +841,17 @@ class VariantPanel {
   private galleryItems(): number[] {
     const idx = this.v.predictions.map((_, i) => i);
     const f = this.filter;
-    if (f) return idx.filter((i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted);
+    if (f)
+      return idx.filter(
+        (i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted,
+      );
     const failures = idx.filter((i) => !isCorrect(this.v.predictions[i], this.multiLabel));
     // Worst failures first: the most negative margin was the most confidently wrong; in a
     // multi-label set, first the images with the most classes wrong.
     const wrongClasses = (i: number) => (this.multiLabel ? mismatchedClasses(this.v.predictions[i]) : 0);
-    return failures.sort((a, b) => wrongClasses(b) - wrongClasses(a) || byMargin(this.margin[a], this.margin[b]) || a - b);
+    return failures.sort(
+      (a, b) => wrongClasses(b) - wrongClasses(a) || byMargin(this.margin[a], this.margin[b]) || a - b,
+    );
   }
 
   private drawGallery(): void {
@@ -689,8 +863,18 @@ class VariantPanel {
         ? `Label mismatches (${items.length} of ${this.v.predictions.length} images: predicted classes differ from the labelled ones)`
         : `Failure cases (${items.length} misclassified of ${this.v.predictions.length})`;
     clear(this.filterEl);
-    if (f) this.filterEl.appendChild(button('Show all failures', () => this.setFilter(undefined), { secondary: true, testid: 'clear-filter' }));
-    else this.filterEl.appendChild(h('span', { class: 'sl-help' }, `${this.multiLabel ? 'Most classes wrong first, then most confidently wrong' : 'Most confidently wrong first'}. Click a card for the image’s descriptor scores.`));
+    if (f)
+      this.filterEl.appendChild(
+        button('Show all failures', () => this.setFilter(undefined), { secondary: true, testid: 'clear-filter' }),
+      );
+    else
+      this.filterEl.appendChild(
+        h(
+          'span',
+          { class: 'sl-help' },
+          `${this.multiLabel ? 'Most classes wrong first, then most confidently wrong' : 'Most confidently wrong first'}. Click a card for the image’s descriptor scores.`,
+        ),
+      );
     clear(this.galleryEl);
     this.galleryEl.dataset.total = String(items.length);
     if (f) {
@@ -700,15 +884,30 @@ class VariantPanel {
       delete this.galleryEl.dataset.filterTrue;
       delete this.galleryEl.dataset.filterPredicted;
     }
-    if (items.length === 0) this.galleryEl.appendChild(h('p', { class: 'sl-muted' }, f ? 'No images in this cell.' : this.multiLabel ? 'Every image’s predicted classes match its labels.' : 'No misclassified images.'));
+    if (items.length === 0)
+      this.galleryEl.appendChild(
+        h(
+          'p',
+          { class: 'sl-muted' },
+          f
+            ? 'No images in this cell.'
+            : this.multiLabel
+              ? 'Every image’s predicted classes match its labels.'
+              : 'No misclassified images.',
+        ),
+      );
     for (const i of items.slice(0, this.shown)) this.galleryEl.appendChild(this.card(i));
     clear(this.moreEl);
     if (items.length > this.shown) {
       this.moreEl.appendChild(
-        button(`Show ${Math.min(PAGE_SIZE, items.length - this.shown)} more of ${items.length - this.shown}`, () => {
-          this.shown += PAGE_SIZE;
-          this.drawGallery();
-        }, { secondary: true }),
+        button(
+          `Show ${Math.min(PAGE_SIZE, items.length - this.shown)} more of ${items.length - this.shown}`,
+          () => {
+            this.shown += PAGE_SIZE;
+            this.drawGallery();
+          },
+          { secondary: true },
+        ),
       );
     }
   }
@@ -722,7 +921,14 @@ class VariantPanel {
       {
         class: `sl-card${this.selected === i ? ' sl-selected' : ''}`,
         testid: 'card',
-        attrs: { role: 'button', tabindex: 0, 'data-image': p.image, 'data-index': i, 'data-true': p.label, 'data-predicted': p.predicted },
+        attrs: {
+          role: 'button',
+          tabindex: 0,
+          'data-image': p.image,
+          'data-index': i,
+          'data-true': p.label,
+          'data-predicted': p.predicted,
+        },
         on: { click: open, keydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open()) },
       },
       h(
@@ -758,7 +964,12 @@ class VariantPanel {
     const line = (cls: string, count: number) => {
       const top = this.topDescriptors(i, cls, count);
       return top.length
-        ? h('div', { class: 'sl-driver', title: top.map((t) => `${t.text}: ${decimal(t.value)}`).join('\n') }, h('span', { class: 'sl-k' }, `${truncate(cls, 14)}:`), h('span', { class: 'sl-v' }, top.map((t) => `${t.text} ${decimal(t.value)}`).join(' · ')))
+        ? h(
+            'div',
+            { class: 'sl-driver', title: top.map((t) => `${t.text}: ${decimal(t.value)}`).join('\n') },
+            h('span', { class: 'sl-k' }, `${truncate(cls, 14)}:`),
+            h('span', { class: 'sl-v' }, top.map((t) => `${t.text} ${decimal(t.value)}`).join(' · ')),
+          )
         : null;
     };
     if (this.multiLabel) {
@@ -780,7 +991,8 @@ class VariantPanel {
 
   private openDetail(i: number, fromHeatmap: boolean): void {
     this.selected = i;
-    for (const card of this.galleryEl.querySelectorAll<HTMLElement>('.sl-card')) card.classList.toggle('sl-selected', Number(card.dataset.index) === i);
+    for (const card of this.galleryEl.querySelectorAll<HTMLElement>('.sl-card'))
+      card.classList.toggle('sl-selected', Number(card.dataset.index) === i);
     clear(this.detailSlot);
     this.detailSlot.appendChild(this.detail(i));
     this.body.classList.add('sl-with-detail');
@@ -806,7 +1018,14 @@ class VariantPanel {
       : this.s.classes.map((c) => ({
           label: c,
           score: p.scores[c],
-          role: predicted.has(c) && labelled.has(c) ? 'both' : predicted.has(c) ? 'predicted' : labelled.has(c) ? 'true' : 'other',
+          role:
+            predicted.has(c) && labelled.has(c)
+              ? 'both'
+              : predicted.has(c)
+                ? 'predicted'
+                : labelled.has(c)
+                  ? 'true'
+                  : 'other',
           items: this.topDescriptors(i, c, Infinity),
         }));
     // Predicted class first, then the true class, then the rest by score.
@@ -814,7 +1033,11 @@ class VariantPanel {
     groups.sort((a, b) => rank(a) - rank(b) || (b.score ?? 0) - (a.score ?? 0));
     return h(
       'div',
-      { class: 'sl-detail', testid: 'detail', attrs: { 'data-image': p.image, role: 'region', 'aria-label': `Descriptor scores of ${p.image}` } },
+      {
+        class: 'sl-detail',
+        testid: 'detail',
+        attrs: { 'data-image': p.image, role: 'region', 'aria-label': `Descriptor scores of ${p.image}` },
+      },
       h(
         'div',
         { class: 'sl-detail-head' },
@@ -827,13 +1050,25 @@ class VariantPanel {
           labelRow('true', p.label, 'sl-good-text'),
           labelRow('pred.', p.predicted, isCorrect(p, this.multiLabel) ? 'sl-good-text' : 'sl-bad-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
-          runnerUp ? labelRow('runner-up', `${runnerUp[0]} (−${decimal(ranked[0][1] - runnerUp[1])})`, '', 'the second-best class and how far its score is below the predicted one') : null,
+          runnerUp
+            ? labelRow(
+                'runner-up',
+                `${runnerUp[0]} (−${decimal(ranked[0][1] - runnerUp[1])})`,
+                '',
+                'the second-best class and how far its score is below the predicted one',
+              )
+            : null,
           h('span', { class: 'sl-muted' }, `variant ${this.v.name}`),
         ),
         h(
           'div',
           { class: 'sl-detail-actions' },
-          this.post ? button('Open image', () => this.post?.({ type: 'openImage', image: p.image }), { secondary: true, testid: 'open-image' }) : null,
+          this.post
+            ? button('Open image', () => this.post?.({ type: 'openImage', image: p.image }), {
+                secondary: true,
+                testid: 'open-image',
+              })
+            : null,
           button('Close', () => this.closeDetail(), { secondary: true, testid: 'close-detail' }),
         ),
       ),
@@ -843,7 +1078,12 @@ class VariantPanel {
 }
 
 function labelRow(key: string, value: string, valueClass: string, help?: string): HTMLElement {
-  return h('span', { class: 'sl-label-row', title: help }, h('span', { class: 'sl-k' }, key), h('span', { class: valueClass, title: help ? undefined : value }, value));
+  return h(
+    'span',
+    { class: 'sl-label-row', title: help },
+    h('span', { class: 'sl-k' }, key),
+    h('span', { class: valueClass, title: help ? undefined : value }, value),
+  );
 }
 
 /**
@@ -902,7 +1142,10 @@ function rowGroup(p: Prediction, multiLabel: boolean): string {
 function labelMargin(p: Prediction, classes: string[], multiLabel: boolean): number {
   const labelled = classList(p.label, multiLabel);
   const own = labelled.map((c) => p.scores[c]).filter((x) => typeof x === 'number');
-  const others = classes.filter((c) => !labelled.includes(c)).map((c) => p.scores[c]).filter((x) => typeof x === 'number');
+  const others = classes
+    .filter((c) => !labelled.includes(c))
+    .map((c) => p.scores[c])
+    .filter((x) => typeof x === 'number');
   return own.length === labelled.length && own.length && others.length ? Math.min(...own) - Math.max(...others) : NaN;
 }
 
@@ -957,7 +1200,13 @@ function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
     const verdict = (p: Prediction) =>
       h(
         'td',
-        { class: right(p) ? 'sl-good-text' : 'sl-bad-text', title: classList(p.predicted, multiLabel).map((c) => `${c}: score ${decimal(p.scores[c])}`).join('\n') || 'no class predicted' },
+        {
+          class: right(p) ? 'sl-good-text' : 'sl-bad-text',
+          title:
+            classList(p.predicted, multiLabel)
+              .map((c) => `${c}: score ${decimal(p.scores[c])}`)
+              .join('\n') || 'no class predicted',
+        },
         `${right(p) ? '✓' : '✗'} ${p.predicted}`,
       );
     body.appendChild(
@@ -967,26 +1216,66 @@ function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
         h(
           'table',
           { testid: 'disagreements-table' },
-          h('thead', null, h('tr', null, h('th', null, 'Image'), h('th', null, 'True'), h('th', null, va.name), h('th', null, vb.name))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, 'Image'),
+              h('th', null, 'True'),
+              h('th', null, va.name),
+              h('th', null, vb.name),
+            ),
+          ),
           h(
             'tbody',
             null,
-            ...rows.slice(0, shown).map(({ pa, pb }) =>
-              h('tr', { attrs: { 'data-image': pa.image } }, h('td', null, h('div', { class: 'sl-image-cell', title: pa.image }, thumbs.element(pa.image), basename(pa.image))), h('td', null, pa.label), verdict(pa), verdict(pb)),
-            ),
+            ...rows
+              .slice(0, shown)
+              .map(({ pa, pb }) =>
+                h(
+                  'tr',
+                  { attrs: { 'data-image': pa.image } },
+                  h(
+                    'td',
+                    null,
+                    h('div', { class: 'sl-image-cell', title: pa.image }, thumbs.element(pa.image), basename(pa.image)),
+                  ),
+                  h('td', null, pa.label),
+                  verdict(pa),
+                  verdict(pb),
+                ),
+              ),
           ),
         ),
       ),
     );
-    if (rows.length > shown) body.appendChild(h('div', { class: 'sl-more' }, button(`Show ${Math.min(PAGE_SIZE, rows.length - shown)} more`, () => ((shown += PAGE_SIZE), draw()), { secondary: true })));
+    if (rows.length > shown)
+      body.appendChild(
+        h(
+          'div',
+          { class: 'sl-more' },
+          button(`Show ${Math.min(PAGE_SIZE, rows.length - shown)} more`, () => ((shown += PAGE_SIZE), draw()), {
+            secondary: true,
+          }),
+        ),
+      );
   };
-  const picker = (initial: number, set: (i: number) => void, label: string) => dropdown(choices, String(initial), (value) => ((shown = PAGE_SIZE), set(Number(value)), draw()), label);
+  const picker = (initial: number, set: (i: number) => void, label: string) =>
+    dropdown(choices, String(initial), (value) => ((shown = PAGE_SIZE), set(Number(value)), draw()), label);
   draw();
   return section(
     'sl-disagreements',
     'Disagreements',
     'Images that two variants classify differently, side by side.',
-    h('div', { class: 'sl-versus' }, picker(a, (i) => (a = i), 'First variant'), h('span', { class: 'sl-muted' }, 'vs'), picker(b, (i) => (b = i), 'Second variant')),
+    h(
+      'div',
+      { class: 'sl-versus' },
+      picker(a, (i) => (a = i), 'First variant'),
+      h('span', { class: 'sl-muted' }, 'vs'),
+      picker(b, (i) => (b = i), 'Second variant'),
+    ),
     body,
   );
 }

@@ -6,7 +6,12 @@
 // italic and links.
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 export function renderMarkdown(source: string): string {
@@ -21,7 +26,9 @@ export function renderMarkdown(source: string): string {
       i++;
       while (i < lines.length && !lines[i].trim().startsWith(fence[1])) body.push(lines[i++]);
       i++;
-      out.push(`<pre><code${fence[2] ? ` class="language-${escapeHtml(fence[2])}"` : ''}>${escapeHtml(body.join('\n'))}</code></pre>`);
+      out.push(
+        `<pre><code${fence[2] ? ` class="language-${escapeHtml(fence[2])}"` : ''}>${escapeHtml(body.join('\n'))}</code></pre>`,
+      );
       continue;
     }
     if (!line.trim()) {
@@ -42,11 +49,14 @@ export function renderMarkdown(source: string): string {
     }
     if (isTableStart(lines, i)) {
       const header = cells(lines[i]);
-      const align = cells(lines[i + 1]).map((c) => (/^:-+:$/.test(c) ? 'center' : /-:$/.test(c) ? 'right' : /^:-/.test(c) ? 'left' : ''));
+      const align = cells(lines[i + 1]).map((c) =>
+        /^:-+:$/.test(c) ? 'center' : /-:$/.test(c) ? 'right' : /^:-/.test(c) ? 'left' : '',
+      );
       i += 2;
       const rows: string[][] = [];
       while (i < lines.length && lines[i].includes('|') && lines[i].trim()) rows.push(cells(lines[i++]));
-      const td = (tag: string, text: string, k: number) => `<${tag}${align[k] ? ` class="align-${align[k]}"` : ''}>${inline(text)}</${tag}>`;
+      const td = (tag: string, text: string, k: number) =>
+        `<${tag}${align[k] ? ` class="align-${align[k]}"` : ''}>${inline(text)}</${tag}>`;
       out.push(
         `<table><thead><tr>${header.map((h, k) => td('th', h, k)).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${header.map((_, k) => td('td', r[k] ?? '', k)).join('')}</tr>`).join('')}</tbody></table>`,
       );
@@ -80,11 +90,21 @@ export function renderMarkdown(source: string): string {
 
 function startsBlock(lines: string[], i: number): boolean {
   const l = lines[i];
-  return /^\s*(```|~~~)/.test(l) || /^\s{0,3}#{1,6}\s/.test(l) || /^\s{0,3}>/.test(l) || /^\s*([-*+]|\d{1,9}[.)])\s+/.test(l) || isTableStart(lines, i);
+  return (
+    /^\s*(```|~~~)/.test(l) ||
+    /^\s{0,3}#{1,6}\s/.test(l) ||
+    /^\s{0,3}>/.test(l) ||
+    /^\s*([-*+]|\d{1,9}[.)])\s+/.test(l) ||
+    isTableStart(lines, i)
+  );
 }
 
 function isTableStart(lines: string[], i: number): boolean {
-  return lines[i].includes('|') && i + 1 < lines.length && /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(lines[i + 1]);
+  return (
+    lines[i].includes('|') &&
+    i + 1 < lines.length &&
+    /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(lines[i + 1])
+  );
 }
 
 function cells(row: string): string[] {
@@ -108,7 +128,9 @@ function inline(text: string): string {
         /^(https?:|mailto:)/i.test(href) ? `<a href="${href}" rel="noopener noreferrer">${label}</a>` : label,
       );
       s = s.replace(/\*\*(?=\S)(.+?)\*\*/g, '<strong>$1</strong>').replace(/__(?=\S)(.+?)__/g, '<strong>$1</strong>');
-      s = s.replace(/(^|[^\w*])\*(?=\S)(.+?)\*(?!\w)/g, '$1<em>$2</em>').replace(/(^|\W)_(?=\S)(.+?)_(?!\w)/g, '$1<em>$2</em>');
+      s = s
+        .replace(/(^|[^\w*])\*(?=\S)(.+?)\*(?!\w)/g, '$1<em>$2</em>')
+        .replace(/(^|\W)_(?=\S)(.+?)_(?!\w)/g, '$1<em>$2</em>');
       return s;
     })
     .join('');

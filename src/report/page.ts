@@ -28,7 +28,8 @@ function setUpThemeSwitch(): void {
     const dark = choice === 'dark' || (choice === 'auto' && media.matches);
     body.classList.toggle('sl-theme-dark', dark);
     body.classList.toggle('sl-theme-light', !dark);
-    for (const b of control?.querySelectorAll('button') ?? []) b.setAttribute('aria-pressed', String(b.dataset.theme === choice));
+    for (const b of control?.querySelectorAll('button') ?? [])
+      b.setAttribute('aria-pressed', String(b.dataset.theme === choice));
   };
   control?.addEventListener('click', (ev) => {
     const theme = (ev.target as HTMLElement).closest('button')?.dataset.theme;
@@ -65,7 +66,12 @@ async function renderOutputs(): Promise<void> {
     if (!renderer) continue;
     let api = apis.get(output.renderer);
     if (!api) {
-      const ctx: RendererContext<unknown> = { setState: () => undefined, getState: () => undefined, getRenderer: async () => undefined, workspace: { isTrusted: true } };
+      const ctx: RendererContext<unknown> = {
+        setState: () => undefined,
+        getState: () => undefined,
+        getRenderer: async () => undefined,
+        workspace: { isTrusted: true },
+      };
       api = Promise.resolve(renderer.activate(ctx));
       apis.set(output.renderer, api);
     }

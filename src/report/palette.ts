@@ -3,7 +3,8 @@
 // as the notebook does. Values are those of VS Code's "Light Modern" and "Dark Modern" themes.
 
 const COMMON: Record<string, string> = {
-  '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+  '--vscode-font-family':
+    '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
   '--vscode-font-size': '13px',
   '--vscode-font-weight': 'normal',
   '--vscode-editor-font-family': '"Droid Sans Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
@@ -111,6 +112,9 @@ export const DARK: Record<string, string> = {
  * real theme wins.
  */
 export function paletteCss(light = 'body.vscode-light', dark = 'body.vscode-dark'): string {
-  const block = (vars: Record<string, string>) => Object.entries(vars).map(([k, v]) => `  ${k}: ${v};`).join('\n');
+  const block = (vars: Record<string, string>) =>
+    Object.entries(vars)
+      .map(([k, v]) => `  ${k}: ${v};`)
+      .join('\n');
   return `${light} {\n${block(LIGHT)}\n}\n${dark} {\n${block(DARK)}\n}\n`;
 }

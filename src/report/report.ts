@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { MIME, type StepOutput } from '../kernel/types';
+import { MIME } from '../protocol/mime';
+import { type StepOutput } from '../protocol/mime';
 import { DATA_ELEMENT_ID, REGISTRY, type ReportData } from './contract';
 import { escapeHtml, renderMarkdown } from './markdown';
 import { paletteCss } from './palette';
@@ -61,7 +62,8 @@ export function findPackageDir(start = __dirname): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'symptom-lens') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`Cannot find the symptom-lens package above ${start}: the report needs its built renderers.`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`Cannot find the symptom-lens package above ${start}: the report needs its built renderers.`);
   }
 }
 
@@ -71,10 +73,15 @@ export function loadAssets(packageDir: string): ReportAssets {
     contributes?: { notebookRenderer?: { id: string; entrypoint: string; mimeTypes: string[] }[] };
   };
   const pageFile = path.join(packageDir, 'dist', 'report-page.js');
-  if (!existsSync(pageFile)) throw new Error(`The report's page script ${pageFile} is missing: build the package first (npm run build).`);
+  if (!existsSync(pageFile))
+    throw new Error(`The report's page script ${pageFile} is missing: build the package first (npm run build).`);
   return {
     version: manifest.version,
-    renderers: (manifest.contributes?.notebookRenderer ?? []).map((r) => ({ id: r.id, mimeTypes: r.mimeTypes, file: path.resolve(packageDir, r.entrypoint) })),
+    renderers: (manifest.contributes?.notebookRenderer ?? []).map((r) => ({
+      id: r.id,
+      mimeTypes: r.mimeTypes,
+      file: path.resolve(packageDir, r.entrypoint),
+    })),
     pageScript: readFileSync(pageFile, 'utf8'),
   };
 }
@@ -85,20 +92,29 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
   const data: ReportData = { outputs: {} };
 
   const cellHtml = input.cells.map((cell) => {
-    if (cell.markdown !== undefined) return `<section class="cell markdown-cell" id="cell-${cell.index + 1}">${renderMarkdown(cell.markdown)}</section>`;
+    if (cell.markdown !== undefined)
+      return `<section class="cell markdown-cell" id="cell-${cell.index + 1}">${renderMarkdown(cell.markdown)}</section>`;
     const notRun = !cell.ok && cell.outputs.length === 0;
-    const status = cell.ok ? ['ok', '✓', 'succeeded'] : notRun ? ['not-run', '○', 'not run'] : ['failed', '✗', 'failed'];
+    const status = cell.ok
+      ? ['ok', '✓', 'succeeded']
+      : notRun
+        ? ['not-run', '○', 'not run']
+        : ['failed', '✗', 'failed'];
     const title = cell.step ? `${cell.step}: ${cell.name ?? ''}` : notRun ? 'not run' : 'cell';
     const parts = [
       `<div class="cell-head"><span class="status ${status[0]}" title="${status[2]}" aria-label="${status[2]}">${status[1]}</span><span class="index">[${cell.index + 1}]</span><code>${escapeHtml(title)}</code></div>`,
     ];
-    if (cell.source) parts.push(`<details class="source"><summary>YAML</summary><pre><code>${escapeHtml(cell.source)}</code></pre></details>`);
+    if (cell.source)
+      parts.push(
+        `<details class="source"><summary>YAML</summary><pre><code>${escapeHtml(cell.source)}</code></pre></details>`,
+      );
     if (cell.error) parts.push(`<div class="cell-error" role="alert">${escapeHtml(cell.error)}</div>`);
     cell.outputs.forEach((output, k) => {
       if (output.mime === MIME.error) {
         // The cell's error line already says it; an error output of its own shows only when it differs.
         const message = (output.data as { message?: unknown } | null)?.message;
-        if (typeof message === 'string' && message !== cell.error) parts.push(`<div class="cell-error" role="alert">${escapeHtml(message)}</div>`);
+        if (typeof message === 'string' && message !== cell.error)
+          parts.push(`<div class="cell-error" role="alert">${escapeHtml(message)}</div>`);
         return;
       }
       const renderer = rendererFor.get(output.mime);
@@ -110,13 +126,18 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
       const id = `cell-${cell.index + 1}-output-${k + 1}`;
       used.add(renderer);
       data.outputs[id] = { mime: output.mime, renderer: renderer.id, data: output.data };
-      parts.push(`<div class="output" data-output="${id}"><div class="sl-render"></div><div class="sl-fallback markdown-output">${fallback}</div></div>`);
+      parts.push(
+        `<div class="output" data-output="${id}"><div class="sl-render"></div><div class="sl-fallback markdown-output">${fallback}</div></div>`,
+      );
     });
     return `<section class="cell code-cell ${status[0]}" id="cell-${cell.index + 1}">${parts.join('\n')}</section>`;
   });
 
   // Renderer bundles first (they register themselves), then the page script that uses them.
-  const scripts = [...used].map((r) => registeringModule(readBundle(r.file), r.id)).concat(assets.pageScript).map(inlineScript);
+  const scripts = [...used]
+    .map((r) => registeringModule(readBundle(r.file), r.id))
+    .concat(assets.pageScript)
+    .map(inlineScript);
   const csp = [
     "default-src 'none'",
     `script-src ${scripts.map((s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`).join(' ')}`,
@@ -171,7 +192,8 @@ ${scripts.map((s) => `<script type="module">${s}</script>`).join('\n')}
 }
 
 function readBundle(file: string): string {
-  if (!existsSync(file)) throw new Error(`The renderer bundle ${file} is missing: build the package first (npm run build).`);
+  if (!existsSync(file))
+    throw new Error(`The renderer bundle ${file} is missing: build the package first (npm run build).`);
   return readFileSync(file, 'utf8');
 }
 
@@ -184,8 +206,16 @@ export function registeringModule(bundle: string, rendererId: string): string {
   const end = start < 0 ? -1 : bundle.indexOf('}', start);
   const rest = end < 0 ? '' : bundle.slice(end + 1).replace(/^\s*;/, '');
   const onlyComments = rest.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '').trim() === '';
-  const local = end < 0 ? undefined : /(?:^|,)\s*([\w$]+)\s+as\s+activate\s*(?:,|$)|(?:^|,)\s*(activate)\s*(?:,|$)/.exec(bundle.slice(bundle.indexOf('{', start) + 1, end));
-  if (!local || !onlyComments) throw new Error(`Renderer ${rendererId}: its bundle does not end with an export of activate; rebuild it with esbuild.mjs.`);
+  const local =
+    end < 0
+      ? undefined
+      : /(?:^|,)\s*([\w$]+)\s+as\s+activate\s*(?:,|$)|(?:^|,)\s*(activate)\s*(?:,|$)/.exec(
+          bundle.slice(bundle.indexOf('{', start) + 1, end),
+        );
+  if (!local || !onlyComments)
+    throw new Error(
+      `Renderer ${rendererId}: its bundle does not end with an export of activate; rebuild it with esbuild.mjs.`,
+    );
   const registry = `globalThis[${JSON.stringify(REGISTRY)}]`;
   return `${bundle.slice(0, start)}${registry}??={};${registry}[${JSON.stringify(rendererId)}]={activate:${local[1] ?? local[2]}};${rest}`;
 }

@@ -5,9 +5,9 @@
 //   const control = buildControl('random-words', sets[0], { classes, seed });
 //   const runs = control.sets.map((s) => scoreImages(planTexts(s, method, { classes }), images, texts));
 //   const scored = averageScores(runs); // one set for class-names / shuffled, 7 for random-words
-import { makeDescriptorSet } from '../kernel/descriptorSet';
-import type { DescriptorSet } from '../kernel/types';
-import { deriveSeed, mulberry32, randomInt, type Random } from '../metrics/random';
+import { makeDescriptorSet } from './descriptorSet';
+import type { DescriptorSet } from '../protocol/dataset';
+import { deriveSeed, mulberry32, randomInt, type Random } from '../common/random';
 
 export const CONTROLS = ['class-names', 'random-words', 'shuffled'] as const;
 export type ControlName = (typeof CONTROLS)[number];
@@ -88,7 +88,11 @@ export function randomWordsControl(
       const group = () => Array.from({ length: charCount / groups }, () => pick(alphabet, random)).join('');
       descriptors.push(Array.from({ length: groups }, group).join(', '));
     }
-    return controlSet(`random-words/seed-${k + 1}`, base, Object.fromEntries(classes.map((c) => [c, [...descriptors]])));
+    return controlSet(
+      `random-words/seed-${k + 1}`,
+      base,
+      Object.fromEntries(classes.map((c) => [c, [...descriptors]])),
+    );
   });
 }
 
@@ -125,7 +129,8 @@ function controlSet(name: string, base: DescriptorSet, classes: Record<string, s
 
 function descriptorAlphabet(base: DescriptorSet): string[] {
   const chars = new Set<string>();
-  for (const list of Object.values(base.classes)) for (const d of list) for (const ch of d.toLowerCase()) if (/[\p{L}\p{N}]/u.test(ch)) chars.add(ch);
+  for (const list of Object.values(base.classes))
+    for (const d of list) for (const ch of d.toLowerCase()) if (/[\p{L}\p{N}]/u.test(ch)) chars.add(ch);
   return chars.size > 0 ? [...chars].sort() : [...'abcdefghijklmnopqrstuvwxyz'];
 }
 
@@ -135,18 +140,136 @@ function pick<T>(items: readonly T[], random: Random): T {
 
 /** Everyday words with no medical or visual-finding meaning, for the random-words control. */
 const WORDS: readonly string[] = [
-  'apple', 'anchor', 'autumn', 'bakery', 'balloon', 'banjo', 'basket', 'beacon', 'bicycle', 'blanket',
-  'bonnet', 'bottle', 'bucket', 'butter', 'cabin', 'camera', 'candle', 'canoe', 'carpet', 'castle',
-  'cellar', 'chess', 'cinema', 'circus', 'clock', 'cobbler', 'compass', 'cookie', 'copper', 'cotton',
-  'cricket', 'curtain', 'dancer', 'desert', 'dinner', 'dolphin', 'donkey', 'dragon', 'drawer', 'engine',
-  'falcon', 'farmer', 'feather', 'fiddle', 'forest', 'fountain', 'garden', 'garlic', 'ginger', 'glacier',
-  'goblet', 'guitar', 'hammer', 'harbor', 'helmet', 'honey', 'island', 'jacket', 'jigsaw', 'kettle',
-  'kitchen', 'ladder', 'lantern', 'lemon', 'library', 'lizard', 'magnet', 'mango', 'market', 'meadow',
-  'mirror', 'monkey', 'morning', 'muffin', 'napkin', 'needle', 'noodle', 'novel', 'oyster', 'paddle',
-  'palace', 'parrot', 'pencil', 'pepper', 'piano', 'pillow', 'pirate', 'planet', 'pocket', 'potato',
-  'puzzle', 'rabbit', 'radio', 'ribbon', 'river', 'rocket', 'saddle', 'sailor', 'sandal', 'saucer',
-  'scarf', 'shovel', 'silver', 'singer', 'spoon', 'squirrel', 'stamp', 'statue', 'summer', 'sunset',
-  'teapot', 'ticket', 'tiger', 'tomato', 'towel', 'tractor', 'trumpet', 'tulip', 'tunnel', 'turtle',
-  'umbrella', 'valley', 'velvet', 'violin', 'wagon', 'walnut', 'wallet', 'window', 'winter', 'wizard',
-  'yogurt', 'zebra',
+  'apple',
+  'anchor',
+  'autumn',
+  'bakery',
+  'balloon',
+  'banjo',
+  'basket',
+  'beacon',
+  'bicycle',
+  'blanket',
+  'bonnet',
+  'bottle',
+  'bucket',
+  'butter',
+  'cabin',
+  'camera',
+  'candle',
+  'canoe',
+  'carpet',
+  'castle',
+  'cellar',
+  'chess',
+  'cinema',
+  'circus',
+  'clock',
+  'cobbler',
+  'compass',
+  'cookie',
+  'copper',
+  'cotton',
+  'cricket',
+  'curtain',
+  'dancer',
+  'desert',
+  'dinner',
+  'dolphin',
+  'donkey',
+  'dragon',
+  'drawer',
+  'engine',
+  'falcon',
+  'farmer',
+  'feather',
+  'fiddle',
+  'forest',
+  'fountain',
+  'garden',
+  'garlic',
+  'ginger',
+  'glacier',
+  'goblet',
+  'guitar',
+  'hammer',
+  'harbor',
+  'helmet',
+  'honey',
+  'island',
+  'jacket',
+  'jigsaw',
+  'kettle',
+  'kitchen',
+  'ladder',
+  'lantern',
+  'lemon',
+  'library',
+  'lizard',
+  'magnet',
+  'mango',
+  'market',
+  'meadow',
+  'mirror',
+  'monkey',
+  'morning',
+  'muffin',
+  'napkin',
+  'needle',
+  'noodle',
+  'novel',
+  'oyster',
+  'paddle',
+  'palace',
+  'parrot',
+  'pencil',
+  'pepper',
+  'piano',
+  'pillow',
+  'pirate',
+  'planet',
+  'pocket',
+  'potato',
+  'puzzle',
+  'rabbit',
+  'radio',
+  'ribbon',
+  'river',
+  'rocket',
+  'saddle',
+  'sailor',
+  'sandal',
+  'saucer',
+  'scarf',
+  'shovel',
+  'silver',
+  'singer',
+  'spoon',
+  'squirrel',
+  'stamp',
+  'statue',
+  'summer',
+  'sunset',
+  'teapot',
+  'ticket',
+  'tiger',
+  'tomato',
+  'towel',
+  'tractor',
+  'trumpet',
+  'tulip',
+  'tunnel',
+  'turtle',
+  'umbrella',
+  'valley',
+  'velvet',
+  'violin',
+  'wagon',
+  'walnut',
+  'wallet',
+  'window',
+  'winter',
+  'wizard',
+  'yogurt',
+  'zebra',
 ];

@@ -1,14 +1,7 @@
 // Sanity flags of METHODS.md, shown above a score table: things that make a number mean less
 // than it seems. Pure checks over descriptor sets, class counts and AUROCs.
-import type { DescriptorSet } from '../kernel/types';
-
-export interface SanityFlag {
-  /** `warning`: the result is likely misleading; `info`: worth knowing, not necessarily wrong. */
-  severity: 'warning' | 'info';
-  message: string;
-  class?: string;
-  variant?: string;
-}
+import type { SanityFlag } from '../protocol/statistics';
+import type { DescriptorSet } from '../protocol/dataset';
 
 /** Below this many images a class's recall and AUROC swing by whole points per image. */
 export const MIN_CLASS_IMAGES = 10;

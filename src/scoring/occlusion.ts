@@ -10,7 +10,7 @@
 //
 // Pure apart from the `encode` callback, so tests can drive it with a fake encoder.
 import type { Preprocessing } from '../clip/preprocess';
-import type { PixelBox as Box } from '../kernel/types';
+import type { PixelBox as Box } from '../protocol/results';
 
 export interface OcclusionSettings {
   /** Side of the grey square, in model-input pixels. */
@@ -55,7 +55,10 @@ export interface OcclusionMap {
  * It is also the grey of the patches the demo model saw in training (scripts/demo-model/train.py).
  */
 export function greyFill(p: Pick<Preprocessing, 'rescaleFactor' | 'mean' | 'std'>, channels = 3): number[] {
-  return Array.from({ length: channels }, (_, c) => (MID_GREY * (p.rescaleFactor ?? 1) - (p.mean?.[c] ?? 0)) / (p.std?.[c] ?? 1));
+  return Array.from(
+    { length: channels },
+    (_, c) => (MID_GREY * (p.rescaleFactor ?? 1) - (p.mean?.[c] ?? 0)) / (p.std?.[c] ?? 1),
+  );
 }
 
 const MID_GREY = 127.5;
@@ -73,10 +76,19 @@ export function patchStarts(size: number, patch: number, stride: number): number
  * A copy of a CHW image (one plane of size² per entry of `fill`) with one square set to `fill[c]`
  * in channel c: the preprocessed value of the grey the patch stands for.
  */
-export function occlude(pixels: Float32Array, size: number, x0: number, y0: number, patch: number, fill: readonly number[]): Float32Array {
+export function occlude(
+  pixels: Float32Array,
+  size: number,
+  x0: number,
+  y0: number,
+  patch: number,
+  fill: readonly number[],
+): Float32Array {
   const plane = size * size;
   if (pixels.length !== plane * fill.length) {
-    throw new Error(`A ${fill.length}-channel ${size}×${size} image has ${plane * fill.length} values; got ${pixels.length}`);
+    throw new Error(
+      `A ${fill.length}-channel ${size}×${size} image has ${plane * fill.length} values; got ${pixels.length}`,
+    );
   }
   const out = new Float32Array(pixels);
   const x1 = Math.min(size, x0 + patch);
@@ -115,10 +127,15 @@ export async function occlusionMap(
     const batch: Float32Array[] = [];
     for (let k = start; k < Math.min(total, start + chunkSize); k++) {
       // Index 0 is the unoccluded image: its similarity is the baseline every drop is measured from.
-      batch.push(k === 0 ? pixels : occlude(pixels, size, positions[k - 1][0], positions[k - 1][1], settings.patch, settings.fill));
+      batch.push(
+        k === 0
+          ? pixels
+          : occlude(pixels, size, positions[k - 1][0], positions[k - 1][1], settings.patch, settings.fill),
+      );
     }
     const embeddings = await encode(batch, start);
-    if (embeddings.length !== batch.length) throw new Error(`The encoder returned ${embeddings.length} embeddings for ${batch.length} images`);
+    if (embeddings.length !== batch.length)
+      throw new Error(`The encoder returned ${embeddings.length} embeddings for ${batch.length} images`);
     for (const e of embeddings) similarities.push(cosine(e, target));
   }
   const baseline = similarities[0];
@@ -128,7 +145,13 @@ export async function occlusionMap(
 }
 
 /** Per-pixel mean drop of the covering patches, averaged over stride×stride cells. */
-export function dropsToHeatmap(drops: number[][], xs: number[], ys: number[], size: number, settings: Pick<OcclusionSettings, 'patch' | 'stride'>): number[][] {
+export function dropsToHeatmap(
+  drops: number[][],
+  xs: number[],
+  ys: number[],
+  size: number,
+  settings: Pick<OcclusionSettings, 'patch' | 'stride'>,
+): number[][] {
   const { patch, stride } = settings;
   const sum = new Float64Array(size * size);
   const count = new Uint32Array(size * size);
@@ -170,7 +193,12 @@ export function heatmapPeak(heatmap: number[][], size: number, stride: number): 
   heatmap.forEach((row, r) =>
     row.forEach((value, c) => {
       if (!best || value > best.value) {
-        best = { row: r, col: c, value, box: [c * stride, r * stride, Math.min(size, (c + 1) * stride), Math.min(size, (r + 1) * stride)] };
+        best = {
+          row: r,
+          col: c,
+          value,
+          box: [c * stride, r * stride, Math.min(size, (c + 1) * stride), Math.min(size, (r + 1) * stride)],
+        };
       }
     }),
   );
@@ -223,7 +251,8 @@ export function meanDirection(vectors: ArrayLike<number>[]): Float32Array {
 }
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`An image embedding has ${a.length} values but the target text ${b.length}`);
+  if (a.length !== b.length)
+    throw new Error(`An image embedding has ${a.length} values but the target text ${b.length}`);
   let dot = 0;
   for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
   return dot / (norm(a) * norm(b));
@@ -237,6 +266,8 @@ function norm(v: ArrayLike<number>): number {
 }
 
 function checkSettings(size: number, patch: number, stride: number): void {
-  if (!Number.isInteger(patch) || patch < 1 || patch > size) throw new Error(`The patch must be a whole number from 1 to ${size}; got ${patch}`);
-  if (!Number.isInteger(stride) || stride < 1 || stride > patch) throw new Error(`The stride must be a whole number from 1 to the patch (${patch}); got ${stride}`);
+  if (!Number.isInteger(patch) || patch < 1 || patch > size)
+    throw new Error(`The patch must be a whole number from 1 to ${size}; got ${patch}`);
+  if (!Number.isInteger(stride) || stride < 1 || stride > patch)
+    throw new Error(`The stride must be a whole number from 1 to the patch (${patch}); got ${stride}`);
 }

@@ -17,7 +17,7 @@
 // Cost: one dot product per image × distinct text (plus one per averaged class vector), so
 // 10k images × 100 texts × 512 dims is about 5·10⁸ multiply-adds.
 import { argmax } from '../metrics/classification';
-import type { DescriptorSet } from '../kernel/types';
+import type { DescriptorSet } from '../protocol/dataset';
 import { classNameText, descriptorSentence, fillTemplate } from './text';
 
 export const RECIPES = ['mean', 'max', 'embed-mean', 'chexzero', 'xplainer', 'pos-neg'] as const;
@@ -118,7 +118,13 @@ export function planTexts(set: DescriptorSet, method: RecipeName, options: PlanO
     const columns: DescriptorColumn[] =
       descriptors.length > 0
         ? descriptors.map((d) => ({ class: cls, descriptor: d, text: descriptorSentence(cls, d, set.template) }))
-        : [{ class: cls, descriptor: classNameText(cls, set.templateClass), text: classNameText(cls, set.templateClass) }];
+        : [
+            {
+              class: cls,
+              descriptor: classNameText(cls, set.templateClass),
+              text: classNameText(cls, set.templateClass),
+            },
+          ];
     let negatives: string[] = [];
     if (method === 'chexzero' || method === 'pos-neg') {
       const own = set.negatives?.[cls]?.filter((n) => n.trim() !== '') ?? [];
@@ -160,7 +166,9 @@ export function scoreImages(plan: TextPlan, images: readonly Vector[], textEmbed
     for (const c of perClass) negativeVector.push(bank.addMean(c.negatives));
   }
   const columnRow = perClass.map((c) => c.columns.map((col) => bank.row(col.text)));
-  const negativeRow = perClass.map((c) => c.columns.map((col) => (col.negative === undefined ? -1 : bank.row(col.negative))));
+  const negativeRow = perClass.map((c) =>
+    c.columns.map((col) => (col.negative === undefined ? -1 : bank.row(col.negative))),
+  );
   const allColumnRows = columnRow.flat();
   const columns = perClass.flatMap((c) => c.columns.map((col) => ({ class: c.class, text: col.descriptor })));
   const noFinding = plan.noFindingClass === undefined ? -1 : plan.classes.indexOf(plan.noFindingClass);
@@ -305,7 +313,9 @@ class VectorBank {
 
   cosines(image: Vector, out: Float64Array, imageIndex: number): void {
     if (image.length !== this.dim) {
-      throw new Error(`Image ${imageIndex + 1} has a ${image.length}-dimensional embedding; the texts have ${this.dim}`);
+      throw new Error(
+        `Image ${imageIndex + 1} has a ${image.length}-dimensional embedding; the texts have ${this.dim}`,
+      );
     }
     let norm = 0;
     for (let j = 0; j < this.dim; j++) norm += image[j] * image[j];

@@ -11,7 +11,9 @@ export const SUITE_ENTRY = path.join(SUITE_OUT, 'index.js');
 
 export async function buildSuite(): Promise<void> {
   const dir = path.join(ROOT, 'test', 'suite');
-  const entries = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
   await esbuild.build({
     entryPoints: entries,
     outdir: SUITE_OUT,

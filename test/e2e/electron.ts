@@ -27,7 +27,9 @@ main().then(
   (code) => process.exit(code),
   (e) => {
     // Usually the download of VS Code failed (no route to its servers): say what to use instead.
-    console.error(`test:electron: ${e instanceof Error ? e.message : String(e)}\nThis runner downloads a desktop VS Code; where that is not possible, npm run test:e2e runs the same API tests in code-server.`);
+    console.error(
+      `test:electron: ${e instanceof Error ? e.message : String(e)}\nThis runner downloads a desktop VS Code; where that is not possible, npm run test:e2e runs the same API tests in code-server.`,
+    );
     process.exit(1);
   },
 );

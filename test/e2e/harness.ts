@@ -12,7 +12,15 @@ import type { Browser, Page } from 'playwright-core';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const VSCODE_TEST_DIR = process.env.VSCODE_TEST_DIR ?? path.join(ROOT, '.vscode-test');
 export const RESULTS_DIR = path.join(ROOT, 'test-results');
-const CODE_SERVER_ENTRY = path.join(VSCODE_TEST_DIR, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CODE_SERVER_ENTRY = path.join(
+  VSCODE_TEST_DIR,
+  'code-server',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** What is missing to run tests in code-server, as lines for the user. */
@@ -91,21 +99,25 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'workbench.enableExperiments': false,
-      'git.enabled': false,
-      'chat.disableAIFeatures': true,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'workbench.tips.enabled': false,
-      'notebook.confirmDeleteRunningCell': false,
-      ...opts.settings,
-    }, null, 2),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'git.enabled': false,
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.tips.enabled': false,
+        'notebook.confirmDeleteRunningCell': false,
+        ...opts.settings,
+      },
+      null,
+      2,
+    ),
   );
   const config = path.join(base, 'config.yaml');
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -116,15 +128,33 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   // process group so stop() ends the server and everything it started.
   const child: ChildProcess = spawn(
     'timeout',
-    [String(opts.maxSeconds ?? 1800), node, CODE_SERVER_ENTRY, '--config', config,
-      '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
-    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, PATH: `${path.dirname(node)}:${process.env.PATH}` } },
+    [
+      String(opts.maxSeconds ?? 1800),
+      node,
+      CODE_SERVER_ENTRY,
+      '--config',
+      config,
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, PATH: `${path.dirname(node)}:${process.env.PATH}` },
+    },
   );
   const started = Date.now();
   while (!(await healthy(port))) {
-    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}):\n${fs.readFileSync(logFile, 'utf8')}`);
-    if (Date.now() - started > 60_000) throw new Error(`code-server did not answer on port ${port} within 60 s; log: ${logFile}`);
+    if (child.exitCode !== null)
+      throw new Error(`code-server exited (${child.exitCode}):\n${fs.readFileSync(logFile, 'utf8')}`);
+    if (Date.now() - started > 60_000)
+      throw new Error(`code-server did not answer on port ${port} within 60 s; log: ${logFile}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -135,10 +165,18 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     extensionHostErrors() {
       const logs = path.join(userDataDir, 'logs');
       const files = fs.existsSync(logs)
-        ? fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('remoteexthost.log')).map((f) => path.join(logs, f))
+        ? fs
+            .readdirSync(logs, { recursive: true, encoding: 'utf8' })
+            .filter((f) => f.endsWith('remoteexthost.log'))
+            .map((f) => path.join(logs, f))
         : [];
       // An [error] line is followed by its stack, up to the next timestamped line.
-      return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n').split(/\n(?=\d{4}-\d\d-\d\d )/).filter((entry) => entry.includes('[error]')).join('\n');
+      return files
+        .map((f) => fs.readFileSync(f, 'utf8'))
+        .join('\n')
+        .split(/\n(?=\d{4}-\d\d-\d\d )/)
+        .filter((entry) => entry.includes('[error]'))
+        .join('\n');
     },
     async stop(keepLogs = false) {
       const kill = (signal: NodeJS.Signals) => {
@@ -162,13 +200,28 @@ export async function installVsix(vsix: string, extensionsDir: string): Promise<
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-code-server-cli-'));
   const node = nodeForCodeServer();
   await new Promise<void>((resolve, reject) => {
-    const c = spawn(node, [CODE_SERVER_ENTRY, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const c = spawn(
+      node,
+      [
+        CODE_SERVER_ENTRY,
+        '--user-data-dir',
+        userDataDir,
+        '--extensions-dir',
+        extensionsDir,
+        '--install-extension',
+        vsix,
+        '--force',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     c.stdout!.on('data', (d) => (out += d));
     c.stderr!.on('data', (d) => (out += d));
-    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`installing ${vsix} failed (exit ${code}):\n${out}`))));
+    c.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`installing ${vsix} failed (exit ${code}):\n${out}`)),
+    );
   }).finally(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
 }
 
@@ -177,8 +230,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -226,7 +286,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs: number, stepMs = 250): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false | null>,
+  timeoutMs: number,
+  stepMs = 250,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -5,8 +5,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
-import { installVsix, lap, launchChromium, openQuickInput, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
-import { MIME } from '../../src/kernel/types';
+import {
+  installVsix,
+  lap,
+  launchChromium,
+  openQuickInput,
+  RESULTS_DIR,
+  ROOT,
+  runCommand,
+  startCodeServer,
+  waitUntil,
+} from './harness';
+import { MIME } from '../../src/protocol/mime';
 import type { SuiteResult } from './api';
 
 const RUN_TIMEOUT_MS = 5 * 60_000;
@@ -59,33 +69,42 @@ async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => 
   const list = await notebookList(page);
   await runCommand(page, 'Notebook: Focus First Cell');
   // Keyboard focus on the list itself (not an output or the markdown preview in the webview).
-  await list.locator('.monaco-list-row.focused .cell-focus-indicator-left').first().click().catch(() => undefined);
+  await list
+    .locator('.monaco-list-row.focused .cell-focus-indicator-left')
+    .first()
+    .click()
+    .catch(() => undefined);
   const cells: CellView[] = [];
   for (let index = 0; ; index++) {
     let lastPress = Date.now();
     let reached: number | undefined;
-    const row = await waitUntil(`cell ${index + 1} to be revealed`, async () => {
-      const r = (await page.evaluate(FOCUSED_ROW)) as (CellView & { last: boolean }) | null;
-      // A code cell's editor lines appear a moment after its row (or later, under load).
-      if (r && r.index === index) {
-        reached ??= Date.now();
-        if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
-      }
-      if (index > 0 && Date.now() - lastPress > 1500) {
-        if (r?.index === index - 1) {
-          // A key press that arrived while the list was busy re-rendering is lost: press again.
-          await page.keyboard.press('ArrowDown');
-        } else if (!r) {
-          // The focus moved to a row the list has not revealed (below a tall output): scroll.
-          // Wheel over the left gutter: over an output, the webview laid on top takes the wheel.
-          const box = (await list.boundingBox())!;
-          await page.mouse.move(box.x + 12, box.y + box.height / 2);
-          await page.mouse.wheel(0, 4000);
+    const row = await waitUntil(
+      `cell ${index + 1} to be revealed`,
+      async () => {
+        const r = (await page.evaluate(FOCUSED_ROW)) as (CellView & { last: boolean }) | null;
+        // A code cell's editor lines appear a moment after its row (or later, under load).
+        if (r && r.index === index) {
+          reached ??= Date.now();
+          if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
         }
-        lastPress = Date.now();
-      }
-      return undefined;
-    }, 20_000, 50);
+        if (index > 0 && Date.now() - lastPress > 1500) {
+          if (r?.index === index - 1) {
+            // A key press that arrived while the list was busy re-rendering is lost: press again.
+            await page.keyboard.press('ArrowDown');
+          } else if (!r) {
+            // The focus moved to a row the list has not revealed (below a tall output): scroll.
+            // Wheel over the left gutter: over an output, the webview laid on top takes the wheel.
+            const box = (await list.boundingBox())!;
+            await page.mouse.move(box.x + 12, box.y + box.height / 2);
+            await page.mouse.wheel(0, 4000);
+          }
+          lastPress = Date.now();
+        }
+        return undefined;
+      },
+      20_000,
+      50,
+    );
     const { last: _last, ...cell } = row;
     cells.push(cell);
     if (visit(cell) || row.last) return cells;
@@ -149,7 +168,11 @@ async function openNotebook(page: Page, file: string, hostErrors: () => string):
     await page.keyboard.press('Enter');
     try {
       await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor({ timeout: 5000 });
-      await page.locator('.notebook-editor .code-cell-row').filter({ visible: true }).first().waitFor({ timeout: 5000 });
+      await page
+        .locator('.notebook-editor .code-cell-row')
+        .filter({ visible: true })
+        .first()
+        .waitFor({ timeout: 5000 });
       return;
     } catch {
       // The serializer failed: the extension did not activate, and retrying will not help.
@@ -168,44 +191,75 @@ async function runAll(page: Page): Promise<CellView[]> {
   const before = new Map((await scanCells(page)).map((c) => [c.index, c]));
   // A cell has run again when its mark or its execution order changed (a reopened notebook
   // starts a new kernel, whose orders start at 1 again, but then its cells had no mark).
-  const ranAgain = (c: CellView) => c.state === 'success' && c.order !== '' && (c.order !== before.get(c.index)?.order || before.get(c.index)?.state !== 'success');
+  const ranAgain = (c: CellView) =>
+    c.state === 'success' &&
+    c.order !== '' &&
+    (c.order !== before.get(c.index)?.order || before.get(c.index)?.state !== 'success');
   await runCommand(page, 'Notebook: Run All');
-  return waitUntil('Run All to finish', async () => {
-    const cells = (await scanCells(page)).filter((c) => c.code);
-    if (cells.some((c) => c.state === 'running' || c.state === 'pending')) return undefined;
-    if (cells.some((c) => c.state === 'error')) return cells;
-    return cells.every(ranAgain) ? cells : undefined;
-  }, RUN_TIMEOUT_MS, 1000);
+  return waitUntil(
+    'Run All to finish',
+    async () => {
+      const cells = (await scanCells(page)).filter((c) => c.code);
+      if (cells.some((c) => c.state === 'running' || c.state === 'pending')) return undefined;
+      if (cells.some((c) => c.state === 'error')) return cells;
+      return cells.every(ranAgain) ? cells : undefined;
+    },
+    RUN_TIMEOUT_MS,
+    1000,
+  );
 }
 
 /** The output webview frame that holds `selector` (outputs render inside the notebook's webview). */
 async function outputFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
-  return waitUntil(`an output showing ${selector}`, async () => {
-    for (const frame of page.frames()) {
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
-    }
-    return undefined;
-  }, timeoutMs, 500);
+  return waitUntil(
+    `an output showing ${selector}`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 async function outputText(page: Page): Promise<string> {
-  const texts = await Promise.all(page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')));
+  const texts = await Promise.all(
+    page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')),
+  );
   return (texts as string[]).join('\n');
 }
 
 /** A path,label CSV's data rows: what the image set holds. */
 function csvRows(file: string): number {
-  return fs.readFileSync(file, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '').length;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .filter((l) => l.trim() !== '').length;
 }
 
 interface ScoreJson {
-  variants: { name: string; descriptors: Record<string, string[]>; predictions: { image: string; scores: Record<string, number> }[] }[];
+  variants: {
+    name: string;
+    descriptors: Record<string, string[]>;
+    predictions: { image: string; scores: Record<string, number> }[];
+  }[];
   run: { encoded: { images: number; texts: number } };
 }
 
 /** The score cell's output as saved in the notebook file (after File: Save). */
 function savedScore(file: string): ScoreJson {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: { data: Record<string, unknown> }[] }[] };
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    cells: { outputs?: { data: Record<string, unknown> }[] }[];
+  };
   for (const cell of nb.cells) {
     for (const o of cell.outputs ?? []) {
       const data = o.data[MIME.score];
@@ -232,10 +286,34 @@ function makeWorkspace(): string {
 
 const BROKEN_NOTEBOOK = {
   cells: [
-    { cell_type: 'code', metadata: {}, source: ['images: phantoms\n', 'from: data/labels.csv'], execution_count: null, outputs: [] },
-    { cell_type: 'code', metadata: {}, source: ['model: demo\n', 'path: ../models/demo\n', 'devise: cpu'], execution_count: null, outputs: [] },
-    { cell_type: 'code', metadata: {}, source: ['descriptors: names\n', 'classes: { normal: [], effusion: [] }'], execution_count: null, outputs: [] },
-    { cell_type: 'code', metadata: {}, source: ['score: s\n', 'images: phantoms\n', 'model: demo\n', 'descriptors: names'], execution_count: null, outputs: [] },
+    {
+      cell_type: 'code',
+      metadata: {},
+      source: ['images: phantoms\n', 'from: data/labels.csv'],
+      execution_count: null,
+      outputs: [],
+    },
+    {
+      cell_type: 'code',
+      metadata: {},
+      source: ['model: demo\n', 'path: ../models/demo\n', 'devise: cpu'],
+      execution_count: null,
+      outputs: [],
+    },
+    {
+      cell_type: 'code',
+      metadata: {},
+      source: ['descriptors: names\n', 'classes: { normal: [], effusion: [] }'],
+      execution_count: null,
+      outputs: [],
+    },
+    {
+      cell_type: 'code',
+      metadata: {},
+      source: ['score: s\n', 'images: phantoms\n', 'model: demo\n', 'descriptors: names'],
+      execution_count: null,
+      outputs: [],
+    },
   ],
   metadata: {},
   nbformat: 4,
@@ -255,7 +333,8 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
   const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
   let passed = 0;
   let failed = 0;
-  const shot = (name: string) => page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`) }).catch(() => undefined);
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`) }).catch(() => undefined);
 
   // SL_TEST_GREP runs only the tests whose name matches (while working on one of them).
   const grep = process.env.SL_TEST_GREP ? new RegExp(process.env.SL_TEST_GREP) : undefined;
@@ -283,9 +362,13 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const cells = await runAll(page);
       await shot('ui-1-run-all');
       const notOk = cells.filter((c) => c.state !== 'success');
-      if (notOk.length) throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
+      if (notOk.length)
+        throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
       // The status bar names the model and its execution provider.
-      await page.locator('.statusbar-item', { hasText: /demo · (CPU|CUDA)/ }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.statusbar-item', { hasText: /demo · (CPU|CUDA)/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
 
       await scrollToCell(page, 'score:');
       const frame = await outputFrame(page, '.sl-comparison-table');
@@ -307,17 +390,26 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       if (cardCount < 1) throw new Error('the failure gallery shows no card');
       const first = cards.first();
       await bringIntoView(page, first);
-      await waitUntil('a thumbnail in the first card', async () => {
-        const src = await first.locator('img.sl-thumb').first().getAttribute('src').catch(() => null);
-        return src?.startsWith('data:image/') ? src : undefined;
-      }, 30_000);
+      await waitUntil(
+        'a thumbnail in the first card',
+        async () => {
+          const src = await first
+            .locator('img.sl-thumb')
+            .first()
+            .getAttribute('src')
+            .catch(() => null);
+          return src?.startsWith('data:image/') ? src : undefined;
+        },
+        30_000,
+      );
       await shot('ui-1-score-output');
       const image = await first.locator('[data-image]').first().getAttribute('data-image');
       await first.click();
       const detail = frame.locator('.sl-detail');
       await detail.waitFor({ timeout: 10_000 });
       await bringIntoView(page, detail);
-      if ((await detail.getAttribute('data-image')) !== image) throw new Error(`the detail shows ${await detail.getAttribute('data-image')}, the card was ${image}`);
+      if ((await detail.getAttribute('data-image')) !== image)
+        throw new Error(`the detail shows ${await detail.getAttribute('data-image')}, the card was ${image}`);
       const detailText = await detail.innerText();
       if (!/\d\.\d{2}/.test(detailText)) throw new Error(`the detail shows no descriptor scores:\n${detailText}`);
       await shot('ui-1-card-detail');
@@ -325,21 +417,38 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const openImage = detail.locator('[data-testid="open-image"]');
       await bringIntoView(page, openImage);
       await openImage.click();
-      await page.locator('.tabs-container .tab', { hasText: path.basename(image!) }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.tabs-container .tab', { hasText: path.basename(image!) })
+        .first()
+        .waitFor({ timeout: 15_000 });
       await shot('ui-1-open-image');
       // Back to the notebook: Open Report writes report.html beside it and shows it.
       await page.locator('.tabs-container .tab', { hasText: 'demo.lensnb' }).first().click();
       await runCommand(page, 'Symptom Lens: Open Report');
-      const report = await waitUntil('the report beside the notebook', async () => {
-        for (const f of page.frames()) {
-          if ((await f.title().catch(() => '')).endsWith('Symptom Lens report') && (await f.locator('.sl-comparison-table').count().catch(() => 0)) > 0) return f;
-        }
-        return undefined;
-      }, 60_000, 500);
+      const report = await waitUntil(
+        'the report beside the notebook',
+        async () => {
+          for (const f of page.frames()) {
+            if (
+              (await f.title().catch(() => '')).endsWith('Symptom Lens report') &&
+              (await f
+                .locator('.sl-comparison-table')
+                .count()
+                .catch(() => 0)) > 0
+            )
+              return f;
+          }
+          return undefined;
+        },
+        60_000,
+        500,
+      );
       if (!fs.existsSync(path.join(ws, 'out', 'report.html'))) throw new Error('out/report.html was not written');
       await report.locator('.sl-heatmap').first().waitFor({ timeout: 30_000 });
       await shot('ui-1-report');
-      log(`demo: ${cells.length} code cells ok, ${variants} variants, heatmap ${rows}×${columns}, ${cardCount} failure cards; ${image} opened from its card`);
+      log(
+        `demo: ${cells.length} code cells ok, ${variants} variants, heatmap ${rows}×${columns}, ${cardCount} failure cards; ${image} opened from its card`,
+      );
     });
 
     await test('broken notebook: the error names the YAML line and later cells do not run', async () => {
@@ -347,14 +456,20 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const cells = await runAll(page);
       await shot('ui-2-broken');
       const states = cells.map((c) => c.state).join(', ');
-      if (cells[0]?.state !== 'success' || cells[1]?.state !== 'error') throw new Error(`expected success, error, none, none; got ${states}`);
+      if (cells[0]?.state !== 'success' || cells[1]?.state !== 'error')
+        throw new Error(`expected success, error, none, none; got ${states}`);
       for (const c of cells.slice(2)) {
-        if (c.state !== 'none' || c.order !== '') throw new Error(`cell ${c.index + 1} ran after the failure (${c.state} ${c.order})`);
+        if (c.state !== 'none' || c.order !== '')
+          throw new Error(`cell ${c.index + 1} ran after the failure (${c.state} ${c.order})`);
       }
-      const text = await waitUntil('the error output', async () => {
-        const t = await outputText(page);
-        return /line 3, field `devise`/.test(t) ? t : undefined;
-      }, 30_000);
+      const text = await waitUntil(
+        'the error output',
+        async () => {
+          const t = await outputText(page);
+          return /line 3, field `devise`/.test(t) ? t : undefined;
+        },
+        30_000,
+      );
       if (!/Did you mean "device"\?/.test(text)) throw new Error('the error does not say what to do');
     });
 
@@ -365,13 +480,20 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       let cells = await scanCells(page);
       if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page);
       await runCommand(page, 'File: Save');
-      await waitUntil('the saved notebook', async () => (fs.readFileSync(file, 'utf8').includes(MIME.score) ? true : undefined), 10_000);
+      await waitUntil(
+        'the saved notebook',
+        async () => (fs.readFileSync(file, 'utf8').includes(MIME.score) ? true : undefined),
+        10_000,
+      );
       const before = savedScore(file);
       const scoreIndex = cellIndexInFile(file, 'score:');
 
       const [word, replacement] = ['sharp', 'crisp'];
       await scrollToCell(page, `${word} costophrenic angles`);
-      const line = page.locator('.notebook-editor .view-line', { hasText: `${word} costophrenic angles` }).filter({ visible: true }).first();
+      const line = page
+        .locator('.notebook-editor .view-line', { hasText: `${word} costophrenic angles` })
+        .filter({ visible: true })
+        .first();
       // The middle of the word on screen: a double-click there selects it, as a user would.
       const box = await line.evaluate((el, w) => {
         const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
@@ -389,19 +511,28 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       if (!box) throw new Error(`"${word}" not found in the descriptors cell`);
       await page.mouse.dblclick(box.x, box.y);
       await page.keyboard.type(replacement);
-      await page.locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` }).first().waitFor({ timeout: 5000 });
+      await page
+        .locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` })
+        .first()
+        .waitFor({ timeout: 5000 });
       await shot('ui-3-edited');
       // Run the edited cell alone: the score cell that read it is now stale.
       await runCommand(page, 'Notebook: Execute Cell');
-      await waitUntil('the score cell to be marked stale', async () => {
-        const cells = await walkCells(page, (c) => c.index === scoreIndex || c.text.startsWith('score:'));
-        return /stale: re-run/.test(cells[cells.length - 1].status) ? true : undefined;
-      }, 60_000, 500);
+      await waitUntil(
+        'the score cell to be marked stale',
+        async () => {
+          const cells = await walkCells(page, (c) => c.index === scoreIndex || c.text.startsWith('score:'));
+          return /stale: re-run/.test(cells[cells.length - 1].status) ? true : undefined;
+        },
+        60_000,
+        500,
+      );
       await shot('ui-3-stale');
 
       cells = await runAll(page);
       const notOk = cells.filter((c) => c.state !== 'success');
-      if (notOk.length) throw new Error(`cells without a success mark after the edit: ${notOk.map((c) => c.index + 1).join(', ')}`);
+      if (notOk.length)
+        throw new Error(`cells without a success mark after the edit: ${notOk.map((c) => c.index + 1).join(', ')}`);
       await scrollToCell(page, 'score:', scoreIndex);
       const frame = await outputFrame(page, '[data-testid="encoded"]');
       const encoded = frame.locator('[data-testid="encoded"]').first();
@@ -409,21 +540,38 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await shot('ui-3-rerun');
       const shownImages = Number(await encoded.getAttribute('data-images'));
       const shownTexts = Number(await encoded.getAttribute('data-texts'));
-      if (shownImages !== 0) throw new Error(`the re-run encoded ${shownImages} images; expected 0 (all from the cache)`);
+      if (shownImages !== 0)
+        throw new Error(`the re-run encoded ${shownImages} images; expected 0 (all from the cache)`);
       if (shownTexts < 1) throw new Error('the re-run encoded no text, so the edit did not reach the model');
       const shown = await encoded.innerText();
 
       await runCommand(page, 'File: Save');
-      const after = await waitUntil('the saved re-run', async () => {
-        const s = savedScore(file);
-        return JSON.stringify(s) !== JSON.stringify(before) ? s : undefined;
-      }, 10_000);
+      const after = await waitUntil(
+        'the saved re-run',
+        async () => {
+          const s = savedScore(file);
+          return JSON.stringify(s) !== JSON.stringify(before) ? s : undefined;
+        },
+        10_000,
+      );
       const v1Before = before.variants.find((v) => v.name === 'v1')!;
       const v1After = after.variants.find((v) => v.name === 'v1')!;
-      if (!Object.values(v1After.descriptors).flat().some((d) => d.includes(`${replacement} costophrenic angles`))) throw new Error('the re-run did not score the edited descriptor');
-      if (JSON.stringify(v1After.predictions.map((p) => p.scores)) === JSON.stringify(v1Before.predictions.map((p) => p.scores))) throw new Error('the v1 scores did not change');
-      if (after.run.encoded.images !== 0) throw new Error(`results say ${after.run.encoded.images} images were encoded`);
-      log(`edit: "${word}" → "${replacement}"; output shows "${shown}"; saved run record ${JSON.stringify(after.run.encoded)}`);
+      if (
+        !Object.values(v1After.descriptors)
+          .flat()
+          .some((d) => d.includes(`${replacement} costophrenic angles`))
+      )
+        throw new Error('the re-run did not score the edited descriptor');
+      if (
+        JSON.stringify(v1After.predictions.map((p) => p.scores)) ===
+        JSON.stringify(v1Before.predictions.map((p) => p.scores))
+      )
+        throw new Error('the v1 scores did not change');
+      if (after.run.encoded.images !== 0)
+        throw new Error(`results say ${after.run.encoded.images} images were encoded`);
+      log(
+        `edit: "${word}" → "${replacement}"; output shows "${shown}"; saved run record ${JSON.stringify(after.run.encoded)}`,
+      );
     });
   } finally {
     await browser.close().catch(() => undefined);

@@ -31,7 +31,10 @@ export function chromiumSkipReason(): string | undefined {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH.`,
+    );
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
@@ -71,7 +74,9 @@ export interface StaticServer {
 }
 
 /** Serves fixed contents on 127.0.0.1 (a page loads ES modules only over http, not from setContent). */
-export async function serveFiles(files: Record<string, { body: string | Buffer; type: string }>): Promise<StaticServer> {
+export async function serveFiles(
+  files: Record<string, { body: string | Buffer; type: string }>,
+): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://localhost').pathname];
     if (!file) {

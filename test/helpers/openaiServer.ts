@@ -76,7 +76,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       } catch {
         body = undefined;
       }
-      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, rawBody, at: Date.now() };
+      const received: ReceivedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        rawBody,
+        at: Date.now(),
+      };
       requests.push(received);
       const w = waiters;
       waiters = [];
@@ -95,7 +102,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           const shown = given ? `${given.slice(0, 8)}${'*'.repeat(10)}${given.slice(-4)}` : '';
           return send(res, {
             status: 401,
-            body: { error: { message: `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+            body: {
+              error: {
+                message: `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+                type: 'invalid_request_error',
+                param: null,
+                code: 'invalid_api_key',
+              },
+            },
           });
         }
       }
@@ -103,7 +117,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       if (options.models && (typeof model !== 'string' || !options.models.includes(model))) {
         return send(res, {
           status: 404,
-          body: { error: { message: `The model \`${String(model)}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' } },
+          body: {
+            error: {
+              message: `The model \`${String(model)}\` does not exist or you do not have access to it.`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'model_not_found',
+            },
+          },
         });
       }
       const next = script.length ? script.shift()! : options.reply ? options.reply(received) : DEFAULT_REPLY;
@@ -117,7 +138,13 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
             object: 'chat.completion',
             created: 1_700_000_000,
             model: options.servedAs ?? String(model),
-            choices: [{ index: 0, message: { role: 'assistant', content: reply.content ?? '' }, finish_reason: reply.finishReason ?? 'stop' }],
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: reply.content ?? '' },
+                finish_reason: reply.finishReason ?? 'stop',
+              },
+            ],
             usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
           },
         });

@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SymptomLensApi } from '../../src/extension';
+import type { SymptomLensApi } from '../../src/extension/main';
 import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
-import { MIME } from '../../src/kernel/types';
+import { MIME } from '../../src/protocol/mime';
 
 // Bundled to out/test/suite/: the repository is three folders up, `shared` beside it.
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -42,13 +42,25 @@ async function openNotebook(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
 
 /** Each cell's state, for failure messages. */
 function describe(notebook: vscode.NotebookDocument): string {
-  return notebook.getCells().map((c) => {
-    const outputs = c.outputs.flatMap((o) => o.items.map((i) => (i.mime.startsWith('text/') || i.mime === ERROR_MIME ? new TextDecoder().decode(i.data).slice(0, 200) : i.mime)));
-    return `  cell ${c.index + 1}: success=${c.executionSummary?.success} order=${c.executionSummary?.executionOrder} outputs=${JSON.stringify(outputs)}`;
-  }).join('\n');
+  return notebook
+    .getCells()
+    .map((c) => {
+      const outputs = c.outputs.flatMap((o) =>
+        o.items.map((i) =>
+          i.mime.startsWith('text/') || i.mime === ERROR_MIME ? new TextDecoder().decode(i.data).slice(0, 200) : i.mime,
+        ),
+      );
+      return `  cell ${c.index + 1}: success=${c.executionSummary?.success} order=${c.executionSummary?.executionOrder} outputs=${JSON.stringify(outputs)}`;
+    })
+    .join('\n');
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000, notebook?: vscode.NotebookDocument): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 60_000,
+  notebook?: vscode.NotebookDocument,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
@@ -80,7 +92,8 @@ interface ScoreData {
 const imagesCell = (limit?: number) => `images: cxr\nfrom: ${KERMANY_CSV}${limit ? `\nlimit: ${limit}` : ''}`;
 const modelCell = `model: demo\npath: ${DEMO_MODEL}`;
 const namesCell = 'descriptors: names\nclasses:\n  normal: []\n  pneumonia: []';
-const v1Cell = 'descriptors: v1\nclasses:\n  normal: [clear lung fields, sharp costophrenic angles]\n  pneumonia: [patchy consolidation, air bronchograms]';
+const v1Cell =
+  'descriptors: v1\nclasses:\n  normal: [clear lung fields, sharp costophrenic angles]\n  pneumonia: [patchy consolidation, air bronchograms]';
 const scoreCell = 'score: cmp\nimages: cxr\nmodel: demo\ndescriptors: [names, v1]\nmethod: mean';
 
 suite('Symptom Lens in the extension host', () => {
@@ -98,30 +111,60 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('the serializer opens a .lensnb file through workspace.openNotebookDocument', async () => {
-    const uri = await writeNotebook('serializer.lensnb', [{ markdown: '# Title\nsome *text*' }, imagesCell(4), modelCell]);
+    const uri = await writeNotebook('serializer.lensnb', [
+      { markdown: '# Title\nsome *text*' },
+      imagesCell(4),
+      modelCell,
+    ]);
     const notebook = await vscode.workspace.openNotebookDocument(uri);
     assert.equal(notebook.notebookType, 'symptom-lens');
     assert.equal(notebook.cellCount, 3);
-    assert.deepEqual(notebook.getCells().map((c) => c.kind), [vscode.NotebookCellKind.Markup, vscode.NotebookCellKind.Code, vscode.NotebookCellKind.Code]);
-    assert.deepEqual(notebook.getCells().map((c) => c.document.languageId), ['markdown', 'yaml', 'yaml']);
+    assert.deepEqual(
+      notebook.getCells().map((c) => c.kind),
+      [vscode.NotebookCellKind.Markup, vscode.NotebookCellKind.Code, vscode.NotebookCellKind.Code],
+    );
+    assert.deepEqual(
+      notebook.getCells().map((c) => c.document.languageId),
+      ['markdown', 'yaml', 'yaml'],
+    );
     assert.equal(notebook.cellAt(0).document.getText(), '# Title\nsome *text*');
     assert.equal(notebook.cellAt(2).document.getText(), modelCell);
   });
 
   test('the serializer writes back exactly what it read, outputs and metadata included', async () => {
     const file = path.join(workspace, 'roundtrip.lensnb');
-    const original = `${JSON.stringify({
-      cells: [
-        { id: 'intro', cell_type: 'markdown', metadata: { tags: ['intro'] }, source: ['# Demo\n', 'two lines'] },
-        {
-          id: 'c1', cell_type: 'code', metadata: { collapsed: true }, source: ['images: cxr\n', 'from: data/labels.csv'], execution_count: 3,
-          outputs: [{ output_type: 'display_data', data: { [MIME.images]: { name: 'cxr', count: 2, nested: { a: [1, 2.5, null] } }, 'text/markdown': ['**cxr**: 2 images'] }, metadata: { origin: 'test' } }],
+    const original = `${JSON.stringify(
+      {
+        cells: [
+          { id: 'intro', cell_type: 'markdown', metadata: { tags: ['intro'] }, source: ['# Demo\n', 'two lines'] },
+          {
+            id: 'c1',
+            cell_type: 'code',
+            metadata: { collapsed: true },
+            source: ['images: cxr\n', 'from: data/labels.csv'],
+            execution_count: 3,
+            outputs: [
+              {
+                output_type: 'display_data',
+                data: {
+                  [MIME.images]: { name: 'cxr', count: 2, nested: { a: [1, 2.5, null] } },
+                  'text/markdown': ['**cxr**: 2 images'],
+                },
+                metadata: { origin: 'test' },
+              },
+            ],
+          },
+        ],
+        metadata: {
+          kernelspec: { name: 'symptom-lens', display_name: 'Symptom Lens', language: 'yaml' },
+          custom: { keep: 1 },
         },
-      ],
-      metadata: { kernelspec: { name: 'symptom-lens', display_name: 'Symptom Lens', language: 'yaml' }, custom: { keep: 1 } },
-      nbformat: 4,
-      nbformat_minor: 5,
-    }, null, 1)}\n`;
+        nbformat: 4,
+        nbformat_minor: 5,
+      },
+      null,
+      1,
+    )}\n`;
     await fs.writeFile(file, original);
     const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     assert.deepEqual(mimes(notebook.cellAt(1)), [[MIME.images, 'text/markdown']]);
@@ -137,12 +180,18 @@ suite('Symptom Lens in the extension host', () => {
   test('a malformed file is refused with a message naming the problem, not opened empty', async () => {
     const file = path.join(workspace, 'broken.lensnb');
     await fs.writeFile(file, '{\n "cells": [\n  {"cell_type": "code",\n');
-    await assert.rejects(async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)), (e: Error) => {
-      assert.match(e.message, /not valid JSON/);
-      return true;
-    });
+    await assert.rejects(
+      async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)),
+      (e: Error) => {
+        assert.match(e.message, /not valid JSON/);
+        return true;
+      },
+    );
     await fs.writeFile(file, '{"cells": [], "nbformat": 3}');
-    await assert.rejects(async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)), /"nbformat" must be 4/);
+    await assert.rejects(
+      async () => vscode.workspace.openNotebookDocument(vscode.Uri.file(file)),
+      /"nbformat" must be 4/,
+    );
   });
 
   test('the controller serves symptom-lens notebooks and YAML cells', () => {
@@ -154,23 +203,46 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('notebook.execute runs every cell in order, with custom MIME + markdown outputs', async () => {
-    const uri = await writeNotebook('run-all.lensnb', [{ markdown: 'intro' }, imagesCell(8), modelCell, namesCell, v1Cell, scoreCell]);
+    const uri = await writeNotebook('run-all.lensnb', [
+      { markdown: 'intro' },
+      imagesCell(8),
+      modelCell,
+      namesCell,
+      v1Cell,
+      scoreCell,
+    ]);
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
-    await waitFor('all cells to finish', () => code.every((c) => c.executionSummary?.success !== undefined), 60_000, notebook);
+    await waitFor(
+      'all cells to finish',
+      () => code.every((c) => c.executionSummary?.success !== undefined),
+      60_000,
+      notebook,
+    );
     for (const cell of code) {
-      assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
+      assert.equal(
+        cell.executionSummary?.success,
+        true,
+        `cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`,
+      );
     }
     const orders = code.map((c) => c.executionSummary!.executionOrder!);
-    assert.deepEqual(orders, [...orders].sort((a, b) => a - b), `execution order ${orders}`);
+    assert.deepEqual(
+      orders,
+      [...orders].sort((a, b) => a - b),
+      `execution order ${orders}`,
+    );
     assert.equal(new Set(orders).size, orders.length);
     assert.deepEqual(mimes(code[0]), [[MIME.images, 'text/markdown']]);
     assert.deepEqual(mimes(code[1]), [[MIME.model, 'text/markdown']]);
     assert.deepEqual(mimes(code[2]), [[MIME.descriptors, 'text/markdown']]);
     assert.deepEqual(mimes(code[4]), [[MIME.score, 'text/markdown']]);
     const score = json<ScoreData>(code[4], MIME.score);
-    assert.deepEqual(score.variants.map((v) => v.name), ['names', 'v1']);
+    assert.deepEqual(
+      score.variants.map((v) => v.name),
+      ['names', 'v1'],
+    );
     assert.equal(score.run.encoded.images, 8, 'a fresh cache encodes every image');
     const markdown = new TextDecoder().decode(code[4].outputs[0].items[1].data);
     assert.ok(markdown.length > 0, 'the markdown fallback is empty');
@@ -189,13 +261,23 @@ suite('Symptom Lens in the extension host', () => {
     const v1 = notebook.cellAt(3).document;
     const edit = new vscode.WorkspaceEdit();
     const at = v1.getText().indexOf('air bronchograms');
-    edit.replace(v1.uri, new vscode.Range(v1.positionAt(at), v1.positionAt(at + 'air bronchograms'.length)), 'lobar consolidation');
+    edit.replace(
+      v1.uri,
+      new vscode.Range(v1.positionAt(at), v1.positionAt(at + 'air bronchograms'.length)),
+      'lobar consolidation',
+    );
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 3, end: 4 }], document: notebook.uri });
+    await vscode.commands.executeCommand('notebook.cell.execute', {
+      ranges: [{ start: 3, end: 4 }],
+      document: notebook.uri,
+    });
     assert.equal(notebook.cellAt(3).executionSummary?.success, true);
     assert.deepEqual(kernel.staleCells(), [notebook.cellAt(4).document.uri.toString()]);
 
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 4, end: 5 }], document: notebook.uri });
+    await vscode.commands.executeCommand('notebook.cell.execute', {
+      ranges: [{ start: 4, end: 5 }],
+      document: notebook.uri,
+    });
     const cell = notebook.cellAt(4);
     assert.equal(cell.executionSummary?.success, true);
     assert.ok(cell.executionSummary!.executionOrder! > firstOrder);
@@ -205,7 +287,12 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('a failing cell names its YAML line and the cells after it do not run', async () => {
-    const uri = await writeNotebook('failing.lensnb', [imagesCell(4), `model: demo\npath: ${DEMO_MODEL}\ndevice: gpu`, namesCell, 'score: s\nimages: cxr\nmodel: demo\ndescriptors: names']);
+    const uri = await writeNotebook('failing.lensnb', [
+      imagesCell(4),
+      `model: demo\npath: ${DEMO_MODEL}\ndevice: gpu`,
+      namesCell,
+      'score: s\nimages: cxr\nmodel: demo\ndescriptors: names',
+    ]);
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     assert.equal(notebook.cellAt(0).executionSummary?.success, true);
@@ -220,7 +307,10 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('an unknown name in a cell is an error on its line', async () => {
-    const uri = await writeNotebook('unknown.lensnb', [namesCell, 'score: s\nimages: nowhere\nmodel: demo\ndescriptors: names']);
+    const uri = await writeNotebook('unknown.lensnb', [
+      namesCell,
+      'score: s\nimages: nowhere\nmodel: demo\ndescriptors: names',
+    ]);
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     assert.equal(notebook.cellAt(1).executionSummary?.success, false);
@@ -233,13 +323,27 @@ suite('Symptom Lens in the extension host', () => {
     try {
       // A cache folder of its own, so the images really go through the model.
       await config.update('cacheDir', path.join(workspace, 'interrupt-cache'), vscode.ConfigurationTarget.Global);
-      const uri = await writeNotebook('interrupt.lensnb', [imagesCell(300), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+      const uri = await writeNotebook('interrupt.lensnb', [
+        imagesCell(300),
+        modelCell,
+        namesCell,
+        scoreCell.replace('[names, v1]', 'names'),
+      ]);
       const notebook = await openNotebook(uri);
       const running = vscode.commands.executeCommand('notebook.execute', notebook.uri);
-      await waitFor('the score cell to show progress', () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')), 120_000, notebook);
+      await waitFor(
+        'the score cell to show progress',
+        () => notebook.cellAt(3).outputs.some((o) => o.items.some((i) => i.mime === 'text/plain')),
+        120_000,
+        notebook,
+      );
       await vscode.commands.executeCommand('notebook.cancelExecution');
       await running;
-      await waitFor('the score cell to end', () => notebook.cellAt(3).outputs.some((o) => /Cancelled/.test(new TextDecoder().decode(o.items[0].data))), 60_000);
+      await waitFor(
+        'the score cell to end',
+        () => notebook.cellAt(3).outputs.some((o) => /Cancelled/.test(new TextDecoder().decode(o.items[0].data))),
+        60_000,
+      );
       assert.notEqual(notebook.cellAt(3).executionSummary?.success, true);
       // The earlier cells are untouched.
       assert.equal(notebook.cellAt(0).executionSummary?.success, true);
@@ -260,25 +364,39 @@ suite('Symptom Lens in the extension host', () => {
     assert.equal(api.imageForRenderer(notebook, KERMANY_CSV), undefined);
   });
 
-  test('completions offer step names and the options of the cell\'s step', async () => {
+  test("completions offer step names and the options of the cell's step", async () => {
     const uri = await writeNotebook('complete.lensnb', ['sc', 'score: s\n']);
     const notebook = await openNotebook(uri);
-    const steps = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', notebook.cellAt(0).document.uri, new vscode.Position(0, 2));
+    const steps = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      notebook.cellAt(0).document.uri,
+      new vscode.Position(0, 2),
+    );
     const stepLabels = steps.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const s of ['images', 'model', 'descriptors', 'score']) assert.ok(stepLabels.includes(s), `step ${s} missing from ${stepLabels}`);
-    const options = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', notebook.cellAt(1).document.uri, new vscode.Position(1, 0));
+    for (const s of ['images', 'model', 'descriptors', 'score'])
+      assert.ok(stepLabels.includes(s), `step ${s} missing from ${stepLabels}`);
+    const options = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      notebook.cellAt(1).document.uri,
+      new vscode.Position(1, 0),
+    );
     const optionLabels = options.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const o of ['images', 'model', 'descriptors', 'method']) assert.ok(optionLabels.includes(o), `option ${o} missing from ${optionLabels}`);
+    for (const o of ['images', 'model', 'descriptors', 'method'])
+      assert.ok(optionLabels.includes(o), `option ${o} missing from ${optionLabels}`);
   });
 
-  test('diagnostics come from the kernel\'s own parser, on the right line', async () => {
+  test("diagnostics come from the kernel's own parser, on the right line", async () => {
     const uri = await writeNotebook('diagnose.lensnb', ['images: x\nfrom: a.csv\nlimt: 3']);
     const notebook = await openNotebook(uri);
     const cellUri = notebook.cellAt(0).document.uri;
-    const diagnostics = await waitFor('diagnostics', () => {
-      const d = vscode.languages.getDiagnostics(cellUri);
-      return d.length > 0 ? d : undefined;
-    }, 10_000);
+    const diagnostics = await waitFor(
+      'diagnostics',
+      () => {
+        const d = vscode.languages.getDiagnostics(cellUri);
+        return d.length > 0 ? d : undefined;
+      },
+      10_000,
+    );
     assert.equal(diagnostics[0].range.start.line, 2);
     assert.match(diagnostics[0].message, /"limt" is not an option of the images step\. Did you mean "limit"\?/);
   });
@@ -286,13 +404,20 @@ suite('Symptom Lens in the extension host', () => {
   test('Select Model sets the default model folder that model cells without path use', async () => {
     const config = vscode.workspace.getConfiguration('symptomLens');
     try {
-      assert.equal(await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(DEMO_MODEL)), DEMO_MODEL);
+      assert.equal(
+        await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(DEMO_MODEL)),
+        DEMO_MODEL,
+      );
       assert.equal(vscode.workspace.getConfiguration('symptomLens').get('modelPath'), DEMO_MODEL);
       const uri = await writeNotebook('default-model.lensnb', ['model: m']);
       const notebook = await openNotebook(uri);
       await vscode.commands.executeCommand('notebook.execute', notebook.uri);
       assert.equal(notebook.cellAt(0).executionSummary?.success, true);
-      assert.equal(await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(workspace)), undefined, 'a folder without a model is refused');
+      assert.equal(
+        await vscode.commands.executeCommand('symptomLens.selectModel', vscode.Uri.file(workspace)),
+        undefined,
+        'a folder without a model is refused',
+      );
     } finally {
       await config.update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
       await config.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
@@ -300,18 +425,32 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('Clear Embedding Cache makes the next run encode every image again', async () => {
-    const uri = await writeNotebook('clear.lensnb', [imagesCell(6), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+    const uri = await writeNotebook('clear.lensnb', [
+      imagesCell(6),
+      modelCell,
+      namesCell,
+      scoreCell.replace('[names, v1]', 'names'),
+    ]);
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     assert.equal(notebook.cellAt(3).executionSummary?.success, true);
     const cleared = await vscode.commands.executeCommand<string>('symptomLens.clearCache', notebook.uri);
     assert.ok(cleared && !existsSync(cleared), `cache folder ${cleared} still exists`);
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 3, end: 4 }], document: notebook.uri });
+    await vscode.commands.executeCommand('notebook.cell.execute', {
+      ranges: [{ start: 3, end: 4 }],
+      document: notebook.uri,
+    });
     assert.equal(json<ScoreData>(notebook.cellAt(3), MIME.score).run.encoded.images, 6);
   });
 
   test('Open Report writes report.html from the notebook outputs', async () => {
-    const uri = await writeNotebook('report.lensnb', [{ markdown: '# Report test' }, imagesCell(4), modelCell, namesCell, scoreCell.replace('[names, v1]', 'names')]);
+    const uri = await writeNotebook('report.lensnb', [
+      { markdown: '# Report test' },
+      imagesCell(4),
+      modelCell,
+      namesCell,
+      scoreCell.replace('[names, v1]', 'names'),
+    ]);
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     const report = await vscode.commands.executeCommand<string>('symptomLens.openReport', notebook.uri);
@@ -330,15 +469,25 @@ suite('Symptom Lens in the extension host', () => {
       });
       assert.equal(notebook.isUntitled, true);
       const cells = notebook.getCells();
-      assert.ok(cells.some((c) => c.kind === vscode.NotebookCellKind.Markup), 'tutorial text');
+      assert.ok(
+        cells.some((c) => c.kind === vscode.NotebookCellKind.Markup),
+        'tutorial text',
+      );
       const model = cells.find((c) => /^model:/.test(c.document.getText()));
       assert.ok(model, 'a model cell');
       const modelPath = /path: (.*)/.exec(model.document.getText())?.[1].trim();
-      assert.ok(modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')), `model path ${modelPath}`);
+      assert.ok(
+        modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')),
+        `model path ${modelPath}`,
+      );
       await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
       await vscode.commands.executeCommand('notebook.execute', notebook.uri);
       for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
-        assert.equal(cell.executionSummary?.success, true, `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`);
+        assert.equal(
+          cell.executionSummary?.success,
+          true,
+          `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`,
+        );
       }
     } finally {
       // Untitled: discard it, or the save before closing would ask where to save it.

@@ -27,8 +27,16 @@ class LineReporter {
 export async function run(): Promise<void> {
   // SL_TEST_GREP (inherited by the extension host) runs only the tests whose title matches.
   const grep = process.env.SL_TEST_GREP;
-  const mocha = new Mocha({ ui: 'tdd', timeout: 180_000, color: false, reporter: LineReporter as unknown as string, ...(grep ? { grep } : {}) });
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  const mocha = new Mocha({
+    ui: 'tdd',
+    timeout: 180_000,
+    color: false,
+    reporter: LineReporter as unknown as string,
+    ...(grep ? { grep } : {}),
+  });
+  for (const file of readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));

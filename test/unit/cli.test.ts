@@ -36,17 +36,33 @@ test('runs the example notebook: results.json, report.html; a second run encodes
   assert.match(first.stdout, /Report: .*report\.html/);
   const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as Results;
   assert.equal(results.notebook, DEMO);
-  assert.ok(results.cells.every((c) => c.ok), JSON.stringify(results.cells.filter((c) => !c.ok)));
+  assert.ok(
+    results.cells.every((c) => c.ok),
+    JSON.stringify(results.cells.filter((c) => !c.ok)),
+  );
   for (const c of results.cells) assert.deepEqual(Object.keys(c).slice(0, 4), ['index', 'step', 'name', 'ok']);
   const score = results.cells.find((c) => c.step === 'score')!;
-  const variants = score.result!.variants as { name: string; metrics: Record<string, any>; predictions: Record<string, any>[] }[];
+  const variants = score.result!.variants as {
+    name: string;
+    metrics: Record<string, any>;
+    predictions: Record<string, any>[];
+  }[];
   assert.ok(variants.length >= 2);
   for (const v of variants) {
     for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'auroc']) assert.ok(k in v.metrics, k);
     assert.deepEqual(Object.keys(v.predictions[0]).sort(), ['image', 'label', 'predicted', 'scores']);
   }
   const runRecord = score.result!.run;
-  for (const k of ['modelFingerprint', 'provider', 'classOrder', 'descriptorSetHashes', 'imageSetHash', 'packageVersion', 'encoded']) assert.ok(k in runRecord, k);
+  for (const k of [
+    'modelFingerprint',
+    'provider',
+    'classOrder',
+    'descriptorSetHashes',
+    'imageSetHash',
+    'packageVersion',
+    'encoded',
+  ])
+    assert.ok(k in runRecord, k);
   const n = variants[0].predictions.length;
   assert.equal(runRecord.encoded.images, n);
 
@@ -73,7 +89,10 @@ test('a failing cell: non-zero exit naming the cell; later cells not run; result
   await fs.writeFile(file, JSON.stringify(nb));
   const res = await cli(['run', file, '--out', path.join(tmp, 'out'), '--cache', path.join(tmp, 'cache')]);
   assert.equal(res.code, 1);
-  assert.match(res.stderr, new RegExp(`Cell ${modelCell + 1} \\(model: demo\\) failed: line 2, field \`path\`: .*does not exist`));
+  assert.match(
+    res.stderr,
+    new RegExp(`Cell ${modelCell + 1} \\(model: demo\\) failed: line 2, field \`path\`: .*does not exist`),
+  );
   const results = JSON.parse(await fs.readFile(path.join(tmp, 'out', 'results.json'), 'utf8')) as Results;
   const score = results.cells.find((c) => c.index === scoreCell)!;
   assert.equal(score.ok, false);

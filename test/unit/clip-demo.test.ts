@@ -8,11 +8,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadClipModel } from '../../src/clip/model';
 import type { ClipModel } from '../../src/clip/types';
-import { CancelledError } from '../../src/kernel/types';
+import { CancelledError } from '../../src/common/errors';
 import { dot, kermanyImages } from '../fixtures/clipFixtures';
 
 const DEMO = path.resolve(__dirname, '../../models/demo');
-const present = existsSync(path.join(DEMO, 'onnx/vision_model.onnx')) && existsSync(path.join(DEMO, 'onnx/text_model.onnx'));
+const present =
+  existsSync(path.join(DEMO, 'onnx/vision_model.onnx')) && existsSync(path.join(DEMO, 'onnx/text_model.onnx'));
 
 function cosines(a: Float32Array[], b: Float32Array[]): number[] {
   return a.map((v, i) => dot(v, b[i]));
@@ -76,7 +77,13 @@ describe('CLIP engine on models/demo', { skip: present ? false : 'models/demo ha
   });
 
   it('encodes texts to unit vectors, independent of the batch', async () => {
-    const texts = ['clear lung fields', 'patchy consolidation', 'air bronchograms', 'normal heart size', 'pleural effusion'];
+    const texts = [
+      'clear lung fields',
+      'patchy consolidation',
+      'air bronchograms',
+      'normal heart size',
+      'pleural effusion',
+    ];
     const together = await model.encodeTexts(texts);
     const alone = [];
     for (const text of texts) alone.push(...(await model.encodeTexts([text])));

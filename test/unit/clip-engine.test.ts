@@ -9,8 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import { loadClipModel } from '../../src/clip/model';
 import type { ClipModel } from '../../src/clip/types';
 import { ImageDecodeError } from '../../src/images/decode';
-import { CancelledError } from '../../src/kernel/types';
-import { dot, kermanyImages, maxAbsDiff, normalised, readF32, removeTempDirs, tempDir, tinyModel } from '../fixtures/clipFixtures';
+import { CancelledError } from '../../src/common/errors';
+import {
+  dot,
+  kermanyImages,
+  maxAbsDiff,
+  normalised,
+  readF32,
+  removeTempDirs,
+  tempDir,
+  tinyModel,
+} from '../fixtures/clipFixtures';
 
 const DIM = 8;
 
@@ -22,7 +31,12 @@ function expectedImageEmbedding(pixels: Float32Array, w: Float32Array, b: Float3
     for (let i = 0; i < plane; i++) sum += pixels[c * plane + i];
     return sum / plane;
   });
-  return normalised(Array.from({ length: DIM }, (_, d) => pooled[0] * w[d] + pooled[1] * w[DIM + d] + pooled[2] * w[2 * DIM + d] + b[d]));
+  return normalised(
+    Array.from(
+      { length: DIM },
+      (_, d) => pooled[0] * w[d] + pooled[1] * w[DIM + d] + pooled[2] * w[2 * DIM + d] + b[d],
+    ),
+  );
 }
 
 /** What the tiny text graph computes: the sum of the embedding rows of the (unmasked) ids. */
@@ -136,7 +150,10 @@ describe('CLIP engine on a tiny model', () => {
   it('reports an undecodable image by name', async () => {
     const bad = path.join(tempDir('bad-image-'), 'bad.jpeg');
     copyFileSync(path.join(dir, 'config.json'), bad);
-    await assert.rejects(model.encodeImages([images[0], { path: bad }]), (err: unknown) => err instanceof ImageDecodeError && err.file === bad);
+    await assert.rejects(
+      model.encodeImages([images[0], { path: bad }]),
+      (err: unknown) => err instanceof ImageDecodeError && err.file === bad,
+    );
   });
 
   it('feeds a text graph that declares only input_ids exactly that', async () => {
@@ -172,7 +189,9 @@ describe('CLIP engine on a tiny model', () => {
     const quantized = await loadClipModel(dir, { device: 'cpu', variant: 'quantized', log: (m) => logs.push(m) });
     try {
       assert.equal(quantized.fingerprint, model.fingerprint);
-      assert.ok(logs.some((m) => m.includes('onnx/vision_model_quantized.onnx not found; using onnx/vision_model.onnx')));
+      assert.ok(
+        logs.some((m) => m.includes('onnx/vision_model_quantized.onnx not found; using onnx/vision_model.onnx')),
+      );
     } finally {
       await quantized.dispose();
     }

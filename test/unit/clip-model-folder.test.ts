@@ -20,12 +20,23 @@ async function expectModelError(dir: string, file: string | undefined, ...patter
 describe('model folder errors', () => {
   after(removeTempDirs);
 
-  for (const name of ['onnx/text_model.onnx', 'onnx/vision_model.onnx', 'tokenizer.json', 'config.json', 'preprocessor_config.json']) {
+  for (const name of [
+    'onnx/text_model.onnx',
+    'onnx/vision_model.onnx',
+    'tokenizer.json',
+    'config.json',
+    'preprocessor_config.json',
+  ]) {
     it(`missing ${name}`, async () => {
       const dir = await tinyModel();
       await fs.rm(path.join(dir, name));
       const escaped = name.replace(/\./g, '\\.');
-      await expectModelError(dir, path.join(dir, name), new RegExp(`has no ${escaped}`), /Hugging Face \/ transformers\.js ONNX layout/);
+      await expectModelError(
+        dir,
+        path.join(dir, name),
+        new RegExp(`has no ${escaped}`),
+        /Hugging Face \/ transformers\.js ONNX layout/,
+      );
     });
   }
 
@@ -50,7 +61,11 @@ describe('model folder errors', () => {
     const missing = path.join(tempDir('no-model-'), 'nothing-here');
     await expectModelError(missing, missing, /Model folder not found/);
     const dir = await tinyModel();
-    await expectModelError(path.join(dir, 'config.json'), path.join(dir, 'config.json'), /is a file, not a model folder/);
+    await expectModelError(
+      path.join(dir, 'config.json'),
+      path.join(dir, 'config.json'),
+      /is a file, not a model folder/,
+    );
   });
 
   it('invalid JSON names the file', async () => {
@@ -98,7 +113,12 @@ describe('model folder errors', () => {
     await fs.rename(vision, `${vision}.tmp`);
     await fs.rename(text, vision);
     await fs.rename(`${vision}.tmp`, text);
-    await expectModelError(dir, vision, /no input "pixel_values"/, /inputs it cannot be fed: "input_ids", "attention_mask"/);
+    await expectModelError(
+      dir,
+      vision,
+      /no input "pixel_values"/,
+      /inputs it cannot be fed: "input_ids", "attention_mask"/,
+    );
   });
 
   it('an ONNX file that is not a graph', async () => {

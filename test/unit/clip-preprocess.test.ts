@@ -33,7 +33,15 @@ import {
   type Preprocessing,
 } from '../../src/clip/preprocess';
 import { resampleRgb } from '../../src/clip/resample';
-import { kermanyImages, maxAbsDiff, meanAbsDiff, PYTHON, readF32, removeTempDirs, tempDir } from '../fixtures/clipFixtures';
+import {
+  kermanyImages,
+  maxAbsDiff,
+  meanAbsDiff,
+  PYTHON,
+  readF32,
+  removeTempDirs,
+  tempDir,
+} from '../fixtures/clipFixtures';
 
 const MEAN = [0.48145466, 0.4578275, 0.40821073];
 const STD = [0.26862954, 0.26130258, 0.27577711];
@@ -66,7 +74,9 @@ async function texturedImage(dir: string, width: number, height: number): Promis
     }
   }
   const file = path.join(dir, `textured-${width}x${height}.png`);
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(file);
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
   return file;
 }
 
@@ -74,7 +84,9 @@ async function pillowReference(dir: string, config: object, images: string[]): P
   const configFile = path.join(dir, `config-${Date.now()}-${Math.random()}.json`);
   const out = path.join(dir, `pil-${path.basename(configFile, '.json')}`);
   await fs.writeFile(configFile, JSON.stringify(config));
-  execFileSync(PYTHON, [path.join(__dirname, '../fixtures/pil_preprocess.py'), configFile, out, ...images], { stdio: 'pipe' });
+  execFileSync(PYTHON, [path.join(__dirname, '../fixtures/pil_preprocess.py'), configFile, out, ...images], {
+    stdio: 'pipe',
+  });
   return images.map((_, i) => readF32(path.join(out, `${i}.f32`)));
 }
 
@@ -131,7 +143,8 @@ describe('CLIP preprocessing', () => {
       { ...CLIP_CONFIG, size: { shortest_edge: 256 } },
       { ...CLIP_CONFIG, do_normalize: false },
     ];
-    for (const v of variants) assert.notEqual(preprocessKey(parsePreprocessorConfig(v, 'p.json')), key, JSON.stringify(v));
+    for (const v of variants)
+      assert.notEqual(preprocessKey(parsePreprocessorConfig(v, 'p.json')), key, JSON.stringify(v));
     // Defaults filled in: an empty config is CLIPImageProcessor's defaults, i.e. this same CLIP setup.
     assert.equal(preprocessKey(parsePreprocessorConfig({}, 'p.json')), key);
   });
@@ -231,7 +244,13 @@ describe('CLIP preprocessing', () => {
       { ...CLIP_CONFIG, do_rescale: false, do_normalize: false },
       { ...CLIP_CONFIG, size: { shortest_edge: 256 } },
       { ...CLIP_CONFIG, size: { shortest_edge: 160 }, crop_size: 224 }, // crop larger than image: zero padding
-      { ...CLIP_CONFIG, size: { height: 224, width: 224 }, do_center_crop: false, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] },
+      {
+        ...CLIP_CONFIG,
+        size: { height: 224, width: 224 },
+        do_center_crop: false,
+        image_mean: [0.5, 0.5, 0.5],
+        image_std: [0.5, 0.5, 0.5],
+      },
     ];
     for (const config of configs) {
       const pil = await pillowReference(dir, config, [enlarged[0], kermany[0]]);
@@ -239,7 +258,9 @@ describe('CLIP preprocessing', () => {
       for (const [i, image] of [enlarged[0], kermany[0]].entries()) {
         const mine = await preprocessFile(image, p);
         assert.equal(mine.length, pil[i].length);
-        const mean = meanAbsDiff(mine, pil[i]) / (config.do_normalize === false ? (config.do_rescale === false ? 1 : 1 / 255) : GREY);
+        const mean =
+          meanAbsDiff(mine, pil[i]) /
+          (config.do_normalize === false ? (config.do_rescale === false ? 1 : 1 / 255) : GREY);
         assert.ok(mean < 1, `${JSON.stringify(config)} ${image}: mean ${mean.toFixed(3)} grey levels`);
       }
     }

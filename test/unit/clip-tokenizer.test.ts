@@ -51,7 +51,10 @@ function folderTokenizer(dir: string, config: JsonObject = {}): ClipTokenizer {
 }
 
 function unpadded(t: { inputIds: number[]; attentionMask: number[] }): number[] {
-  return t.inputIds.slice(0, t.attentionMask.reduce((a, b) => a + b, 0));
+  return t.inputIds.slice(
+    0,
+    t.attentionMask.reduce((a, b) => a + b, 0),
+  );
 }
 
 describe('CLIP tokenizer', () => {
@@ -67,7 +70,9 @@ describe('CLIP tokenizer', () => {
   it('matches the openai/CLIP re-implementation on its reference cases', () => {
     const out = path.join(tempDir('tok-cases-'), 'cases.json');
     execFileSync(PYTHON, [path.join(CLIP_TOOLS, 'clip_tokenizer_ref.py'), BPE, '--cases', out], { stdio: 'pipe' });
-    const { cases } = JSON.parse(readFileSync(out, 'utf8')) as { cases: { text: string; ids: number[]; source: string }[] };
+    const { cases } = JSON.parse(readFileSync(out, 'utf8')) as {
+      cases: { text: string; ids: number[]; source: string }[];
+    };
     assert.ok(cases.length >= 40);
     for (const c of cases) {
       const expected = c.ids.length <= 77 ? c.ids : [...c.ids.slice(0, 76), EOS];
@@ -77,7 +82,9 @@ describe('CLIP tokenizer', () => {
 
   it('matches the re-implementation on medical sentences and truncates long text keeping EOS', () => {
     const texts = [...MEDICAL, LONG];
-    const lines = execFileSync(PYTHON, [path.join(CLIP_TOOLS, 'clip_tokenizer_ref.py'), BPE, ...texts], { encoding: 'utf8' })
+    const lines = execFileSync(PYTHON, [path.join(CLIP_TOOLS, 'clip_tokenizer_ref.py'), BPE, ...texts], {
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n');
     assert.equal(lines.length, texts.length);
@@ -115,7 +122,10 @@ describe('CLIP tokenizer', () => {
     assert.equal(t.inputIds.length, 77);
     assert.deepEqual(t.inputIds.slice(0, 8), [BOS, 320, 1125, 539, 320, 2368, EOS, EOS]);
     assert.deepEqual(t.attentionMask.slice(0, 8), [1, 1, 1, 1, 1, 1, 1, 0]);
-    assert.equal(t.attentionMask.reduce((a, b) => a + b, 0), 7);
+    assert.equal(
+      t.attentionMask.reduce((a, b) => a + b, 0),
+      7,
+    );
     assert.equal(tokenizer.padId, EOS);
   });
 
@@ -162,7 +172,10 @@ describe('CLIP tokenizer', () => {
   it('names tokenizer.json when it cannot be used', () => {
     assert.throws(
       () => loadTokenizer({ dir, config: {}, tokenizerJson: { model: { type: 'NoSuchModel' } }, tokenizerConfig: {} }),
-      (err: unknown) => err instanceof ModelError && err.message.includes('tokenizer.json') && err.file === path.join(dir, 'tokenizer.json'),
+      (err: unknown) =>
+        err instanceof ModelError &&
+        err.message.includes('tokenizer.json') &&
+        err.file === path.join(dir, 'tokenizer.json'),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeDescriptorSet } from '../../src/kernel/descriptorSet';
+import { makeDescriptorSet } from '../../src/scoring/descriptorSet';
 import { buildControl } from '../../src/scoring/controls';
 import { aurocFlags, descriptorFlags, imageFlags, sanityFlags } from '../../src/scoring/flags';
 
@@ -49,6 +49,10 @@ test('image and AUROC flags', () => {
   const a = aurocFlags('v1', { normal: 0.49, pneumonia: 0.5, nodule: null });
   assert.equal(a.length, 1);
   assert.match(a[0].message, /AUROC of "normal" with "v1" is 0\.490, below chance/);
-  const all = sanityFlags({ sets: [set], classCounts: { normal: 3, pneumonia: 20, pleural_effusion: 20 }, results: [{ variant: 'v2', auroc: { normal: 0.3 } }] });
+  const all = sanityFlags({
+    sets: [set],
+    classCounts: { normal: 3, pneumonia: 20, pleural_effusion: 20 },
+    results: [{ variant: 'v2', auroc: { normal: 0.3 } }],
+  });
   assert.equal(all.length, 5 + 1 + 1);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildControl, RANDOM_WORD_PAIRS, RANDOM_WORD_SEEDS } from '../../src/scoring/controls';
 import { averageScores, planTexts, scoreImages } from '../../src/scoring/recipes';
-import { makeDescriptorSet } from '../../src/kernel/descriptorSet';
+import { makeDescriptorSet } from '../../src/scoring/descriptorSet';
 
 const base = makeDescriptorSet({
   name: 'v1',
@@ -55,7 +55,11 @@ test('random-words control: 7 seeds × 15 word/character pairs, the same list fo
 });
 
 test('random-words follows multi-word class names: words per text and comma-separated groups', () => {
-  const set = makeDescriptorSet({ name: 'x', classes: { pleural_effusion: ['fluid'], lung_nodule: ['dot'] }, source: 'descriptors' });
+  const set = makeDescriptorSet({
+    name: 'x',
+    classes: { pleural_effusion: ['fluid'], lung_nodule: ['dot'] },
+    source: 'descriptors',
+  });
   const [first] = buildControl('random-words', set).sets;
   const [words, chars] = first.classes.pleural_effusion;
   // Two words per name; mean word length round((7.5 + 5) / 2) = 6; longest words 8 and 6 → 7,
@@ -76,7 +80,11 @@ test('shuffled control: every class gets another class list, reproducibly', () =
   const two = buildControl('shuffled', base, { classes: ['normal', 'pneumonia'] }).sets[0];
   assert.deepEqual(two.classes, { normal: base.classes.pneumonia, pneumonia: base.classes.normal });
   // Over seeds, both 3-cycles appear.
-  const cycles = new Set(Array.from({ length: 20 }, (_, s) => JSON.stringify(buildControl('shuffled', base, { classes, seed: s }).sets[0].classes)));
+  const cycles = new Set(
+    Array.from({ length: 20 }, (_, s) =>
+      JSON.stringify(buildControl('shuffled', base, { classes, seed: s }).sets[0].classes),
+    ),
+  );
   assert.equal(cycles.size, 2);
   assert.throws(() => buildControl('shuffled', base, { classes: ['normal'] }), /at least two classes/);
 });
@@ -89,7 +97,9 @@ test('a random-words control scores like a variant, averaged over its seeds', ()
     if (!vectors.has(t)) vectors.set(t, [Math.cos(k), Math.sin(k++)]);
     return vectors.get(t)!;
   };
-  const runs = c.sets.map((s) => scoreImages(planTexts(s, 'mean', { classes: ['normal', 'pneumonia'] }), [[1, 0]], embed));
+  const runs = c.sets.map((s) =>
+    scoreImages(planTexts(s, 'mean', { classes: ['normal', 'pneumonia'] }), [[1, 0]], embed),
+  );
   const avg = averageScores(runs);
   const expected = runs.reduce((sum, r) => sum + r.scores[0][1], 0) / runs.length;
   assert.ok(Math.abs(avg.scores[0][1] - expected) < 1e-12);

@@ -53,7 +53,9 @@ describe('decodeImage', () => {
 
   it('drops alpha and scales 16-bit RGBA PNG', async () => {
     const file = path.join(dir, 'rgba16.png');
-    await sharp(new Uint16Array([65535, 0, 32768, 1000, 0, 65535, 0, 65535]), { raw: { width: 2, height: 1, channels: 4 } })
+    await sharp(new Uint16Array([65535, 0, 32768, 1000, 0, 65535, 0, 65535]), {
+      raw: { width: 2, height: 1, channels: 4 },
+    })
       .toColourspace('rgb16')
       .png()
       .toFile(file);
@@ -67,7 +69,10 @@ describe('decodeImage', () => {
     const grey = Buffer.from(Array.from({ length: 40 * 30 }, (_, i) => i % 256));
     for (const format of ['png', 'jpeg'] as const) {
       const file = path.join(dir, `grey8.${format}`);
-      await sharp(grey, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('b-w').toFormat(format).toFile(file);
+      await sharp(grey, { raw: { width: 40, height: 30, channels: 1 } })
+        .toColourspace('b-w')
+        .toFormat(format)
+        .toFile(file);
       assert.equal((await sharp(file).metadata()).channels, 1);
       const { data, width, height } = await decodeImage(file);
       assert.deepEqual([width, height, data.length], [40, 30, 40 * 30 * 3]);
@@ -80,7 +85,9 @@ describe('decodeImage', () => {
 
   it('decodes large non-square images at full size', async () => {
     const file = path.join(dir, 'wide.png');
-    await sharp({ create: { width: 1500, height: 700, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png().toFile(file);
+    await sharp({ create: { width: 1500, height: 700, channels: 3, background: { r: 10, g: 200, b: 30 } } })
+      .png()
+      .toFile(file);
     const { data, width, height } = await decodeImage(file);
     assert.deepEqual([width, height], [1500, 700]);
     assert.deepEqual([...data.subarray(0, 3)], [10, 200, 30]);
@@ -191,7 +198,9 @@ describe('thumbnailDataUri', () => {
 
     const dir = tempDir('thumb-');
     const wide = path.join(dir, 'wide.png');
-    await sharp({ create: { width: 400, height: 100, channels: 3, background: 'gray' } }).png().toFile(wide);
+    await sharp({ create: { width: 400, height: 100, channels: 3, background: 'gray' } })
+      .png()
+      .toFile(wide);
     const small = Buffer.from((await thumbnailDataUri(wide, 32)).split(',')[1], 'base64');
     const wideMeta = await sharp(small).metadata();
     assert.deepEqual([wideMeta.width, wideMeta.height], [32, 8]);

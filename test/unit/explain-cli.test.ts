@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { serializeNotebook, DEFAULT_NOTEBOOK_METADATA, type NotebookCellModel } from '../../src/kernel/nbformat';
-import type { ExplainResult } from '../../src/kernel/types';
+import type { ExplainResult } from '../../src/protocol/results';
 import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, ROOT, subset } from './explain-fixture';
 
 const run = promisify(execFile);
@@ -22,7 +22,14 @@ const MARGIN_PX = 4;
 /** Measured on the committed demo model: 8 of 8 peaks on the lesion; asserted with slack. */
 const MIN_HITS = 6;
 
-const code = (source: string): NotebookCellModel => ({ kind: 'code', source, language: 'yaml', metadata: {}, outputs: [], executionCount: null });
+const code = (source: string): NotebookCellModel => ({
+  kind: 'code',
+  source,
+  language: 'yaml',
+  metadata: {},
+  outputs: [],
+  executionCount: null,
+});
 
 test('CLI: results.json holds each explain cell with its peak box on the lesion', async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-explain-cli-'));
@@ -35,15 +42,35 @@ test('CLI: results.json holds each explain cell with its peak box on the lesion'
     code(DESCRIPTORS.trim()),
     code('score: zero-shot\nimages: held-out\nmodel: demo\ndescriptors: v1'),
     ...checked.map((l, i) =>
-      code(`explain: case-${i}\nscore: zero-shot\nimage: ${JSON.stringify(path.join(PHANTOMS, l.path))}\ntarget: ${l.label}\npatch: 24\nstride: 8`),
+      code(
+        `explain: case-${i}\nscore: zero-shot\nimage: ${JSON.stringify(path.join(PHANTOMS, l.path))}\ntarget: ${l.label}\npatch: 24\nstride: 8`,
+      ),
     ),
   ];
-  await fs.writeFile(notebook, serializeNotebook({ cells, metadata: { ...DEFAULT_NOTEBOOK_METADATA }, nbformatMinor: 5 }));
+  await fs.writeFile(
+    notebook,
+    serializeNotebook({ cells, metadata: { ...DEFAULT_NOTEBOOK_METADATA }, nbformatMinor: 5 }),
+  );
   const out = path.join(dir, 'out');
-  await run(process.execPath, [path.join(ROOT, 'bin/symptom-lens.js'), 'run', notebook, '--out', out, '--cache', path.join(dir, 'cache'), '--device', 'cpu', '--quiet'], {
-    cwd: ROOT,
-    maxBuffer: 64 << 20,
-  });
+  await run(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/symptom-lens.js'),
+      'run',
+      notebook,
+      '--out',
+      out,
+      '--cache',
+      path.join(dir, 'cache'),
+      '--device',
+      'cpu',
+      '--quiet',
+    ],
+    {
+      cwd: ROOT,
+      maxBuffer: 64 << 20,
+    },
+  );
   const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as {
     cells: { step: string; name: string; ok: boolean; result?: ExplainResult }[];
   };
@@ -53,10 +80,17 @@ test('CLI: results.json holds each explain cell with its peak box on the lesion'
   const misses: string[] = [];
   explained.forEach((c, i) => {
     assert.ok(c.ok && c.result, `${c.name} ran`);
-    assert.equal(c.result.image, path.relative(dir, path.join(PHANTOMS, checked[i].path)).split(path.sep).join('/'), 'image ids are relative to the notebook');
+    assert.equal(
+      c.result.image,
+      path.relative(dir, path.join(PHANTOMS, checked[i].path)).split(path.sep).join('/'),
+      'image ids are relative to the notebook',
+    );
     assert.ok(!('thumbnail' in c.result), 'no picture in results.json');
     if (peakInLesion(c.result.occlusion.peak.box, checked[i].box, MARGIN_PX)) hits++;
-    else misses.push(`${checked[i].path}: peak ${c.result.occlusion.peak.box.join(',')} vs lesion ${checked[i].box.join(',')}`);
+    else
+      misses.push(
+        `${checked[i].path}: peak ${c.result.occlusion.peak.box.join(',')} vs lesion ${checked[i].box.join(',')}`,
+      );
   });
   assert.ok(hits >= MIN_HITS, `${hits}/${checked.length} peaks on the lesion; misses:\n${misses.join('\n')}`);
   // The report carries every explanation for the explain renderer to draw.

@@ -1,7 +1,7 @@
 // The held-out phantoms and their lesion boxes, shared by the explain tests (kernel and CLI).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { PixelBox } from '../../src/kernel/types';
+import type { PixelBox } from '../../src/protocol/results';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const PHANTOMS = path.join(ROOT, 'test/fixtures/phantoms');
@@ -53,4 +53,3 @@ classes:
   nodule: [round opacity in the lung, small well defined nodule]
   pneumothorax: [lung edge without lung markings, lucent rim along the chest wall]
 `;
-

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { Kernel } from '../../src/kernel/kernel';
-import type { ExplainResult } from '../../src/kernel/types';
+import type { ExplainResult } from '../../src/protocol/results';
 import { chromiumSkipReason, launchChromium, serveFiles, watchPage } from '../helpers/chromium';
 import { DESCRIPTORS, lesions, MODEL, PHANTOMS, ROOT } from './explain-fixture';
 
@@ -58,7 +58,14 @@ async function explained(): Promise<ExplainData> {
 }
 
 const openPage = async (t: { after: (fn: () => Promise<void>) => void }) => {
-  const bundle = await esbuild.build({ entryPoints: [path.join(ROOT, 'src/renderers/explain.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false });
+  const bundle = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'src/renderers/explain.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+  });
   const files = await serveFiles({
     '/': { body: PAGE, type: 'text/html' },
     '/explain.js': { body: Buffer.from(bundle.outputFiles[0].contents), type: 'text/javascript' },
@@ -73,64 +80,98 @@ const openPage = async (t: { after: (fn: () => Promise<void>) => void }) => {
   return { page: p, problems };
 };
 
-test('explain renderer: heatmap over the picture, peak outlined, bars, margin, theme, text only', { skip: chromiumSkipReason() }, async (t) => {
-  const data = await explained();
-  // Untrusted strings (a file name, a descriptor) must stay text.
-  data.image = `phantoms/${HOSTILE}.png`;
-  data.classes[data.classes.length - 1].descriptors[0].text = HOSTILE;
-  const { page, problems } = await openPage(t);
-  await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(0, 255, 0)'));
-  await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), data);
-  const root = page.locator('.symptom-lens-output');
-  const canvas = root.locator('[data-testid="explain-canvas"]');
-  await canvas.waitFor();
-  // The picture loads asynchronously: wait until the canvas is no longer blank.
-  const side = data.imageSize.width;
-  const peak = data.occlusion.peak.box;
-  const centre = [(peak[0] + peak[2]) / 2, (peak[1] + peak[3]) / 2];
-  type Pixel = (x: number, y: number, side: number) => number[];
-  await page.waitForFunction(([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[3] > 0, [centre[0], centre[1], side]);
-  assert.equal(await canvas.getAttribute('width'), '320');
-  assert.match((await canvas.getAttribute('aria-label')) ?? '', /occlusion heatmap for nodule; the peak is at x \d+–\d+, y \d+–\d+/);
+test(
+  'explain renderer: heatmap over the picture, peak outlined, bars, margin, theme, text only',
+  { skip: chromiumSkipReason() },
+  async (t) => {
+    const data = await explained();
+    // Untrusted strings (a file name, a descriptor) must stay text.
+    data.image = `phantoms/${HOSTILE}.png`;
+    data.classes[data.classes.length - 1].descriptors[0].text = HOSTILE;
+    const { page, problems } = await openPage(t);
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(0, 255, 0)'));
+    await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), data);
+    const root = page.locator('.symptom-lens-output');
+    const canvas = root.locator('[data-testid="explain-canvas"]');
+    await canvas.waitFor();
+    // The picture loads asynchronously: wait until the canvas is no longer blank.
+    const side = data.imageSize.width;
+    const peak = data.occlusion.peak.box;
+    const centre = [(peak[0] + peak[2]) / 2, (peak[1] + peak[3]) / 2];
+    type Pixel = (x: number, y: number, side: number) => number[];
+    await page.waitForFunction(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[3] > 0,
+      [centre[0], centre[1], side],
+    );
+    assert.equal(await canvas.getAttribute('width'), '320');
+    assert.match(
+      (await canvas.getAttribute('aria-label')) ?? '',
+      /occlusion heatmap for nodule; the peak is at x \d+–\d+, y \d+–\d+/,
+    );
 
-  // The peak's outline is drawn in the theme's accent colour.
-  const edge = await page.evaluate(([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s), [centre[0], peak[1], side]);
-  assert.deepEqual(edge.slice(0, 3), [0, 255, 0], `outline pixel ${edge}`);
-  // The hottest cell is tinted: switching the heatmap off changes it.
-  const inside = [centre[0] - 1, centre[1] - 1];
-  const tinted = await page.evaluate(([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s), [inside[0], inside[1], side]);
-  await root.locator('[data-testid="heatmap-toggle"]').click();
-  const plain = await page.evaluate(([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s), [inside[0], inside[1], side]);
-  assert.notDeepEqual(tinted, plain, 'the heatmap colours the peak cell');
-  // A phantom is grey: without the heatmap its pixels have R = G = B (JPEG may wobble by a little).
-  assert.ok(Math.max(...plain.slice(0, 3)) - Math.min(...plain.slice(0, 3)) <= 6, `plain pixel ${plain}`);
-  assert.ok(Math.max(...tinted.slice(0, 3)) - Math.min(...tinted.slice(0, 3)) > 20, `tinted pixel ${tinted}`);
-  await root.locator('[data-testid="heatmap-toggle"]').click();
+    // The peak's outline is drawn in the theme's accent colour.
+    const edge = await page.evaluate(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s),
+      [centre[0], peak[1], side],
+    );
+    assert.deepEqual(edge.slice(0, 3), [0, 255, 0], `outline pixel ${edge}`);
+    // The hottest cell is tinted: switching the heatmap off changes it.
+    const inside = [centre[0] - 1, centre[1] - 1];
+    const tinted = await page.evaluate(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s),
+      [inside[0], inside[1], side],
+    );
+    await root.locator('[data-testid="heatmap-toggle"]').click();
+    const plain = await page.evaluate(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s),
+      [inside[0], inside[1], side],
+    );
+    assert.notDeepEqual(tinted, plain, 'the heatmap colours the peak cell');
+    // A phantom is grey: without the heatmap its pixels have R = G = B (JPEG may wobble by a little).
+    assert.ok(Math.max(...plain.slice(0, 3)) - Math.min(...plain.slice(0, 3)) <= 6, `plain pixel ${plain}`);
+    assert.ok(Math.max(...tinted.slice(0, 3)) - Math.min(...tinted.slice(0, 3)) > 20, `tinted pixel ${tinted}`);
+    await root.locator('[data-testid="heatmap-toggle"]').click();
 
-  // A theme change redraws the outline in the new colour.
-  await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(255, 0, 255)'));
-  await page.waitForFunction(([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[1] === 0, [centre[0], peak[1], side]);
+    // A theme change redraws the outline in the new colour.
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(255, 0, 255)'));
+    await page.waitForFunction(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[1] === 0,
+      [centre[0], peak[1], side],
+    );
 
-  // Bars: one group per class in score order, each sorted; the margin names the runner-up.
-  const groups = root.locator('.sl-bar-group');
-  assert.deepEqual(await groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-class'))), data.classes.map((c) => c.class));
-  for (let i = 0; i < data.classes.length; i++) {
-    const values = (await groups.nth(i).locator('.sl-bar-value').allTextContents()).map(Number);
-    assert.deepEqual(values, [...values].sort((a, b) => b - a));
-  }
-  assert.equal(await root.locator('[data-testid="explain-margin"]').textContent(), `${data.margin!.toFixed(4)} over ${data.runnerUp}`);
-  assert.ok((await root.locator('.sl-bar-text').allTextContents()).includes(HOSTILE));
-  assert.match((await root.locator('.sl-subtitle').textContent()) ?? '', /<img src=x onerror=alert\(1\)>\.png/);
-  assert.equal(await root.locator('img').count(), 0, 'no element made from data');
+    // Bars: one group per class in score order, each sorted; the margin names the runner-up.
+    const groups = root.locator('.sl-bar-group');
+    assert.deepEqual(
+      await groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-class'))),
+      data.classes.map((c) => c.class),
+    );
+    for (let i = 0; i < data.classes.length; i++) {
+      const values = (await groups.nth(i).locator('.sl-bar-value').allTextContents()).map(Number);
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => b - a),
+      );
+    }
+    assert.equal(
+      await root.locator('[data-testid="explain-margin"]').textContent(),
+      `${data.margin!.toFixed(4)} over ${data.runnerUp}`,
+    );
+    assert.ok((await root.locator('.sl-bar-text').allTextContents()).includes(HOSTILE));
+    assert.match((await root.locator('.sl-subtitle').textContent()) ?? '', /<img src=x onerror=alert\(1\)>\.png/);
+    assert.equal(await root.locator('img').count(), 0, 'no element made from data');
 
-  await fs.mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, 'explain-renderer.png'), fullPage: true });
+    await fs.mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'explain-renderer.png'), fullPage: true });
 
-  // A malformed output says what is wrong instead of drawing nonsense.
-  await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), { ...data, occlusion: { ...data.occlusion, heatmap: [[1, 2]] } });
-  assert.match((await root.locator('.sl-notice').textContent()) ?? '', /occlusion\.heatmap.*square grid/);
+    // A malformed output says what is wrong instead of drawing nonsense.
+    await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), {
+      ...data,
+      occlusion: { ...data.occlusion, heatmap: [[1, 2]] },
+    });
+    assert.match((await root.locator('.sl-notice').textContent()) ?? '', /occlusion\.heatmap.*square grid/);
 
-  assert.deepEqual(problems.dialogs, []);
-  assert.deepEqual(problems.errors, []);
-  assert.deepEqual(problems.requests, []);
-});
+    assert.deepEqual(problems.dialogs, []);
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.requests, []);
+  },
+);

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
-import type { ExplainResult, ScoreResult } from '../../src/kernel/types';
+import type { ExplainResult, ScoreResult } from '../../src/protocol/results';
 import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, subset } from './explain-fixture';
 
 /** Images checked per finding: enough for a rate, few enough for well under a minute on 2 cores. */
@@ -38,9 +38,17 @@ async function scoredKernel(t: { after: (fn: () => Promise<void>) => void }): Pr
   const kernel = new Kernel({ notebookPath: path.join(PHANTOMS, 'nb.lensnb'), cacheDir: path.join(dir, 'cache') });
   await must(kernel, 'images', 'images: held-out\nfrom: labels.csv\n');
   await must(kernel, 'model', `model: demo\npath: ${JSON.stringify(MODEL)}\ndevice: cpu\n`);
-  await must(kernel, 'names', 'descriptors: names\nclasses: {normal: [], effusion: [], cardiomegaly: [], nodule: [], pneumothorax: []}\n');
+  await must(
+    kernel,
+    'names',
+    'descriptors: names\nclasses: {normal: [], effusion: [], cardiomegaly: [], nodule: [], pneumothorax: []}\n',
+  );
   await must(kernel, 'v1', DESCRIPTORS);
-  await must(kernel, 'score', 'score: cmp\nimages: held-out\nmodel: demo\ndescriptors: [names, v1]\ncontrols: [shuffled]\n');
+  await must(
+    kernel,
+    'score',
+    'score: cmp\nimages: held-out\nmodel: demo\ndescriptors: [names, v1]\ncontrols: [shuffled]\n',
+  );
   return kernel;
 }
 
@@ -52,18 +60,30 @@ test('the occlusion peak for the true class falls inside the lesion box for most
     const hits = new Map<string, number>();
     const misses: string[] = [];
     for (const [i, lesion] of checked.entries()) {
-      const out = await must(kernel, `explain-${i}`, `explain: e${i}\nscore: cmp\nimage: ${lesion.path}\ntarget: ${lesion.label}\npatch: 24\nstride: 8\n`);
+      const out = await must(
+        kernel,
+        `explain-${i}`,
+        `explain: e${i}\nscore: cmp\nimage: ${lesion.path}\ntarget: ${lesion.label}\npatch: 24\nstride: 8\n`,
+      );
       const r = out.result as ExplainResult;
       assert.equal(r.occlusion.target.class, lesion.label);
-      if (peakInLesion(r.occlusion.peak.box, lesion.box, MARGIN_PX)) hits.set(lesion.label, (hits.get(lesion.label) ?? 0) + 1);
+      if (peakInLesion(r.occlusion.peak.box, lesion.box, MARGIN_PX))
+        hits.set(lesion.label, (hits.get(lesion.label) ?? 0) + 1);
       else misses.push(`${lesion.path}: peak ${r.occlusion.peak.box.join(',')} vs lesion ${lesion.box.join(',')}`);
     }
     const rate = [...hits.values()].reduce((a, b) => a + b, 0) / checked.length;
-    const perFinding = Object.fromEntries(['effusion', 'cardiomegaly', 'nodule', 'pneumothorax'].map((f) => [f, `${hits.get(f) ?? 0}/${PER_FINDING}`]));
-    console.log(`occlusion peak inside the lesion box (±${MARGIN_PX} px): ${(rate * 100).toFixed(0)} % — ${JSON.stringify(perFinding)}`);
+    const perFinding = Object.fromEntries(
+      ['effusion', 'cardiomegaly', 'nodule', 'pneumothorax'].map((f) => [f, `${hits.get(f) ?? 0}/${PER_FINDING}`]),
+    );
+    console.log(
+      `occlusion peak inside the lesion box (±${MARGIN_PX} px): ${(rate * 100).toFixed(0)} % — ${JSON.stringify(perFinding)}`,
+    );
     assert.ok(rate >= MIN_HIT_RATE, `hit rate ${rate} < ${MIN_HIT_RATE}; misses:\n${misses.join('\n')}`);
     for (const [finding, n] of Object.entries(perFinding)) {
-      assert.ok((hits.get(finding) ?? 0) >= MIN_HITS_PER_FINDING, `${finding}: ${n} peaks on the lesion; misses:\n${misses.join('\n')}`);
+      assert.ok(
+        (hits.get(finding) ?? 0) >= MIN_HITS_PER_FINDING,
+        `${finding}: ${n} peaks on the lesion; misses:\n${misses.join('\n')}`,
+      );
     }
   } finally {
     await kernel.dispose();
@@ -85,9 +105,15 @@ test('explain output: bars sorted, margin, heatmap grid, picture only in the out
     assert.equal(r.occlusion.target.class, r.predicted, 'the predicted class by default');
     // Classes best first, each with its descriptors highest first, as the score computed them.
     assert.equal(r.classes[0].class, r.predicted);
-    assert.deepEqual(r.classes.map((c) => c.score), [...r.classes.map((c) => c.score)].sort((a, b) => b - a));
+    assert.deepEqual(
+      r.classes.map((c) => c.score),
+      [...r.classes.map((c) => c.score)].sort((a, b) => b - a),
+    );
     for (const c of r.classes) {
-      assert.deepEqual(c.descriptors.map((d) => d.similarity), [...c.descriptors.map((d) => d.similarity)].sort((a, b) => b - a));
+      assert.deepEqual(
+        c.descriptors.map((d) => d.similarity),
+        [...c.descriptors.map((d) => d.similarity)].sort((a, b) => b - a),
+      );
       assert.equal(c.descriptors.length, v1.descriptors[c.class].length);
     }
     assert.equal(r.runnerUp, r.classes[1].class);
@@ -97,7 +123,7 @@ test('explain output: bars sorted, margin, heatmap grid, picture only in the out
     assert.equal(r.occlusion.drops.length, 7);
     assert.equal(r.occlusion.heatmap.length, 8);
     assert.equal(r.run.encoded.images, 50);
-    assert.equal(r.run.encoded.texts, 0, 'the target texts come from the score run\'s cache');
+    assert.equal(r.run.encoded.texts, 0, "the target texts come from the score run's cache");
     const maxCell = Math.max(...r.occlusion.heatmap.flat());
     assert.equal(r.occlusion.peak.drop, maxCell);
     assert.deepEqual(r.occlusion.inputBox, [0, 0, 128, 128], 'the phantoms are already the input size');
@@ -111,9 +137,18 @@ test('explain output: bars sorted, margin, heatmap grid, picture only in the out
     assert.match(out.outputs[0].markdown, /margin/);
 
     // A descriptor as the target: its one sentence is embedded, under its class.
-    const byDescriptor = await must(kernel, 'explain-d', 'explain: d\nscore: cmp\nimage: 0\nvariant: v1\ntarget: enlarged heart shadow\npatch: 32\nstride: 16\n');
+    const byDescriptor = await must(
+      kernel,
+      'explain-d',
+      'explain: d\nscore: cmp\nimage: 0\nvariant: v1\ntarget: enlarged heart shadow\npatch: 32\nstride: 16\n',
+    );
     const target = (byDescriptor.result as ExplainResult).occlusion.target;
-    assert.deepEqual(target, { kind: 'descriptor', class: 'cardiomegaly', text: 'enlarged heart shadow', embedded: ['cardiomegaly, which has enlarged heart shadow'] });
+    assert.deepEqual(target, {
+      kind: 'descriptor',
+      class: 'cardiomegaly',
+      text: 'enlarged heart shadow',
+      embedded: ['cardiomegaly, which has enlarged heart shadow'],
+    });
 
     // Progress counts the occluded copies; an interrupt stops the batch loop within a batch.
     const controller = new AbortController();
@@ -146,13 +181,36 @@ test('explain errors name the field and say what to do', async (t) => {
   try {
     const n = kernel.session.scores.get('cmp')!.variants[0].predictions.length;
     const cases: [string, RegExp][] = [
-      ['image: missing/effusion-999.png', /^line 3, field `image`: "missing\/effusion-999\.png" is not in image set "held-out" that score "cmp" ran on .*index from 0 to \d+, e\.g\. "image: \d+"/],
-      [`image: ${n}`, new RegExp(`^line 3, field \`image\`: There is no image ${n} in score "cmp": it has ${n} images\\. Use an index from 0 to ${n - 1}`)],
-      ['image: 0\ntarget: pneumonia', /^line 4, field `target`: "pneumonia" is neither a class \(.*effusion.*\) nor a descriptor of this variant\. Use a class name, or one descriptor exactly as written/],
-      ['image: 0\npatch: 129', /^line 4, field `patch`: A patch of 129 px does not fit the model input \(128×128 px\)\. Use a patch from 1 to 128/],
-      ['image: 0\npatch: 16\nstride: 20', /^line 5, field `stride`: A stride of 20 px leaves pixels between 16-px patches that are never occluded/],
-      ['image: 0\nvariant: v2', /^line 4, field `variant`: Score "cmp" has no variant "v2"\. Its descriptor variants are "names", "v1"/],
-      ['image: 0\nvariant: "control: shuffled"', /^line 4, field `variant`: "control: shuffled" is a control, .* Explain one of the descriptor variants: "names", "v1"/],
+      [
+        'image: missing/effusion-999.png',
+        /^line 3, field `image`: "missing\/effusion-999\.png" is not in image set "held-out" that score "cmp" ran on .*index from 0 to \d+, e\.g\. "image: \d+"/,
+      ],
+      [
+        `image: ${n}`,
+        new RegExp(
+          `^line 3, field \`image\`: There is no image ${n} in score "cmp": it has ${n} images\\. Use an index from 0 to ${n - 1}`,
+        ),
+      ],
+      [
+        'image: 0\ntarget: pneumonia',
+        /^line 4, field `target`: "pneumonia" is neither a class \(.*effusion.*\) nor a descriptor of this variant\. Use a class name, or one descriptor exactly as written/,
+      ],
+      [
+        'image: 0\npatch: 129',
+        /^line 4, field `patch`: A patch of 129 px does not fit the model input \(128×128 px\)\. Use a patch from 1 to 128/,
+      ],
+      [
+        'image: 0\npatch: 16\nstride: 20',
+        /^line 5, field `stride`: A stride of 20 px leaves pixels between 16-px patches that are never occluded/,
+      ],
+      [
+        'image: 0\nvariant: v2',
+        /^line 4, field `variant`: Score "cmp" has no variant "v2"\. Its descriptor variants are "names", "v1"/,
+      ],
+      [
+        'image: 0\nvariant: "control: shuffled"',
+        /^line 4, field `variant`: "control: shuffled" is a control, .* Explain one of the descriptor variants: "names", "v1"/,
+      ],
       ['image: 0\npatch: big', /^line 4, field `patch`/],
     ];
     for (const [i, [options, expected]] of cases.entries()) {
@@ -163,11 +221,17 @@ test('explain errors name the field and say what to do', async (t) => {
     }
     // The same file name in another folder: the suggestion points at it.
     const first = lesions()[0];
-    const wrongFolder = await kernel.runCell('bad-folder', `explain: bad\nscore: cmp\nimage: elsewhere/${path.basename(first.path)}\n`);
+    const wrongFolder = await kernel.runCell(
+      'bad-folder',
+      `explain: bad\nscore: cmp\nimage: elsewhere/${path.basename(first.path)}\n`,
+    );
     const index = kernel.session.scores.get('cmp')!.variants[0].predictions.findIndex((p) => p.image === first.path);
     assert.match(wrongFolder.error!, new RegExp(`e\\.g\\. "image: ${index}" for ${first.path.replace(/[.]/g, '\\.')}`));
     const noScore = await kernel.runCell('bad-score', 'explain: bad\nscore: nope\nimage: 0\n');
-    assert.match(noScore.error!, /^line 2, field `score`: No score named "nope" has been defined\. Defined so far: cmp/);
+    assert.match(
+      noScore.error!,
+      /^line 2, field `score`: No score named "nope" has been defined\. Defined so far: cmp/,
+    );
   } finally {
     await kernel.dispose();
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Module from 'node:module';
-import { MIME } from '../../src/kernel/types';
+import { MIME } from '../../src/protocol/mime';
 
 interface FakeCell {
   index: number;
@@ -13,17 +13,27 @@ interface FakeCell {
   outputs: { items: { mime: string; data: Uint8Array }[] }[];
 }
 
-const applied: { uri: string; edits: { index: number; cells: { kind: number; value: string; languageId: string }[] }[] }[] = [];
+const applied: {
+  uri: string;
+  edits: { index: number; cells: { kind: number; value: string; languageId: string }[] }[];
+}[] = [];
 let listener: ((e: { editor: unknown; message: unknown }) => void) | undefined;
 
 const fakeVscode = {
   NotebookCellKind: { Markup: 1, Code: 2 },
   NotebookEditorRevealType: { InCenterIfOutsideViewport: 2 },
   NotebookRange: class {
-    constructor(readonly start: number, readonly end: number) {}
+    constructor(
+      readonly start: number,
+      readonly end: number,
+    ) {}
   },
   NotebookCellData: class {
-    constructor(readonly kind: number, readonly value: string, readonly languageId: string) {}
+    constructor(
+      readonly kind: number,
+      readonly value: string,
+      readonly languageId: string,
+    ) {}
   },
   NotebookEdit: { insertCells: (index: number, cells: unknown[]) => ({ index, cells }) },
   WorkspaceEdit: class {
@@ -48,12 +58,26 @@ loader._load = function (request, parent, isMain) {
   return request === 'vscode' ? fakeVscode : originalLoad.call(this, request, parent, isMain);
 };
 
-const { registerGenerateActions, insertDescriptorsCell } = require('../../src/vscode/generateActions') as typeof import('../../src/vscode/generateActions');
+const { registerGenerateActions, insertDescriptorsCell } =
+  require('../../src/extension/generateActions') as typeof import('../../src/extension/generateActions');
 
-const YAML = '# from the cell "generate: llm" (m, prompt medical); edit freely and score it\ndescriptors: llm-edited\nclasses:\n  normal:\n    - clear lung fields\n';
+const YAML =
+  '# from the cell "generate: llm" (m, prompt medical); edit freely and score it\ndescriptors: llm-edited\nclasses:\n  normal:\n    - clear lung fields\n';
 
 function cell(index: number, text: string, generateYaml?: string): FakeCell {
-  const outputs = generateYaml === undefined ? [] : [{ items: [{ mime: MIME.generate, data: new TextEncoder().encode(JSON.stringify({ name: 'llm', yaml: generateYaml })) }] }];
+  const outputs =
+    generateYaml === undefined
+      ? []
+      : [
+          {
+            items: [
+              {
+                mime: MIME.generate,
+                data: new TextEncoder().encode(JSON.stringify({ name: 'llm', yaml: generateYaml })),
+              },
+            ],
+          },
+        ];
   return { index, kind: 2, document: { getText: () => text }, outputs };
 }
 
@@ -75,7 +99,11 @@ test('the message inserts a yaml code cell right below the generate cell whose o
   registerGenerateActions({ subscriptions } as never, messaging as never);
   assert.equal(subscriptions.length, 1, 'disposed with the extension');
 
-  const ed = editor([cell(0, 'images: x\nfrom: a.csv'), cell(1, 'generate: llm\nclasses: [normal]', YAML), cell(2, 'score: s')]);
+  const ed = editor([
+    cell(0, 'images: x\nfrom: a.csv'),
+    cell(1, 'generate: llm\nclasses: [normal]', YAML),
+    cell(2, 'score: s'),
+  ]);
   listener!({ editor: ed, message: { type: 'insertDescriptorsCell', yaml: YAML, name: 'llm' } });
   await new Promise((r) => setImmediate(r));
   assert.equal(applied.length, 1);
@@ -101,6 +129,9 @@ test('what is not a descriptors cell is refused', async () => {
   applied.length = 0;
   const ed = editor([cell(0, 'generate: llm')]);
   assert.equal(await insertDescriptorsCell(ed as never, 'score: s\nimages: x\n', 'llm'), undefined);
-  assert.equal(await insertDescriptorsCell(ed as never, `descriptors: x\nclasses: {a: ["${'x'.repeat(200_001)}"]}\n`, 'llm'), undefined);
+  assert.equal(
+    await insertDescriptorsCell(ed as never, `descriptors: x\nclasses: {a: ["${'x'.repeat(200_001)}"]}\n`, 'llm'),
+    undefined,
+  );
   assert.equal(applied.length, 0);
 });

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { parseNotebook } from '../../src/kernel/nbformat';
-import type { GenerateResult } from '../../src/llm/generateResult';
+import type { GenerateResult } from '../../src/protocol/results';
 import { DEMO_GENERATE_CELL } from '../../examples/generate-cache/record';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -17,7 +17,8 @@ const CACHE = path.join(ROOT, 'examples/generate-cache/llm');
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const sub of await fs.readdir(dir)) {
-    for (const f of await fs.readdir(path.join(dir, sub))) out[`${sub}/${f}`] = await fs.readFile(path.join(dir, sub, f), 'utf8');
+    for (const f of await fs.readdir(path.join(dir, sub)))
+      out[`${sub}/${f}`] = await fs.readFile(path.join(dir, sub, f), 'utf8');
   }
   return out;
 }
@@ -42,7 +43,13 @@ test('the demo generate cell is answered entirely from the committed cache', asy
   assert.equal(r.fromCache, true);
   assert.deepEqual(r.requests, { total: 5, sent: 0, fromCache: 5 });
   assert.deepEqual(Object.keys(r.classes), ['normal', 'effusion', 'cardiomegaly', 'nodule', 'pneumothorax']);
-  assert.deepEqual(r.classes.normal, ['clear lung fields', 'sharp costophrenic angles', 'normal heart size', 'symmetric lung markings reaching the chest wall', 'crisp diaphragm domes']);
+  assert.deepEqual(r.classes.normal, [
+    'clear lung fields',
+    'sharp costophrenic angles',
+    'normal heart size',
+    'symmetric lung markings reaching the chest wall',
+    'crisp diaphragm domes',
+  ]);
   assert.deepEqual(r.classes.effusion[0], 'blunted costophrenic angle', 'the first line without its bullet is kept');
   assert.deepEqual(r.classes.pneumothorax[1], 'absent lung markings at the periphery', 'markdown bold is stripped');
   for (const list of Object.values(r.classes)) assert.equal(list.length, 5);

@@ -7,10 +7,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChatClient } from '../../src/llm/client';
 import { parseEndpoint } from '../../src/llm/endpoint';
-import type { GenerateResult } from '../../src/llm/generateResult';
+import type { GenerateResult } from '../../src/protocol/results';
 import { startOpenAIServer, type ScriptedReply } from '../helpers/openaiServer';
 import { newLlmKernel } from '../helpers/llmKernel';
-
 
 const cell = (endpoint: string, classes = '[effusion]') =>
   `generate: llm\nclasses: ${classes}\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n`;
@@ -59,7 +58,12 @@ test('404 model: names the model and where to look', async (t) => {
 });
 
 test('404 model in vLLM\'s error shape (no "error" object) is still recognised', async (t) => {
-  const server = await withServer([{ status: 404, body: { object: 'error', message: 'The model `test-model` does not exist.', type: 'NotFoundError', code: 404 } }]);
+  const server = await withServer([
+    {
+      status: 404,
+      body: { object: 'error', message: 'The model `test-model` does not exist.', type: 'NotFoundError', code: 404 },
+    },
+  ]);
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
@@ -72,13 +76,18 @@ test('wrong base URL: 404 on the path suggests /v1', async (t) => {
   const { kernel } = await newLlmKernel();
   const base = server.baseUrl.replace(/\/v1$/, '');
   const out = await kernel.runCell('g', cell(base));
-  assert.match(out.error!, /has no chat-completions API \(404 on http:\/\/127\.0\.0\.1:\d+\/chat\/completions: 404 page not found\)/);
+  assert.match(
+    out.error!,
+    /has no chat-completions API \(404 on http:\/\/127\.0\.0\.1:\d+\/chat\/completions: 404 page not found\)/,
+  );
   assert.match(out.error!, new RegExp(`Did you mean ${base.replace(/[.]/g, '\\.')}/v1\\?`));
   assert.equal(out.errorField, 'endpoint');
 });
 
 test('a web page instead of an API: not an OpenAI-compatible server', async (t) => {
-  const server = await withServer([{ status: 200, body: '<html><body><h1>Welcome to nginx!</h1></body></html>', contentType: 'text/html' }]);
+  const server = await withServer([
+    { status: 200, body: '<html><body><h1>Welcome to nginx!</h1></body></html>', contentType: 'text/html' },
+  ]);
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
@@ -97,7 +106,11 @@ test('connection refused: says to start the server', async () => {
 
 test('429 with retry-after: waits as told, then succeeds', async (t) => {
   const server = await withServer([
-    { status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached for test-model', type: 'requests', code: 'rate_limit_exceeded' } } },
+    {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { message: 'Rate limit reached for test-model', type: 'requests', code: 'rate_limit_exceeded' } },
+    },
     '- blunted costophrenic angle',
   ]);
   t.after(() => server.close());
@@ -107,13 +120,18 @@ test('429 with retry-after: waits as told, then succeeds', async (t) => {
   assert.equal(server.chatCount(), 2);
   const waited = server.requests[1].at - server.requests[0].at;
   assert.ok(waited >= 950, `retry-after: 1 honoured (waited ${waited} ms)`);
-  assert.ok(logs.some((l) => /rate limited \(429\); retry 1 of 4 in 1\.0 s/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /rate limited \(429\); retry 1 of 4 in 1\.0 s/.test(l)),
+    logs.join('\n'),
+  );
   assert.deepEqual((out.result as GenerateResult).classes.effusion, ['blunted costophrenic angle']);
   assert.equal((out.result as GenerateResult).requests.sent, 1, 'a retry is one completion');
 });
 
 test('429 asking for a very long wait fails with the wait named', async (t) => {
-  const server = await withServer([{ status: 429, headers: { 'retry-after': '3600' }, body: { error: { message: 'quota exceeded' } } }]);
+  const server = await withServer([
+    { status: 429, headers: { 'retry-after': '3600' }, body: { error: { message: 'quota exceeded' } } },
+  ]);
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
   const out = await kernel.runCell('g', cell(server.baseUrl));
@@ -132,7 +150,9 @@ test('500 then success: retried with backoff', async (t) => {
 });
 
 test('5xx until the retries run out: a final message (client, short backoff)', async (t) => {
-  const server = await withServer(Array.from({ length: 3 }, () => ({ status: 503, body: { error: { message: 'overloaded' } } })));
+  const server = await withServer(
+    Array.from({ length: 3 }, () => ({ status: 503, body: { error: { message: 'overloaded' } } })),
+  );
   t.after(() => server.close());
   const client = new ChatClient({
     endpoint: parseEndpoint(server.baseUrl),
@@ -141,7 +161,10 @@ test('5xx until the retries run out: a final message (client, short backoff)', a
     timeoutMs: 5000,
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 1000 },
   });
-  await assert.rejects(client.complete([{ role: 'user', content: 'q' }], { temperature: 0 }, new AbortController().signal), /kept failing with server error 503 after 2 retries: overloaded/);
+  await assert.rejects(
+    client.complete([{ role: 'user', content: 'q' }], { temperature: 0 }, new AbortController().signal),
+    /kept failing with server error 503 after 2 retries: overloaded/,
+  );
   assert.equal(server.chatCount(), 3);
 });
 
@@ -173,7 +196,9 @@ test('interrupt mid-request: cancelled, at once', async (t) => {
 });
 
 test('interrupt during a retry wait stops the wait', async (t) => {
-  const server = await withServer([{ status: 429, headers: { 'retry-after': '60' }, body: { error: { message: 'slow down' } } }]);
+  const server = await withServer([
+    { status: 429, headers: { 'retry-after': '60' }, body: { error: { message: 'slow down' } } },
+  ]);
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
   const controller = new AbortController();
@@ -201,8 +226,14 @@ test('a garbled reply is an error naming the class and quoting the reply', async
   const server = await withServer(['}{][ 0x00 ## ...\n%%%%', '- clear lung fields']);
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
-  const out = await kernel.runCell('g', `generate: llm\nclasses:\n  ptx: pneumothorax\n  normal: normal\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${server.baseUrl}\n`);
-  assert.match(out.error!, /No descriptors for the class "ptx": test-model's reply has no usable descriptor \(it said: "\}\{ 0x00 \.\.\. %%%%"\)/);
+  const out = await kernel.runCell(
+    'g',
+    `generate: llm\nclasses:\n  ptx: pneumothorax\n  normal: normal\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${server.baseUrl}\n`,
+  );
+  assert.match(
+    out.error!,
+    /No descriptors for the class "ptx": test-model's reply has no usable descriptor \(it said: "\}\{ 0x00 \.\.\. %%%%"\)/,
+  );
   assert.equal(out.errorField, 'classes.ptx');
   assert.equal(out.errorLine, 3);
 });
@@ -219,7 +250,11 @@ test('keys travel as Bearer, as api-key for Azure (with api-version), and not at
   const server = await withServer(['- a finding', '- a finding', '- a finding']);
   t.after(() => server.close());
   const ask = (endpoint: ReturnType<typeof parseEndpoint>, apiKey: string | undefined) =>
-    new ChatClient({ endpoint, model: 'gpt-4o', apiKey, timeoutMs: 5000 }).complete([{ role: 'user', content: 'q' }], { temperature: 0 }, new AbortController().signal);
+    new ChatClient({ endpoint, model: 'gpt-4o', apiKey, timeoutMs: 5000 }).complete(
+      [{ role: 'user', content: 'q' }],
+      { temperature: 0 },
+      new AbortController().signal,
+    );
 
   await ask(parseEndpoint(server.baseUrl), 'sk-bearer-0001');
   assert.equal(server.requests[0].headers.authorization, 'Bearer sk-bearer-0001');
@@ -234,7 +269,10 @@ test('keys travel as Bearer, as api-key for Azure (with api-version), and not at
   assert.equal(req.headers['api-key'], 'azure-key-0002');
   assert.equal(req.headers.authorization, undefined);
   assert.equal(req.url, '/v1/chat/completions?api-version=2024-10-21');
-  assert.equal(parseEndpoint('https://res.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21').azure, true);
+  assert.equal(
+    parseEndpoint('https://res.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21').azure,
+    true,
+  );
 });
 
 async function freePort(): Promise<number> {

@@ -49,12 +49,16 @@ async function assertNoLeakInFiles(dir: string): Promise<number> {
   return files.length;
 }
 
-const cell = (endpoint: string) => `generate: g\nclasses: [effusion]\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n`;
+const cell = (endpoint: string) =>
+  `generate: g\nclasses: [effusion]\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n`;
 
 /** Failures whose bodies quote the key back, in part or whole. */
 const ECHOING_FAILURES: ScriptedReply[] = [
   { status: 400, body: { error: { message: `Invalid header: Authorization: Bearer ${KEY}` } } },
-  { status: 403, body: { error: { message: `Key ${KEY.slice(0, 12)}...${KEY.slice(-6)} has no access to this model` } } },
+  {
+    status: 403,
+    body: { error: { message: `Key ${KEY.slice(0, 12)}...${KEY.slice(-6)} has no access to this model` } },
+  },
   { status: 404, body: `Cannot POST /chat/completions with key ${KEY}`, contentType: 'text/plain' },
   { status: 200, body: `<html><body>Signed in as ${KEY}</body></html>`, contentType: 'text/html' },
   { status: 418, body: { message: `teapot for ${KEY}` } },
@@ -70,7 +74,11 @@ test('the key from the environment is absent from every output, message, cache f
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-keyleak-'));
   const logs: string[] = [];
   // No `secrets`: the kernel reads OPENAI_API_KEY, as the CLI does.
-  const kernel = new Kernel({ notebookPath: path.join(dir, 'nb.lensnb'), settings: { llmTimeoutMs: 2000 }, log: (m) => logs.push(m) });
+  const kernel = new Kernel({
+    notebookPath: path.join(dir, 'nb.lensnb'),
+    settings: { llmTimeoutMs: 2000 },
+    log: (m) => logs.push(m),
+  });
   const outcomes: unknown[] = [];
 
   // Success, with the key checked by the server, and a retry after a 500 that echoes it.
@@ -129,7 +137,10 @@ test('the CLI with OPENAI_API_KEY set: no key in results.json, report.html, stdo
       ],
     });
   const run = promisify(execFile);
-  for (const [name, endpoint, shouldPass] of [['good', server.baseUrl, true], ['refused', wrong.baseUrl, false]] as const) {
+  for (const [name, endpoint, shouldPass] of [
+    ['good', server.baseUrl, true],
+    ['refused', wrong.baseUrl, false],
+  ] as const) {
     const nb = path.join(dir, `${name}.lensnb`);
     await fs.writeFile(nb, notebook(endpoint));
     const out = path.join(dir, `out-${name}`);
@@ -137,7 +148,10 @@ test('the CLI with OPENAI_API_KEY set: no key in results.json, report.html, stdo
     let stdout = '';
     let stderr = '';
     try {
-      ({ stdout, stderr } = await run(process.execPath, [BIN, 'run', nb, '--out', out], { env: { ...process.env, OPENAI_API_KEY: KEY }, cwd: ROOT }));
+      ({ stdout, stderr } = await run(process.execPath, [BIN, 'run', nb, '--out', out], {
+        env: { ...process.env, OPENAI_API_KEY: KEY },
+        cwd: ROOT,
+      }));
     } catch (e) {
       ({ code, stdout, stderr } = e as { code: number; stdout: string; stderr: string });
     }

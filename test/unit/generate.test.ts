@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Kernel } from '../../src/kernel/kernel';
-import { MIME } from '../../src/kernel/types';
-import type { GenerateResult } from '../../src/llm/generateResult';
+import { MIME } from '../../src/protocol/mime';
+import type { GenerateResult } from '../../src/protocol/results';
 import { recipeFor } from '../../src/llm/prompts';
 import { startOpenAIServer, type ReceivedRequest } from '../helpers/openaiServer';
 import { newLlmKernel } from '../helpers/llmKernel';
@@ -27,13 +27,15 @@ function classOf(req: ReceivedRequest): string {
   return all.at(-1)?.[1] ?? '';
 }
 
-
 const CLASSES = ['normal', 'effusion', 'cardiomegaly', 'nodule'];
 const cell = (endpoint: string, extra = '') =>
   `generate: llm\nclasses: [${CLASSES.join(', ')}]\nmodality: chest X-ray\nllm: {model: test-model}\nendpoint: ${endpoint}\n${extra}`;
 
 test('a generate cell asks once per class and defines a descriptor set like a descriptors cell', async (t) => {
-  const server = await startOpenAIServer({ reply: (req) => REPLIES[classOf(req)] ?? '', servedAs: 'test-model-2025-01-01' });
+  const server = await startOpenAIServer({
+    reply: (req) => REPLIES[classOf(req)] ?? '',
+    servedAs: 'test-model-2025-01-01',
+  });
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
 
@@ -48,7 +50,9 @@ test('a generate cell asks once per class and defines a descriptor set like a de
     assert.equal(body.model, 'test-model');
     assert.equal(body.temperature, 0);
     assert.equal(body.max_tokens, 500);
-    assert.deepEqual(body.messages, [{ role: 'user', content: recipeFor('medical').prompts(c, 'chest X-ray')[0].text }]);
+    assert.deepEqual(body.messages, [
+      { role: 'user', content: recipeFor('medical').prompts(c, 'chest X-ray')[0].text },
+    ]);
   }
 
   const item = out.outputs[0];
@@ -86,7 +90,11 @@ test('a generate cell asks once per class and defines a descriptor set like a de
   assert.ok(inserted.ok, inserted.error);
   const edited = kernel.session.descriptorSets.get('llm-edited')!;
   const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
-  assert.deepEqual(plain({ ...edited, name: 'llm', source: 'generate' }), plain(generated), 'a score cell cannot tell them apart');
+  assert.deepEqual(
+    plain({ ...edited, name: 'llm', source: 'generate' }),
+    plain(generated),
+    'a score cell cannot tell them apart',
+  );
 });
 
 test('the second run makes zero requests; refresh: true asks again', async (t) => {
@@ -99,7 +107,10 @@ test('the second run makes zero requests; refresh: true asks again', async (t) =
   assert.equal(server.chatCount(), 4);
 
   // A fresh kernel (another day, another window) on the same cache folder.
-  const again = new Kernel({ notebookPath: path.join(dir, 'nb.lensnb'), secrets: { getApiKey: async () => undefined } });
+  const again = new Kernel({
+    notebookPath: path.join(dir, 'nb.lensnb'),
+    secrets: { getApiKey: async () => undefined },
+  });
   const second = await again.runCell('gen', cell(server.baseUrl));
   assert.ok(second.ok, second.error);
   assert.equal(server.chatCount(), 4, 'no request on the second run');
@@ -117,7 +128,10 @@ test('the second run makes zero requests; refresh: true asks again', async (t) =
   assert.deepEqual(entry.request.parameters, { temperature: 0, max_tokens: 500 });
 
   // Another parameter is another completion.
-  const warmer = await again.runCell('gen', cell(server.baseUrl).replace('{model: test-model}', '{model: test-model, temperature: 0.5}'));
+  const warmer = await again.runCell(
+    'gen',
+    cell(server.baseUrl).replace('{model: test-model}', '{model: test-model, temperature: 0.5}'),
+  );
   assert.ok(warmer.ok, warmer.error);
   assert.equal(server.chatCount(), 8);
 
@@ -129,14 +143,21 @@ test('the second run makes zero requests; refresh: true asks again', async (t) =
 
 test('n samples are merged and de-duplicated; a later n reuses the earlier samples', async (t) => {
   let k = 0;
-  const server = await startOpenAIServer({ reply: () => (k++ % 2 === 0 ? '- round opacity\n- spiculated margin' : '- Round opacity\n- small dense spot') });
+  const server = await startOpenAIServer({
+    reply: () => (k++ % 2 === 0 ? '- round opacity\n- spiculated margin' : '- Round opacity\n- small dense spot'),
+  });
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
-  const src = (n: number) => `generate: s\nclasses: [nodule]\nprompt: dclip\nllm: {model: m, temperature: 0.7, n: ${n}}\nendpoint: ${server.baseUrl}\n`;
+  const src = (n: number) =>
+    `generate: s\nclasses: [nodule]\nprompt: dclip\nllm: {model: m, temperature: 0.7, n: ${n}}\nendpoint: ${server.baseUrl}\n`;
   const two = await kernel.runCell('gen', src(2));
   assert.ok(two.ok, two.error);
   assert.equal(server.chatCount(), 2);
-  assert.deepEqual((two.result as GenerateResult).classes.nodule, ['round opacity', 'spiculated margin', 'small dense spot']);
+  assert.deepEqual((two.result as GenerateResult).classes.nodule, [
+    'round opacity',
+    'spiculated margin',
+    'small dense spot',
+  ]);
   assert.equal((two.result as GenerateResult).parameters.n, 2);
   const three = await kernel.runCell('gen', src(3));
   assert.ok(three.ok, three.error);
@@ -144,15 +165,23 @@ test('n samples are merged and de-duplicated; a later n reuses the earlier sampl
 });
 
 test('cupl asks several questions per class and scores the answers as they are', async (t) => {
-  const server = await startOpenAIServer({ reply: (req) => `A ${req.body?.messages?.[0].content.length}-character question got this answer.` });
+  const server = await startOpenAIServer({
+    reply: (req) => `A ${req.body?.messages?.[0].content.length}-character question got this answer.`,
+  });
   t.after(() => server.close());
   const { kernel } = await newLlmKernel();
-  const out = await kernel.runCell('gen', `generate: c\nclasses: [nodule]\nprompt: cupl\nmodality: chest X-ray\nllm: {model: m}\nendpoint: ${server.baseUrl}\n`);
+  const out = await kernel.runCell(
+    'gen',
+    `generate: c\nclasses: [nodule]\nprompt: cupl\nmodality: chest X-ray\nllm: {model: m}\nendpoint: ${server.baseUrl}\n`,
+  );
   assert.ok(out.ok, out.error);
   const r = out.result as GenerateResult;
   const questions = recipeFor('cupl').prompts('nodule', 'chest X-ray');
   assert.equal(server.chatCount(), questions.length);
-  assert.deepEqual(r.prompts.nodule, questions.map((q) => q.text));
+  assert.deepEqual(
+    r.prompts.nodule,
+    questions.map((q) => q.text),
+  );
   assert.equal(r.template, '{descriptor}');
   assert.equal(kernel.session.descriptorSets.get('c')!.template, '{descriptor}');
   assert.match(r.yaml, /^template: "\{descriptor\}"$/m);
@@ -174,14 +203,34 @@ test('custom prompt text and a class map (label → name asked about)', async (t
 test('bad options are located errors', async () => {
   const { kernel } = await newLlmKernel();
   const cases: [string, RegExp, string][] = [
-    ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, temprature: 0}\n', /"temprature" is not an option of llm/, 'llm.temprature'],
-    ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, n: 0}\n', /"n" must be a whole number from 1 to 20/, 'llm.n'],
+    [
+      'generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, temprature: 0}\n',
+      /"temprature" is not an option of llm/,
+      'llm.temprature',
+    ],
+    [
+      'generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m, n: 0}\n',
+      /"n" must be a whole number from 1 to 20/,
+      'llm.n',
+    ],
     ['generate: x\nclasses: [a]\nllm: {model: m}\n', /names the imaging modality/, 'generate'],
     ['generate: x\nclasses: [a]\nmodality: CT\n', /No model is named/, 'generate'],
-    ['generate: x\nclasses: [a]\nprompt: medcal\nmodality: CT\nllm: {model: m}\n', /neither a recipe .* nor a text with \{class\}/, 'prompt'],
+    [
+      'generate: x\nclasses: [a]\nprompt: medcal\nmodality: CT\nllm: {model: m}\n',
+      /neither a recipe .* nor a text with \{class\}/,
+      'prompt',
+    ],
     ['generate: x\nclasses: [a, a]\nmodality: CT\nllm: {model: m}\n', /listed twice/, 'classes.1'],
-    ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m}\nendpoint: "http://localhost:1/v1?api-key=abc"\n', /carries a credential/, 'endpoint'],
-    ['generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m}\nendpoint: localhost:11434\n', /must be an http\(s\) URL|is not a URL/, 'endpoint'],
+    [
+      'generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m}\nendpoint: "http://localhost:1/v1?api-key=abc"\n',
+      /carries a credential/,
+      'endpoint',
+    ],
+    [
+      'generate: x\nclasses: [a]\nmodality: CT\nllm: {model: m}\nendpoint: localhost:11434\n',
+      /must be an http\(s\) URL|is not a URL/,
+      'endpoint',
+    ],
   ];
   for (const [src, message, field] of cases) {
     const out = await kernel.runCell('bad', src);

@@ -16,7 +16,10 @@ async function copyKermany(dir: string, n: number): Promise<{ id: string; label:
   const table = parseDelimited(await fs.readFile(path.join(KERMANY, 'labels.csv'), 'utf8'), ',');
   // Half from each class: the CSV lists all normal images first.
   const all = table.rows.map((r) => ({ id: r.cells[0], label: r.cells[1] }));
-  const rows = [...all.filter((r) => r.label === 'normal').slice(0, Math.ceil(n / 2)), ...all.filter((r) => r.label === 'pneumonia').slice(0, Math.floor(n / 2))];
+  const rows = [
+    ...all.filter((r) => r.label === 'normal').slice(0, Math.ceil(n / 2)),
+    ...all.filter((r) => r.label === 'pneumonia').slice(0, Math.floor(n / 2)),
+  ];
   for (const r of rows) {
     await fs.mkdir(path.join(dir, r.label), { recursive: true });
     await fs.copyFile(path.join(KERMANY, r.id), path.join(dir, r.label, path.basename(r.id)));
@@ -39,8 +42,14 @@ test('limit takes a seeded class-stratified sample; same seed, same sample', asy
   const b = await loadImageSet({ name: 'b', from, baseDir: '/', limit: 40, seed: 1 });
   const c = await loadImageSet({ name: 'c', from, baseDir: '/', limit: 40, seed: 2 });
   assert.equal(a.entries.length, 40);
-  assert.deepEqual(a.entries.map((e) => e.id), b.entries.map((e) => e.id));
-  assert.notDeepEqual(a.entries.map((e) => e.id), c.entries.map((e) => e.id));
+  assert.deepEqual(
+    a.entries.map((e) => e.id),
+    b.entries.map((e) => e.id),
+  );
+  assert.notDeepEqual(
+    a.entries.map((e) => e.id),
+    c.entries.map((e) => e.id),
+  );
   const normals = a.entries.filter((e) => e.label === 'normal').length;
   assert.ok(normals >= 13 && normals <= 17, `normal share follows the set's (234/624 of 40 ≈ 15), got ${normals}`);
 });
@@ -87,7 +96,10 @@ test('missing labels and missing files in a CSV are reported with their line', a
 
 test('definition errors name the field', async () => {
   const dir = await tempDir();
-  await assert.rejects(loadImageSet({ name: 'x', from: 'nope', baseDir: dir }), (e: unknown) => e instanceof ImageSetError && e.field === 'from' && /does not exist/.test(e.message));
+  await assert.rejects(
+    loadImageSet({ name: 'x', from: 'nope', baseDir: dir }),
+    (e: unknown) => e instanceof ImageSetError && e.field === 'from' && /does not exist/.test(e.message),
+  );
   await fs.writeFile(path.join(dir, 'bad.csv'), 'file,class\na.png,x\n');
   await assert.rejects(loadImageSet({ name: 'x', from: 'bad.csv', baseDir: dir }), /line 1: no "path" column/);
   await assert.rejects(loadImageSet({ name: 'x', from: '*.png', baseDir: dir }), /matches no PNG or JPEG/);
@@ -96,8 +108,14 @@ test('definition errors name the field', async () => {
 test('multi-label CSV: 0/1 columns become classes', async () => {
   const dir = await tempDir();
   await copyKermany(dir, 3);
-  const files = (await fs.readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.jpeg')).map(String).sort();
-  await fs.writeFile(path.join(dir, 'ml.csv'), `path,effusion,nodule\n${files[0]},1,0\n${files[1]},0,1\n${files[2]},1,1\n`);
+  const files = (await fs.readdir(dir, { recursive: true }))
+    .filter((f) => String(f).endsWith('.jpeg'))
+    .map(String)
+    .sort();
+  await fs.writeFile(
+    path.join(dir, 'ml.csv'),
+    `path,effusion,nodule\n${files[0]},1,0\n${files[1]},0,1\n${files[2]},1,1\n`,
+  );
   const set = await loadImageSet({ name: 'm', from: 'ml.csv', baseDir: dir });
   assert.equal(set.multiLabel, true);
   assert.deepEqual(set.classes, ['effusion', 'nodule']);

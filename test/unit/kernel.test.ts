@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
-import type { ScoreResult } from '../../src/kernel/types';
+import type { ScoreResult } from '../../src/protocol/results';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATA = path.join(ROOT, 'examples/data/labels.csv');
@@ -52,10 +52,17 @@ test('score: metrics, predictions, run record; cache hits counted; one edit enco
     const n = r.variants[0].predictions.length;
     assert.ok(n > 20, `the demo set has images (${n})`);
     assert.deepEqual(r.classes, CLASSES);
-    assert.deepEqual(r.variants.map((v) => v.name), ['names', 'v1']);
+    assert.deepEqual(
+      r.variants.map((v) => v.name),
+      ['names', 'v1'],
+    );
     for (const v of r.variants) {
-      for (const m of [v.metrics.accuracy, v.metrics.balancedAccuracy, v.metrics.macroF1]) assert.ok(m !== null && m >= 0 && m <= 1);
-      assert.equal(v.metrics.confusion.flat().reduce((a, b) => a + b, 0), n);
+      for (const m of [v.metrics.accuracy, v.metrics.balancedAccuracy, v.metrics.macroF1])
+        assert.ok(m !== null && m >= 0 && m <= 1);
+      assert.equal(
+        v.metrics.confusion.flat().reduce((a, b) => a + b, 0),
+        n,
+      );
       assert.deepEqual(Object.keys(v.predictions[0].scores), CLASSES);
       assert.equal(v.similarity.length, n);
       assert.equal(v.similarity[0].length, v.columns.length);
@@ -67,7 +74,10 @@ test('score: metrics, predictions, run record; cache hits counted; one edit enco
     assert.match(r.run.modelFingerprint, /^[0-9a-f]{64}$/);
     assert.ok(r.run.descriptorSetHashes.v1 && r.run.imageSetHash);
     // The score output carries a custom MIME and a markdown fallback.
-    assert.deepEqual(first.outputs.map((o) => o.mime), ['application/vnd.symptom-lens.score+json']);
+    assert.deepEqual(
+      first.outputs.map((o) => o.mime),
+      ['application/vnd.symptom-lens.score+json'],
+    );
     assert.match(first.outputs[0].markdown, /\| v1 \|/);
 
     const again = await must(kernel, 'score', score);
@@ -107,11 +117,17 @@ test('errors name the line and field and say what to do', async () => {
     const unknown = await kernel.runCell('s', 'score: x\nimages: ph\nmodel: demo\ndescriptors: [names, v2]\n');
     assert.equal(unknown.ok, false);
     assert.equal(unknown.errorLine, 4);
-    assert.match(unknown.error!, /line 4, field `descriptors\.1`: No descriptors named "v2".*Defined so far: names, v1/);
+    assert.match(
+      unknown.error!,
+      /line 4, field `descriptors\.1`: No descriptors named "v2".*Defined so far: names, v1/,
+    );
 
     await must(kernel, 'partial', 'descriptors: partial\nclasses:\n  normal: [clear lungs]\n');
     const missing = await kernel.runCell('s', 'score: x\nimages: ph\nmodel: demo\ndescriptors: partial\n');
-    assert.match(missing.error!, /line 4, field `descriptors`: .*no entry for classes "cardiomegaly".*Add "cardiomegaly: \[\]"/);
+    assert.match(
+      missing.error!,
+      /line 4, field `descriptors`: .*no entry for classes "cardiomegaly".*Add "cardiomegaly: \[\]"/,
+    );
 
     const badClass = await kernel.runCell('d', 'descriptors: bad\nclasses:\n  normal: [ok]\n  nodule: {a: 1}\n');
     assert.equal(badClass.errorLine, 4);
@@ -179,7 +195,10 @@ test('after an interrupt, the next run resumes from the cached batches', async (
     const resumed = await must(kernel, 'score', cell);
     const r = resumed.result as ScoreResult;
     const n = r.variants[0].predictions.length;
-    assert.ok(r.run.encoded.images <= n - 8, `the first chunk came from the cache (encoded ${r.run.encoded.images} of ${n})`);
+    assert.ok(
+      r.run.encoded.images <= n - 8,
+      `the first chunk came from the cache (encoded ${r.run.encoded.images} of ${n})`,
+    );
   } finally {
     await kernel.dispose();
   }
@@ -191,8 +210,14 @@ test('controls, bootstrap CIs, paired comparisons and sanity flags', async () =>
     await setUp(kernel);
     const out = await must(kernel, 'score', `${score}controls: [class-names, random-words, shuffled]\nseed: 3\n`);
     const r = out.result as ScoreResult;
-    assert.deepEqual(r.variants.map((v) => v.name), ['names', 'v1', 'control: class-names', 'control: random-words', 'control: shuffled']);
-    assert.deepEqual(r.variants.map((v) => v.control), [undefined, undefined, 'class-names', 'random-words', 'shuffled']);
+    assert.deepEqual(
+      r.variants.map((v) => v.name),
+      ['names', 'v1', 'control: class-names', 'control: random-words', 'control: shuffled'],
+    );
+    assert.deepEqual(
+      r.variants.map((v) => v.control),
+      [undefined, undefined, 'class-names', 'random-words', 'shuffled'],
+    );
     // shuffled: every class shows another class's descriptors
     const shuffled = r.variants[4].descriptors;
     assert.ok(CLASSES.every((c) => JSON.stringify(shuffled[c]) !== JSON.stringify(r.variants[1].descriptors[c])));
@@ -208,8 +233,12 @@ test('controls, bootstrap CIs, paired comparisons and sanity flags', async () =>
     }
     assert.ok(Array.isArray(r.flags));
     // the same seed gives the same intervals
-    const again = (await must(kernel, 'score', `${score}controls: [class-names, random-words, shuffled]\nseed: 3\n`)).result as ScoreResult;
-    assert.deepEqual(again.variants.map((v) => v.metrics.ci), r.variants.map((v) => v.metrics.ci));
+    const again = (await must(kernel, 'score', `${score}controls: [class-names, random-words, shuffled]\nseed: 3\n`))
+      .result as ScoreResult;
+    assert.deepEqual(
+      again.variants.map((v) => v.metrics.ci),
+      r.variants.map((v) => v.metrics.ci),
+    );
   } finally {
     await kernel.dispose();
   }
@@ -218,12 +247,26 @@ test('controls, bootstrap CIs, paired comparisons and sanity flags', async () =>
 test('multi-label sets: per-class AUROC, the recipe decides presence', async () => {
   const { kernel, dir } = await newKernel();
   try {
-    const rows = (await fs.readFile(DATA, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
-    const csv = ['path,effusion,nodule', ...rows.map(([p, label]) => `${path.join(path.dirname(DATA), p)},${label === 'effusion' ? 1 : 0},${label === 'nodule' ? 1 : 0}`)].join('\n');
+    const rows = (await fs.readFile(DATA, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const csv = [
+      'path,effusion,nodule',
+      ...rows.map(
+        ([p, label]) =>
+          `${path.join(path.dirname(DATA), p)},${label === 'effusion' ? 1 : 0},${label === 'nodule' ? 1 : 0}`,
+      ),
+    ].join('\n');
     await fs.writeFile(path.join(dir, 'ml.csv'), csv);
     await must(kernel, 'images', 'images: ml\nfrom: ml.csv\n');
     await must(kernel, 'model', `model: demo\npath: ${JSON.stringify(MODEL)}\ndevice: cpu\n`);
-    await must(kernel, 'd', 'descriptors: d\nclasses:\n  effusion: [blunted costophrenic angle]\n  nodule: [round opacity in the lung]\n');
+    await must(
+      kernel,
+      'd',
+      'descriptors: d\nclasses:\n  effusion: [blunted costophrenic angle]\n  nodule: [round opacity in the lung]\n',
+    );
     const out = await must(kernel, 'score', 'score: m\nimages: ml\nmodel: demo\ndescriptors: d\nmethod: chexzero\n');
     const r = out.result as ScoreResult;
     assert.equal(r.multiLabel, true);
@@ -231,7 +274,9 @@ test('multi-label sets: per-class AUROC, the recipe decides presence', async () 
     assert.equal(m.accuracy, null);
     assert.deepEqual(Object.keys(m.auroc), ['effusion', 'nodule']);
     assert.ok(typeof m.meanAuroc === 'number');
-    assert.ok(r.variants[0].predictions.every((p) => /^(\(none\)|effusion|nodule|effusion, nodule)$/.test(p.predicted)));
+    assert.ok(
+      r.variants[0].predictions.every((p) => /^(\(none\)|effusion|nodule|effusion, nodule)$/.test(p.predicted)),
+    );
     assert.match(out.outputs[0].markdown, /\| variant \| mean AUROC \| AUROC effusion \| AUROC nodule \|/);
   } finally {
     await kernel.dispose();

@@ -15,7 +15,8 @@ test('every bullet style gives the same descriptors', () => {
     numbered: '1. blunted costophrenic angle\n2. fluid meniscus at the lung base\n3. obscured hemidiaphragm',
     paren: '1) Blunted costophrenic angle.\n2) Fluid meniscus at the lung base.\n3) Obscured hemidiaphragm.',
     noFirstBullet: 'blunted costophrenic angle\n- fluid meniscus at the lung base\n- obscured hemidiaphragm',
-    crlfAndBlank: '\r\n- blunted costophrenic angle\r\n\r\n-   fluid meniscus at the lung base  \r\n\n- obscured hemidiaphragm\r\n',
+    crlfAndBlank:
+      '\r\n- blunted costophrenic angle\r\n\r\n-   fluid meniscus at the lung base  \r\n\n- obscured hemidiaphragm\r\n',
   };
   for (const [style, reply] of Object.entries(replies)) {
     assert.deepEqual(parseDescriptors(reply).descriptors, WANT, style);
@@ -38,11 +39,17 @@ test('echoes of the question, lead-ins, markdown and reasoning blocks are droppe
   ].join('\n');
   const parsed = parseDescriptors(reply, prompt.echoes);
   assert.deepEqual(parsed.descriptors, WANT);
-  assert.ok(parsed.dropped.some((l) => l.startsWith('Q:')), 'the echoed question is reported as dropped');
+  assert.ok(
+    parsed.dropped.some((l) => l.startsWith('Q:')),
+    'the echoed question is reported as dropped',
+  );
 });
 
 test('acronyms keep their case; a capitalised word is lowered', () => {
-  assert.deepEqual(parseDescriptors('- CTR above 0.5\n- Enlarged heart shadow').descriptors, ['CTR above 0.5', 'enlarged heart shadow']);
+  assert.deepEqual(parseDescriptors('- CTR above 0.5\n- Enlarged heart shadow').descriptors, [
+    'CTR above 0.5',
+    'enlarged heart shadow',
+  ]);
 });
 
 test('empty and garbled replies give no descriptors', () => {

@@ -7,11 +7,16 @@ test('dclip: two worked examples, then the query, ending in an open bullet', () 
   const [p] = recipeFor('dclip').prompts('barn owl', undefined);
   const questions = p.text.match(/^Q: What are useful visual features for distinguishing a .+ in a photo\?$/gm) ?? [];
   assert.equal(questions.length, 3, 'two examples and the query');
-  assert.ok(p.text.endsWith('Q: What are useful visual features for distinguishing a barn owl in a photo?\nA: There are several useful visual features to tell there is a barn owl in a photo:\n-'));
+  assert.ok(
+    p.text.endsWith(
+      'Q: What are useful visual features for distinguishing a barn owl in a photo?\nA: There are several useful visual features to tell there is a barn owl in a photo:\n-',
+    ),
+  );
   // Our own examples, not the paper's (lemur, television).
   assert.ok(!/lemur|television/.test(p.text));
   const examples = p.text.split('\n\n').slice(0, 2);
-  for (const ex of examples) assert.ok(ex.split('\n').filter((l) => l.startsWith('- ')).length >= 5, 'each example lists findings');
+  for (const ex of examples)
+    assert.ok(ex.split('\n').filter((l) => l.startsWith('- ')).length >= 5, 'each example lists findings');
 });
 
 test('medical: the modality in the question, medical examples, the instruction', () => {
@@ -23,7 +28,11 @@ test('medical: the modality in the question, medical examples, the instruction',
   assert.match(p.text, /never put the name of the diagnosis inside a finding/);
   assert.match(p.text, /distinguishing cardiomegaly in a chest X-ray image\?/);
   assert.match(p.text, /distinguishing pneumothorax in a chest X-ray image\?/);
-  assert.ok(p.text.endsWith('Q: What are useful visual features for distinguishing pleural effusion in a chest X-ray image?\nA: There are several useful visual features to tell there is pleural effusion in a chest X-ray image:\n-'));
+  assert.ok(
+    p.text.endsWith(
+      'Q: What are useful visual features for distinguishing pleural effusion in a chest X-ray image?\nA: There are several useful visual features to tell there is pleural effusion in a chest X-ray image:\n-',
+    ),
+  );
   assert.deepEqual(p.echoes.length, 2);
 });
 

@@ -11,7 +11,7 @@ import {
 } from '../../src/metrics/bootstrap';
 import { classificationMetrics, multiLabelMetrics } from '../../src/metrics/classification';
 import { mcnemarExact, mcnemarExactP } from '../../src/metrics/mcnemar';
-import { deriveSeed, mulberry32, shuffleInPlace } from '../../src/metrics/random';
+import { deriveSeed, mulberry32, shuffleInPlace } from '../../src/common/random';
 import { ndcgAtK, precisionAtK, rankByScore } from '../../src/metrics/ranking';
 
 const close = (actual: number | null | undefined, expected: number, eps = 1e-12) =>
@@ -22,11 +22,20 @@ test('mulberry32 is reproducible per seed and spreads over [0, 1)', () => {
   const b = mulberry32(42);
   const c = mulberry32(43);
   const xs = Array.from({ length: 10000 }, () => a());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
-  assert.notDeepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => c()));
+  assert.deepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b()),
+  );
+  assert.notDeepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => c()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   close(xs.reduce((s, x) => s + x, 0) / xs.length, 0.5, 0.01);
-  assert.deepEqual(shuffleInPlace([1, 2, 3, 4, 5, 6], mulberry32(1)), shuffleInPlace([1, 2, 3, 4, 5, 6], mulberry32(1)));
+  assert.deepEqual(
+    shuffleInPlace([1, 2, 3, 4, 5, 6], mulberry32(1)),
+    shuffleInPlace([1, 2, 3, 4, 5, 6], mulberry32(1)),
+  );
   assert.notEqual(deriveSeed(1, 'random-words', '0'), deriveSeed(1, 'random-words', '1'));
   assert.equal(deriveSeed(1, 'x'), deriveSeed(1, 'x'));
 });
@@ -81,7 +90,10 @@ test('every resample draws n images with replacement', () => {
   assert.ok(sums.every((s) => s === 37));
   const constant = bootstrapCI(10, () => 3, { resamples: 20 })!;
   assert.deepEqual([constant.low, constant.estimate, constant.high], [3, 3, 3]);
-  assert.equal(bootstrapCI(10, () => null), null);
+  assert.equal(
+    bootstrapCI(10, () => null),
+    null,
+  );
 });
 
 test('classification CIs are centred on the metrics and reproducible', () => {
@@ -111,7 +123,9 @@ test('multi-label CIs: per-class AUROC and its mean, centred on the full-sample 
   const full = multiLabelMetrics(labels, scores, ['effusion', 'nodule']);
   close(ci.auroc.effusion!.estimate, full.auroc.effusion!);
   close(ci.meanAuroc!.estimate, full.meanAuroc!);
-  assert.ok(ci.auroc.effusion!.low < ci.auroc.effusion!.estimate && ci.auroc.effusion!.estimate < ci.auroc.effusion!.high);
+  assert.ok(
+    ci.auroc.effusion!.low < ci.auroc.effusion!.estimate && ci.auroc.effusion!.estimate < ci.auroc.effusion!.high,
+  );
   assert.equal(multiLabelCIs([[0], [0]], [[0.1], [0.2]], ['x']).auroc.x, null);
 });
 
@@ -164,7 +178,10 @@ test('NDCG@k and precision@k on a hand example', () => {
   // DCG@3 = 1/log2(3) ≈ 0.63093; ideal 1 + 1/log2(3) + 1/log2(4) ≈ 2.13093.
   close(ndcgAtK(scores, relevant, 3), 1 / Math.log2(3) / (1 + 1 / Math.log2(3) + 0.5));
   close(precisionAtK(scores, relevant, 3), 1 / 3);
-  close(ndcgAtK(scores, relevant, 5), (1 / Math.log2(3) + 1 / Math.log2(5) + 1 / Math.log2(6)) / (1 + 1 / Math.log2(3) + 0.5));
+  close(
+    ndcgAtK(scores, relevant, 5),
+    (1 / Math.log2(3) + 1 / Math.log2(5) + 1 / Math.log2(6)) / (1 + 1 / Math.log2(3) + 0.5),
+  );
   close(precisionAtK(scores, relevant, 10), 3 / 5);
   close(ndcgAtK([0.1, 0.9], [1, 0], 1), 0);
   close(ndcgAtK([0.9, 0.1], [1, 0], 1), 1);

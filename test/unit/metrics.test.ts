@@ -27,7 +27,7 @@ test('AUROC is null without positives or without negatives', () => {
 
 test('AUROC matches the pairwise definition on random scores with many ties', () => {
   let seed = 7;
-  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let round = 0; round < 20; round++) {
     const n = 50;
     const scores = Array.from({ length: n }, () => Math.floor(next() * 6) / 5);

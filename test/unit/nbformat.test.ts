@@ -8,19 +8,29 @@ const sample = {
   cells: [
     { cell_type: 'markdown', id: 'intro', metadata: { tags: ['doc'] }, source: ['# Title\n', '\n', 'Some *text*.'] },
     {
-      cell_type: 'code', id: 'c1', execution_count: 3, metadata: { custom: { a: 1 } },
+      cell_type: 'code',
+      id: 'c1',
+      execution_count: 3,
+      metadata: { custom: { a: 1 } },
       source: ['descriptors: v1\n', 'classes:\n', '  normal: [clear lungs]'],
-      outputs: [{
-        output_type: 'display_data', metadata: {},
-        data: {
-          'application/vnd.symptom-lens.descriptors+json': { name: 'v1', classes: { normal: ['clear lungs'] } },
-          'text/markdown': ['**descriptors: v1**\n', '- normal'],
+      outputs: [
+        {
+          output_type: 'display_data',
+          metadata: {},
+          data: {
+            'application/vnd.symptom-lens.descriptors+json': { name: 'v1', classes: { normal: ['clear lungs'] } },
+            'text/markdown': ['**descriptors: v1**\n', '- normal'],
+          },
         },
-      }],
+      ],
     },
     { cell_type: 'code', execution_count: null, metadata: {}, source: [], outputs: [] },
   ],
-  metadata: { kernelspec: { name: 'symptom-lens', display_name: 'Symptom Lens', language: 'yaml' }, language_info: { name: 'yaml' }, extra: { keep: true } },
+  metadata: {
+    kernelspec: { name: 'symptom-lens', display_name: 'Symptom Lens', language: 'yaml' },
+    language_info: { name: 'yaml' },
+    extra: { keep: true },
+  },
   nbformat: 4,
   nbformat_minor: 5,
 };
@@ -48,8 +58,14 @@ test('an empty file is an empty notebook', () => {
 });
 
 test('malformed files give clear errors, never an empty notebook', () => {
-  assert.throws(() => parseNotebook('{"cells": [', 'broken.lensnb'), (e: unknown) => e instanceof NotebookFormatError && /broken\.lensnb.*not valid JSON/.test(e.message));
-  assert.throws(() => parseNotebook('{\n"cells": [],\n"nbformat": 4,,\n}', 'x.lensnb'), (e: unknown) => e instanceof NotebookFormatError && e.line === 3);
+  assert.throws(
+    () => parseNotebook('{"cells": [', 'broken.lensnb'),
+    (e: unknown) => e instanceof NotebookFormatError && /broken\.lensnb.*not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () => parseNotebook('{\n"cells": [],\n"nbformat": 4,,\n}', 'x.lensnb'),
+    (e: unknown) => e instanceof NotebookFormatError && e.line === 3,
+  );
   assert.throws(() => parseNotebook('{"cells": [], "nbformat": 3}'), /nbformat.*must be 4/);
   assert.throws(() => parseNotebook('{"cells": {}, "nbformat": 4}'), /"cells" must be a list/);
   assert.throws(() => parseNotebook('{"cells": [{"cell_type": "widget"}], "nbformat": 4}'), /cell 1: "cell_type"/);

@@ -11,7 +11,7 @@ import {
   occlusionMap,
   patchStarts,
 } from '../../src/scoring/occlusion';
-import type { PixelBox as Box } from '../../src/kernel/types';
+import type { PixelBox as Box } from '../../src/protocol/results';
 
 const SIZE = 16;
 /** The fake encoders read channel 0, where 0 is darker than every pixel of the test images. */
@@ -67,15 +67,26 @@ test('occlude sets one square to the fill of each channel and leaves the origina
     }
   }
   assert.ok(px.every((v) => v === 1));
-  assert.throws(() => occlude(new Float32Array(10), SIZE, 0, 0, 4, GREY), /3-channel 16×16 image has 768 values; got 10/);
+  assert.throws(
+    () => occlude(new Float32Array(10), SIZE, 0, 0, 4, GREY),
+    /3-channel 16×16 image has 768 values; got 10/,
+  );
 });
 
 test('the peak lands on the region the encoder looks at', async () => {
   const region: Box = [10, 4, 14, 8];
   const { encode, calls } = regionEncoder(region);
-  const map = await occlusionMap(imageWith(region), SIZE, { patch: 4, stride: 2, fill: GREY }, [1, 0], encode, { chunkSize: 10 });
+  const map = await occlusionMap(imageWith(region), SIZE, { patch: 4, stride: 2, fill: GREY }, [1, 0], encode, {
+    chunkSize: 10,
+  });
   // 7 × 7 patch positions + the unoccluded image, in chunks of 10, each with its offset.
-  assert.deepEqual(calls, [[0, 10], [10, 10], [20, 10], [30, 10], [40, 10]]);
+  assert.deepEqual(calls, [
+    [0, 10],
+    [10, 10],
+    [20, 10],
+    [30, 10],
+    [40, 10],
+  ]);
   assert.deepEqual(map.xs, [0, 2, 4, 6, 8, 10, 12]);
   assert.equal(map.drops.length, 7);
   // Baseline: m = 1, cos = 1/√2. The patch at (10, 4) greys the whole region: m = 0, cos = 0.
@@ -116,11 +127,36 @@ test('a spot smaller than the patch: the heatmap peaks on the spot, not on a pat
 
 test('dropsToHeatmap averages the patches covering each pixel, then each cell', () => {
   // size 4, patch 2, stride 2: four disjoint patches, so each cell is one patch's drop.
-  const heat = dropsToHeatmap([[1, 2], [3, 4]], [0, 2], [0, 2], 4, { patch: 2, stride: 2 });
-  assert.deepEqual(heat, [[1, 2], [3, 4]]);
+  const heat = dropsToHeatmap(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [0, 2],
+    [0, 2],
+    4,
+    { patch: 2, stride: 2 },
+  );
+  assert.deepEqual(heat, [
+    [1, 2],
+    [3, 4],
+  ]);
   // size 3, patch 2, stride 1: pixel (0,0) sees only patch (0,0); the centre sees all four.
-  const overlap = dropsToHeatmap([[4, 0], [0, 0]], [0, 1], [0, 1], 3, { patch: 2, stride: 1 });
-  assert.deepEqual(overlap, [[4, 2, 0], [2, 1, 0], [0, 0, 0]]);
+  const overlap = dropsToHeatmap(
+    [
+      [4, 0],
+      [0, 0],
+    ],
+    [0, 1],
+    [0, 1],
+    3,
+    { patch: 2, stride: 1 },
+  );
+  assert.deepEqual(overlap, [
+    [4, 2, 0],
+    [2, 1, 0],
+    [0, 0, 0],
+  ]);
   assert.deepEqual(heatmapPeak(overlap, 3, 1), { row: 0, col: 0, value: 4, box: [0, 0, 1, 1] });
 });
 
@@ -137,7 +173,11 @@ test('inputBoxToOriginal undoes shortest-edge resize and centre crop', () => {
 });
 
 test('greyFill: mid-grey through rescale and normalisation, per channel', () => {
-  const clip = greyFill({ rescaleFactor: 1 / 255, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] });
+  const clip = greyFill({
+    rescaleFactor: 1 / 255,
+    mean: [0.48145466, 0.4578275, 0.40821073],
+    std: [0.26862954, 0.26130258, 0.27577711],
+  });
   const expected = [(0.5 - 0.48145466) / 0.26862954, (0.5 - 0.4578275) / 0.26130258, (0.5 - 0.40821073) / 0.27577711];
   clip.forEach((v, c) => assert.ok(Math.abs(v - expected[c]) < 1e-9, `channel ${c}: ${v}`));
   // No rescale and no normalisation: the raw 0–255 grey.
@@ -145,7 +185,10 @@ test('greyFill: mid-grey through rescale and normalisation, per channel', () => 
 });
 
 test('meanDirection normalises each vector, then the mean', () => {
-  const d = meanDirection([[10, 0], [0, 0.5]]);
+  const d = meanDirection([
+    [10, 0],
+    [0, 0.5],
+  ]);
   assert.ok(Math.abs(d[0] - Math.SQRT1_2) < 1e-6 && Math.abs(d[1] - Math.SQRT1_2) < 1e-6);
   assert.throws(() => meanDirection([]), /No vectors/);
   assert.throws(() => meanDirection([[1, 0], [1]]), /differ in size/);
@@ -153,11 +196,15 @@ test('meanDirection normalises each vector, then the mean', () => {
 
 test('a mismatched encoder is an error, not a wrong map', async () => {
   await assert.rejects(
-    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0], async (b) => b.slice(1).map(() => [1, 0])),
+    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0], async (b) =>
+      b.slice(1).map(() => [1, 0]),
+    ),
     /returned \d+ embeddings for \d+ images/,
   );
   await assert.rejects(
-    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0, 0], async (b) => b.map(() => [1, 0])),
+    occlusionMap(imageWith([0, 0, 4, 4]), SIZE, { patch: 8, stride: 8, fill: GREY }, [1, 0, 0], async (b) =>
+      b.map(() => [1, 0]),
+    ),
     /has 2 values but the target text 3/,
   );
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCell, formatCellError } from '../../src/kernel/parse';
 import '../../src/kernel/steps'; // registers the step schemas
-import { CellError } from '../../src/kernel/types';
+import { CellError } from '../../src/common/errors';
 
 function errorOf(source: string): CellError {
   try {
@@ -24,7 +24,9 @@ test('a valid score cell parses with positions', () => {
 });
 
 test('nested descriptor positions point at the class key', () => {
-  const cell = parseCell('descriptors: v1\nclasses:\n  normal: [clear lungs]\n  pneumonia:\n    - patchy consolidation\n    - air bronchograms\n');
+  const cell = parseCell(
+    'descriptors: v1\nclasses:\n  normal: [clear lungs]\n  pneumonia:\n    - patchy consolidation\n    - air bronchograms\n',
+  );
   assert.equal(cell.nestedPositions['classes.pneumonia'].line, 4);
   assert.equal(cell.nestedPositions['classes.pneumonia.1'].line, 6);
 });

@@ -11,7 +11,10 @@ test('descriptor sentence: the word test, not the letter test, picks "is"', () =
   assert.equal(menonVondrickSentence('cardiomegaly', 'an enlarged heart'), 'cardiomegaly, which is an enlarged heart');
   assert.equal(menonVondrickSentence('nodule', 'a round opacity'), 'nodule, which is a round opacity');
   assert.equal(menonVondrickSentence('nodule', 'A round opacity'), 'nodule, which is A round opacity');
-  assert.equal(menonVondrickSentence('stent', 'used to keep a vessel open'), 'stent, which is used to keep a vessel open');
+  assert.equal(
+    menonVondrickSentence('stent', 'used to keep a vessel open'),
+    'stent, which is used to keep a vessel open',
+  );
   // The original letter test would say "is" for all of these; they start with other words.
   assert.equal(menonVondrickSentence('effusion', 'angle blunting'), 'effusion, which has angle blunting');
   assert.equal(menonVondrickSentence('x', 'usedness'), 'x, which has usedness');
@@ -19,11 +22,17 @@ test('descriptor sentence: the word test, not the letter test, picks "is"', () =
 });
 
 test('descriptor sentence: verbs and hedges link directly', () => {
-  assert.equal(menonVondrickSentence('effusion', 'may show a meniscus sign'), 'effusion, which may show a meniscus sign');
+  assert.equal(
+    menonVondrickSentence('effusion', 'may show a meniscus sign'),
+    'effusion, which may show a meniscus sign',
+  );
   assert.equal(menonVondrickSentence('effusion', 'has a meniscus'), 'effusion, which has a meniscus');
   assert.equal(menonVondrickSentence('effusion', 'often bilateral'), 'effusion, which often bilateral');
   assert.equal(menonVondrickSentence('effusion', 'typically basal'), 'effusion, which typically basal');
-  assert.equal(menonVondrickSentence('effusion', 'can obscure the diaphragm'), 'effusion, which can obscure the diaphragm');
+  assert.equal(
+    menonVondrickSentence('effusion', 'can obscure the diaphragm'),
+    'effusion, which can obscure the diaphragm',
+  );
   // Prefixes are not words: "hashed" is not "has", "canal" is not "can".
   assert.equal(menonVondrickSentence('x', 'hashed lines'), 'x, which has hashed lines');
   assert.equal(menonVondrickSentence('x', 'canal widening'), 'x, which has canal widening');

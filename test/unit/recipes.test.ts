@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageScores, planTexts, predictClasses, scoreImages } from '../../src/scoring/recipes';
-import type { DescriptorSet } from '../../src/kernel/types';
+import type { DescriptorSet } from '../../src/protocol/dataset';
 
 const EPS = 1e-6; // text embeddings are normalised into float32
 const close = (actual: number, expected: number) =>
@@ -107,7 +107,14 @@ test('chexzero: softmax of raw cosines with the class text and "no {class}"', ()
   assert.deepEqual(plan.texts, ['pneumonia', 'no pneumonia']);
   // x = (0.6, 0.8): cos⁺ = 0.6 with (1, 0), cos⁻ = 0.8 with (0, 1);
   // p = e^0.6 / (e^0.6 + e^0.8) = 1 / (1 + e^0.2) ≈ 0.450166.
-  const r = scoreImages(plan, [[0.6, 0.8]], new Map([['pneumonia', [1, 0]], ['no pneumonia', [0, 1]]]));
+  const r = scoreImages(
+    plan,
+    [[0.6, 0.8]],
+    new Map([
+      ['pneumonia', [1, 0]],
+      ['no pneumonia', [0, 1]],
+    ]),
+  );
   closeRows(r.scores, [[0.45016600268752216]]);
   assert.deepEqual(r.present, [[false]]);
 });
@@ -144,10 +151,13 @@ test('xplainer: per-descriptor softmax at temperature 0.5, geometric means, and 
   const s = set({ effusion: ['blunted angles', 'meniscus'], 'No Finding': [] });
   const plan = planTexts(s, 'xplainer');
   assert.equal(plan.noFindingClass, 'No Finding');
-  assert.deepEqual(plan.perClass[0].columns.map((c) => [c.text, c.negative]), [
-    ['There are blunted angles', 'There are no blunted angles'],
-    ['There are meniscus', 'There are no meniscus'],
-  ]);
+  assert.deepEqual(
+    plan.perClass[0].columns.map((c) => [c.text, c.negative]),
+    [
+      ['There are blunted angles', 'There are no blunted angles'],
+      ['There are meniscus', 'There are no meniscus'],
+    ],
+  );
   const e = new Map([
     ['There are blunted angles', [1, 0]],
     ['There are no blunted angles', [0, 1]],
@@ -174,6 +184,12 @@ test('averageScores averages class scores over seeded runs and votes on presence
 });
 
 test('mismatched or missing embeddings are named', () => {
-  assert.throws(() => scoreImages(planTexts(v1, 'mean'), [[1, 0, 0]], embeddings), /Image 1 has a 3-dimensional embedding/);
-  assert.throws(() => scoreImages(planTexts(v1, 'mean'), images, new Map()), /No embedding for the text "normal, which has clear lungs"/);
+  assert.throws(
+    () => scoreImages(planTexts(v1, 'mean'), [[1, 0, 0]], embeddings),
+    /Image 1 has a 3-dimensional embedding/,
+  );
+  assert.throws(
+    () => scoreImages(planTexts(v1, 'mean'), images, new Map()),
+    /No embedding for the text "normal, which has clear lungs"/,
+  );
 });

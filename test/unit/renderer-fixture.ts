@@ -6,12 +6,12 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { thumbnailDataUri } from '../../src/images/decode';
-import type { ImagesResult, ScoreResult, VariantResult } from '../../src/kernel/types';
+import type { ImagesResult, ScoreResult, VariantResult } from '../../src/protocol/results';
 import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../src/metrics/bootstrap';
 import { classificationMetrics, multiLabelMetrics } from '../../src/metrics/classification';
 import { mcnemarExact } from '../../src/metrics/mcnemar';
-import type { SanityFlag } from '../../src/scoring/flags';
-import { mulberry32 } from '../../src/metrics/random';
+import type { SanityFlag } from '../../src/protocol/statistics';
+import { mulberry32 } from '../../src/common/random';
 
 export const KERMANY = path.resolve(__dirname, '../../../shared/data/kermany-test-224');
 
@@ -84,7 +84,6 @@ function kermanyRows(perClass: number, classes: string[]): Row[] {
   });
 }
 
-
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** A variant as the score step names a control: "control: random-words", marked by `control`. */
@@ -104,17 +103,37 @@ interface Simulated {
  * descriptor's class is one of the image's classes (more for typical images), plus a little
  * where it is the image's look-alike class.
  */
-function simulate(descriptors: Record<string, string[]>, classes: string[], signal: number, images: { classes: string[]; typicality: number; lookalike: string }[], random: () => number): Simulated {
-  const columns = classes.flatMap((c) => (descriptors[c].length ? descriptors[c] : [c]).map((text) => ({ class: c, text })));
+function simulate(
+  descriptors: Record<string, string[]>,
+  classes: string[],
+  signal: number,
+  images: { classes: string[]; typicality: number; lookalike: string }[],
+  random: () => number,
+): Simulated {
+  const columns = classes.flatMap((c) =>
+    (descriptors[c].length ? descriptors[c] : [c]).map((text) => ({ class: c, text })),
+  );
   const similarity = images.map((img) =>
-    columns.map((col) => round4(0.22 + 0.03 * (random() - 0.5) + (img.classes.includes(col.class) ? signal * (1 + img.typicality) : col.class === img.lookalike ? 0.006 : 0))),
+    columns.map((col) =>
+      round4(
+        0.22 +
+          0.03 * (random() - 0.5) +
+          (img.classes.includes(col.class) ? signal * (1 + img.typicality) : col.class === img.lookalike ? 0.006 : 0),
+      ),
+    ),
   );
   const scores = similarity.map((row) => classes.map((c) => mean(row.filter((_, k) => columns[k].class === c))));
   return { columns, similarity, scores };
 }
 
 /** What the score step adds to every variant after the first: the paired comparison with it. */
-function compareWithFirst(variants: VariantResult[], scores: number[][][], positives: boolean[][], classes: string[], multiLabel: boolean): void {
+function compareWithFirst(
+  variants: VariantResult[],
+  scores: number[][][],
+  positives: boolean[][],
+  classes: string[],
+  multiLabel: boolean,
+): void {
   const correct = (v: VariantResult) => v.predictions.map((p) => p.predicted === p.label);
   for (let k = 1; k < variants.length; k++) {
     variants[k].comparison = {
@@ -125,10 +144,23 @@ function compareWithFirst(variants: VariantResult[], scores: number[][][], posit
   }
 }
 
-async function inlineThumbnails(rows: Row[], variants: VariantResult[], mode: FixtureOptions['thumbnails']): Promise<Record<string, string>> {
-  const misclassified = [...new Set(variants.flatMap((v) => v.predictions.filter((p) => p.label !== p.predicted).map((p) => p.image)))];
+async function inlineThumbnails(
+  rows: Row[],
+  variants: VariantResult[],
+  mode: FixtureOptions['thumbnails'],
+): Promise<Record<string, string>> {
+  const misclassified = [
+    ...new Set(variants.flatMap((v) => v.predictions.filter((p) => p.label !== p.predicted).map((p) => p.image))),
+  ];
   const m = mode ?? 'failures';
-  const wanted = m === 'all' ? rows.map((r) => r.id) : m === 'failures' ? misclassified : m === 'none' ? [] : misclassified.slice(0, m);
+  const wanted =
+    m === 'all'
+      ? rows.map((r) => r.id)
+      : m === 'failures'
+        ? misclassified
+        : m === 'none'
+          ? []
+          : misclassified.slice(0, m);
   const thumbnails: Record<string, string> = {};
   for (const r of rows) if (wanted.includes(r.id)) thumbnails[r.id] = await thumbnailDataUri(r.file, 64);
   return thumbnails;
@@ -166,7 +198,8 @@ export async function scoreFixture(opts: FixtureOptions = {}): Promise<ScoreResu
   const names = opts.variants ?? ['names', 'v1', 'v2'];
   const scored = names.map((name) => {
     const descriptors = DESCRIPTORS[name](classes);
-    if (opts.xss && name === 'v1') descriptors[classes[0]] = [...descriptors[classes[0]], `<b onmouseover=alert(3)>${XSS}</b>`];
+    if (opts.xss && name === 'v1')
+      descriptors[classes[0]] = [...descriptors[classes[0]], `<b onmouseover=alert(3)>${XSS}</b>`];
     return { name, descriptors, ...simulate(descriptors, classes, SIGNAL[name], images, random) };
   });
   const variants: VariantResult[] = scored.map(({ name, descriptors, columns, similarity, scores }) => {
@@ -176,13 +209,24 @@ export async function scoreFixture(opts: FixtureOptions = {}): Promise<ScoreResu
     return {
       ...variantIdentity(name),
       metrics: { ...metrics, ci },
-      predictions: rows.map((r, i) => ({ image: r.id, label: r.label, predicted: predicted[i], scores: Object.fromEntries(classes.map((c, k) => [c, round4(scores[i][k])])) })),
+      predictions: rows.map((r, i) => ({
+        image: r.id,
+        label: r.label,
+        predicted: predicted[i],
+        scores: Object.fromEntries(classes.map((c, k) => [c, round4(scores[i][k])])),
+      })),
       descriptors,
       similarity,
       columns,
     };
   });
-  compareWithFirst(variants, scored.map((s) => s.scores), classes.map((c) => labels.map((l) => l === c)), classes, false);
+  compareWithFirst(
+    variants,
+    scored.map((s) => s.scores),
+    classes.map((c) => labels.map((l) => l === c)),
+    classes,
+    false,
+  );
   return {
     name: 'names-vs-descriptors',
     images: 'cxr',
@@ -191,8 +235,17 @@ export async function scoreFixture(opts: FixtureOptions = {}): Promise<ScoreResu
     variants,
     thumbnails: await inlineThumbnails(rows, variants, opts.thumbnails),
     flags: [
-      { severity: 'warning', message: `AUROC of "${classes[2]}" is below 0.5 for variant names: its scores rank that class backwards.`, variant: 'names', class: classes[2] },
-      { severity: 'info', message: 'Descriptor "normal heart size" repeats no class name but reads as a negative finding.', variant: 'v2' },
+      {
+        severity: 'warning',
+        message: `AUROC of "${classes[2]}" is below 0.5 for variant names: its scores rank that class backwards.`,
+        variant: 'names',
+        class: classes[2],
+      },
+      {
+        severity: 'info',
+        message: 'Descriptor "normal heart size" repeats no class name but reads as a negative finding.',
+        variant: 'v2',
+      },
     ],
     run: runRecord(classes, variants, rows.length),
   };
@@ -215,19 +268,30 @@ const FINDING_DESCRIPTORS: Record<'names' | 'v1', Record<string, string[]>> = {
  * opacity, some with consolidation), the `present` decision of a recipe that makes one, no
  * accuracy/F1 and no confusion matrix, mean and per-class AUROC with intervals.
  */
-export async function multiLabelScoreFixture(opts: { perClass?: number; thumbnails?: FixtureOptions['thumbnails'] } = {}): Promise<ScoreResult & { flags: SanityFlag[] }> {
+export async function multiLabelScoreFixture(
+  opts: { perClass?: number; thumbnails?: FixtureOptions['thumbnails'] } = {},
+): Promise<ScoreResult & { flags: SanityFlag[] }> {
   const rows = kermanyRows(opts.perClass ?? 10, ['normal', 'bacterial', 'viral']);
   const random = mulberry32(11);
   const findingsOf = (subtype: string): string[] => {
     if (subtype === 'bacterial') return random() < 0.4 ? ['consolidation', 'effusion'] : ['consolidation'];
-    if (subtype === 'viral') return random() < 0.3 ? ['consolidation', 'interstitial opacity'] : ['interstitial opacity'];
+    if (subtype === 'viral')
+      return random() < 0.3 ? ['consolidation', 'interstitial opacity'] : ['interstitial opacity'];
     return [];
   };
-  const images = rows.map((r) => ({ classes: findingsOf(r.label), typicality: random() - 0.35, lookalike: FINDINGS[Math.floor(random() * FINDINGS.length)] }));
-  const list = (present: string[]) => (present.length ? FINDINGS.filter((c) => present.includes(c)).join(', ') : '(none)');
+  const images = rows.map((r) => ({
+    classes: findingsOf(r.label),
+    typicality: random() - 0.35,
+    lookalike: FINDINGS[Math.floor(random() * FINDINGS.length)],
+  }));
+  const list = (present: string[]) =>
+    present.length ? FINDINGS.filter((c) => present.includes(c)).join(', ') : '(none)';
   const labels01 = images.map((img) => FINDINGS.map((c) => (img.classes.includes(c) ? 1 : 0)));
   const names = ['names', 'v1'] as const;
-  const scored = names.map((name) => ({ name, ...simulate(FINDING_DESCRIPTORS[name], FINDINGS, SIGNAL[name], images, random) }));
+  const scored = names.map((name) => ({
+    name,
+    ...simulate(FINDING_DESCRIPTORS[name], FINDINGS, SIGNAL[name], images, random),
+  }));
   const variants: VariantResult[] = scored.map(({ name, columns, similarity, scores }) => {
     // A class is called present when its score clears the base cosine by half the signal.
     const present = scores.map((s) => s.map((x) => x > 0.22 + SIGNAL[name] / 2));
@@ -235,7 +299,15 @@ export async function multiLabelScoreFixture(opts: { perClass?: number; thumbnai
     const ci = multiLabelCIs(labels01, scores, FINDINGS, { resamples: 200, seed: 1 });
     return {
       name,
-      metrics: { accuracy: null, balancedAccuracy: null, macroF1: null, auroc: m.auroc, meanAuroc: m.meanAuroc, confusion: [], ci },
+      metrics: {
+        accuracy: null,
+        balancedAccuracy: null,
+        macroF1: null,
+        auroc: m.auroc,
+        meanAuroc: m.meanAuroc,
+        confusion: [],
+        ci,
+      },
       predictions: rows.map((r, i) => ({
         image: r.id,
         label: list(images[i].classes),
@@ -247,7 +319,13 @@ export async function multiLabelScoreFixture(opts: { perClass?: number; thumbnai
       columns,
     };
   });
-  compareWithFirst(variants, scored.map((s) => s.scores), FINDINGS.map((_, k) => labels01.map((row) => row[k] === 1)), FINDINGS, true);
+  compareWithFirst(
+    variants,
+    scored.map((s) => s.scores),
+    FINDINGS.map((_, k) => labels01.map((row) => row[k] === 1)),
+    FINDINGS,
+    true,
+  );
   return {
     name: 'findings',
     images: 'cxr-findings',
@@ -264,10 +342,13 @@ export async function multiLabelScoreFixture(opts: { perClass?: number; thumbnai
 export async function imagesFixture(opts: { xss?: boolean } = {}): Promise<ImagesResult> {
   const classes = ['normal', 'bacterial', opts.xss ? XSS : 'viral'];
   // A class under 10 images, as METHODS.md's sanity flags warn about.
-  const rows = kermanyRows(10, classes).filter((r, i, all) => r.label !== classes[2] || all.indexOf(r) - all.findIndex((x) => x.label === classes[2]) < 8);
+  const rows = kermanyRows(10, classes).filter(
+    (r, i, all) => r.label !== classes[2] || all.indexOf(r) - all.findIndex((x) => x.label === classes[2]) < 8,
+  );
   const samples = [];
   for (const c of classes) {
-    for (const r of rows.filter((x) => x.label === c).slice(0, 4)) samples.push({ image: r.id, label: c, thumbnail: await thumbnailDataUri(r.file, 64) });
+    for (const r of rows.filter((x) => x.label === c).slice(0, 4))
+      samples.push({ image: r.id, label: c, thumbnail: await thumbnailDataUri(r.file, 64) });
   }
   return {
     name: 'cxr',

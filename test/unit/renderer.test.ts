@@ -6,9 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { MIME } from '../../src/kernel/types';
+import { MIME } from '../../src/protocol/mime';
 import { paletteCss } from '../../src/report/palette';
-import { chromiumSkipReason, launchChromium, serveFiles, watchPage, type PageProblems, type StaticServer } from '../helpers/chromium';
+import {
+  chromiumSkipReason,
+  launchChromium,
+  serveFiles,
+  watchPage,
+  type PageProblems,
+  type StaticServer,
+} from '../helpers/chromium';
 import { REPO, XSS, buildRenderers, imagesFixture, multiLabelScoreFixture, scoreFixture } from './renderer-fixture';
 
 const SHOTS = path.join(REPO, 'test-results');
@@ -93,8 +100,19 @@ describe('renderers in Chromium', { skip }, () => {
     return { page, problems };
   }
 
-  function render(page: Page, bundle: string, mime: string, data: unknown, options: { messaging?: boolean } = {}): Promise<string> {
-    return page.evaluate(([b, m, d, o]) => (window as any).renderOutput(b, m, d, o), [bundle, mime, data, options] as const);
+  function render(
+    page: Page,
+    bundle: string,
+    mime: string,
+    data: unknown,
+    options: { messaging?: boolean } = {},
+  ): Promise<string> {
+    return page.evaluate(([b, m, d, o]) => (window as any).renderOutput(b, m, d, o), [
+      bundle,
+      mime,
+      data,
+      options,
+    ] as const);
   }
 
   test('score output: table, heatmap, gallery, detail panel, linked confusion matrix, disagreements', async () => {
@@ -106,8 +124,15 @@ describe('renderers in Chromium', { skip }, () => {
 
     // Comparison table: one row per variant, the best value marked, bootstrap intervals shown.
     assert.equal(await out.locator('.sl-comparison-table tbody tr').count(), 3);
-    assert.ok((await out.locator('.sl-comparison-table td.sl-best').count()) >= 6, 'each metric column marks its best variant');
-    assert.deepEqual(await out.locator('.sl-comparison-table .sl-th-detail').allTextContents(), [...score.classes, 'vs names', 'vs names']);
+    assert.ok(
+      (await out.locator('.sl-comparison-table td.sl-best').count()) >= 6,
+      'each metric column marks its best variant',
+    );
+    assert.deepEqual(await out.locator('.sl-comparison-table .sl-th-detail').allTextContents(), [
+      ...score.classes,
+      'vs names',
+      'vs names',
+    ]);
     assert.ok((await out.locator('.sl-comparison-table .sl-ci').count()) >= 3 * 6, 'intervals under the values');
     assert.equal(await out.locator('.sl-flag').count(), 2);
     const encoded = out.locator('[data-testid="encoded"]');
@@ -116,7 +141,9 @@ describe('renderers in Chromium', { skip }, () => {
 
     // Heatmap: plotly's data on the graph div, one row per image, one column per descriptor.
     const first = score.variants[0];
-    const heat = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length, type: el.data[0].type }));
+    const heat = await out
+      .locator('.sl-heatmap')
+      .evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length, type: el.data[0].type }));
     assert.deepEqual(heat, { rows: 30, cols: first.columns.length, type: 'heatmap' });
 
     // Gallery: one card per misclassified image, with its thumbnail and the driving descriptors.
@@ -124,7 +151,10 @@ describe('renderers in Chromium', { skip }, () => {
     assert.ok(wrong.length > 0, 'the fixture has failures');
     assert.equal(await out.locator('.sl-gallery .sl-card').count(), wrong.length);
     assert.equal(await out.locator('.sl-gallery').getAttribute('data-total'), String(wrong.length));
-    assert.match((await out.locator('.sl-card .sl-thumb').first().getAttribute('src')) ?? '', /^data:image\/jpeg;base64,/);
+    assert.match(
+      (await out.locator('.sl-card .sl-thumb').first().getAttribute('src')) ?? '',
+      /^data:image\/jpeg;base64,/,
+    );
 
     // A card click opens that image's descriptor scores: one bar group per class, one bar per column.
     const card = out.locator('.sl-card').first();
@@ -139,7 +169,11 @@ describe('renderers in Chromium', { skip }, () => {
 
     // A confusion cell filters the gallery to its true/predicted pair; a second click clears it.
     const cell = out.locator('.sl-confusion-cell.sl-off:not([data-count="0"])').first();
-    const [t, p, n] = await Promise.all([cell.getAttribute('data-true'), cell.getAttribute('data-predicted'), cell.getAttribute('data-count')]);
+    const [t, p, n] = await Promise.all([
+      cell.getAttribute('data-true'),
+      cell.getAttribute('data-predicted'),
+      cell.getAttribute('data-count'),
+    ]);
     await cell.click();
     assert.equal(await out.locator('.sl-card').count(), Number(n));
     for (const c of await out.locator('.sl-card').all()) {
@@ -156,12 +190,17 @@ describe('renderers in Chromium', { skip }, () => {
     await diagonal.click();
 
     // Sorting by margin puts the most negative margin (true class score − best other) on top.
-    const margins = first.predictions.map((q) => q.scores[q.label] - Math.max(...score.classes.filter((c) => c !== q.label).map((c) => q.scores[c])));
+    const margins = first.predictions.map(
+      (q) => q.scores[q.label] - Math.max(...score.classes.filter((c) => c !== q.label).map((c) => q.scores[c])),
+    );
     const worst = margins.indexOf(Math.min(...margins));
-    await out.locator('vscode-single-select').first().evaluate((el: any) => {
-      el.value = 'margin';
-      el.dispatchEvent(new Event('change'));
-    });
+    await out
+      .locator('vscode-single-select')
+      .first()
+      .evaluate((el: any) => {
+        el.value = 'margin';
+        el.dispatchEvent(new Event('change'));
+      });
     await page.waitForTimeout(200);
     const topRow = await out.locator('.sl-heatmap').evaluate((el: any) => el.data[0].z[0]);
     assert.deepEqual(topRow, first.similarity[worst]);
@@ -172,7 +211,9 @@ describe('renderers in Chromium', { skip }, () => {
     await out.locator('vscode-tab-header').nth(2).click();
     await page.waitForTimeout(300);
     const v2 = score.variants[2];
-    const heat2 = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length }));
+    const heat2 = await out
+      .locator('.sl-heatmap')
+      .evaluate((el: any) => ({ rows: el.data[0].z.length, cols: el.data[0].z[0].length }));
     assert.deepEqual(heat2, { rows: 30, cols: v2.columns.length });
     assert.equal(await out.locator('.sl-card').count(), v2.predictions.filter((q) => q.label !== q.predicted).length);
     assert.equal(await out.locator('.sl-comparison-table tr.sl-current').getAttribute('data-variant'), 'v2');
@@ -229,17 +270,30 @@ describe('renderers in Chromium', { skip }, () => {
       assert.equal(await delta.locator('.sl-ci').textContent(), `${signed(d.low)} – ${signed(d.high)}`);
       const bold = d.low > 0 || d.high < 0;
       excludesZero += Number(bold);
-      assert.equal(await delta.evaluate((el) => el.classList.contains('sl-excludes-zero')), bold, `${score.variants[k].name}: bold only when the interval excludes 0`);
+      assert.equal(
+        await delta.evaluate((el) => el.classList.contains('sl-excludes-zero')),
+        bold,
+        `${score.variants[k].name}: bold only when the interval excludes 0`,
+      );
       const m = row.locator('[data-testid="mcnemar"]');
       assert.equal(await m.locator('.sl-value').textContent(), pText(mcnemar!.p));
       assert.equal(await m.locator('.sl-ci').textContent(), `b ${mcnemar!.baselineOnly} / c ${mcnemar!.variantOnly}`);
-      assert.match((await m.getAttribute('title')) ?? '', new RegExp(`${mcnemar!.baselineOnly} images? only names got right`));
+      assert.match(
+        (await m.getAttribute('title')) ?? '',
+        new RegExp(`${mcnemar!.baselineOnly} images? only names got right`),
+      );
       // Per-class differences sit in the AUROC cells' tooltips.
       const perClass = auroc.perClass[score.classes[0]]!;
-      assert.match((await row.locator('td').nth(4).getAttribute('title')) ?? '', new RegExp(`Δ vs names ${signed(perClass.difference).replace('+', '\\+')} `));
+      assert.match(
+        (await row.locator('td').nth(4).getAttribute('title')) ?? '',
+        new RegExp(`Δ vs names ${signed(perClass.difference).replace('+', '\\+')} `),
+      );
     }
     assert.ok(excludesZero >= 1 && excludesZero < 3, 'the fixture has intervals on both sides of 0');
-    assert.ok(score.variants.some((v) => v.comparison?.mcnemar && v.comparison.mcnemar.p < 0.001), 'the fixture exercises "p < 0.001"');
+    assert.ok(
+      score.variants.some((v) => v.comparison?.mcnemar && v.comparison.mcnemar.p < 0.001),
+      'the fixture exercises "p < 0.001"',
+    );
     assert.ok(!((await table.textContent()) ?? '').includes('*'), 'no significance stars');
 
     // The control: one row, badge and italic name, what it tests on hover, and separated from the rest.
@@ -251,7 +305,10 @@ describe('renderers in Chromium', { skip }, () => {
     assert.equal(await control.locator('.sl-control-name').evaluate((el) => getComputedStyle(el).fontStyle), 'italic');
     assert.match((await control.locator('.sl-control-label').getAttribute('title')) ?? '', /WaffleCLIP/);
     assert.equal(await table.locator('[data-testid="control-badge"]').count(), 1, 'descriptor variants carry no badge');
-    assert.match((await out.locator('.sl-comparison .sl-help').textContent()) ?? '', /Controls \(badge\).*McNemar b \/ c = images only names \/ only this variant got right/);
+    assert.match(
+      (await out.locator('.sl-comparison .sl-help').textContent()) ?? '',
+      /Controls \(badge\).*McNemar b \/ c = images only names \/ only this variant got right/,
+    );
 
     // Clicking the control's row shows its panel.
     await control.click();
@@ -277,44 +334,79 @@ describe('renderers in Chromium', { skip }, () => {
 
     // Only AUROC columns: mean, then one per class, then the paired difference (no McNemar).
     const heads = await table.locator('thead th').allTextContents();
-    assert.deepEqual(heads, ['Variant', 'Mean AUROC', ...score.classes.map((c) => `AUROC${c}`), 'Δ mean AUROCvs names']);
+    assert.deepEqual(heads, [
+      'Variant',
+      'Mean AUROC',
+      ...score.classes.map((c) => `AUROC${c}`),
+      'Δ mean AUROCvs names',
+    ]);
     assert.equal(await table.locator('[data-testid="mcnemar"]').count(), 0);
     for (const [vi, v] of score.variants.entries()) {
       const cells = table.locator('tbody tr').nth(vi).locator('td');
-      const show = async (k: number) => [await cells.nth(k).locator('.sl-value').textContent(), await cells.nth(k).locator('.sl-ci').textContent()];
+      const show = async (k: number) => [
+        await cells.nth(k).locator('.sl-value').textContent(),
+        await cells.nth(k).locator('.sl-ci').textContent(),
+      ];
       const ci = v.metrics.ci!;
-      assert.deepEqual(await show(1), [v.metrics.meanAuroc!.toFixed(3), `${ci.meanAuroc!.low.toFixed(3)} – ${ci.meanAuroc!.high.toFixed(3)}`]);
+      assert.deepEqual(await show(1), [
+        v.metrics.meanAuroc!.toFixed(3),
+        `${ci.meanAuroc!.low.toFixed(3)} – ${ci.meanAuroc!.high.toFixed(3)}`,
+      ]);
       for (const [k, c] of score.classes.entries()) {
-        assert.deepEqual(await show(2 + k), [v.metrics.auroc[c]!.toFixed(3), `${ci.auroc[c]!.low.toFixed(3)} – ${ci.auroc[c]!.high.toFixed(3)}`], `${v.name} ${c}`);
+        assert.deepEqual(
+          await show(2 + k),
+          [v.metrics.auroc[c]!.toFixed(3), `${ci.auroc[c]!.low.toFixed(3)} – ${ci.auroc[c]!.high.toFixed(3)}`],
+          `${v.name} ${c}`,
+        );
       }
     }
     const d = score.variants[1].comparison!.auroc.mean!;
-    assert.equal(await table.locator('tbody tr').nth(1).locator('[data-testid="paired-auroc"] .sl-ci').textContent(), `${signed(d.low)} – ${signed(d.high)}`);
+    assert.equal(
+      await table.locator('tbody tr').nth(1).locator('[data-testid="paired-auroc"] .sl-ci').textContent(),
+      `${signed(d.low)} – ${signed(d.high)}`,
+    );
 
     // No confusion matrix, and one line that says why.
     assert.equal(await out.locator('.sl-confusion').count(), 0);
-    assert.match((await out.locator('[data-testid="no-confusion"]').textContent()) ?? '', /multi-label set each class is its own yes\/no question/);
+    assert.match(
+      (await out.locator('[data-testid="no-confusion"]').textContent()) ?? '',
+      /multi-label set each class is its own yes\/no question/,
+    );
 
     // Heatmap rows grouped by first labelled class, images without one last as "(none)".
     const first = score.variants[0];
-    const heat = await out.locator('.sl-heatmap').evaluate((el: any) => ({ rows: el.data[0].z.length, groups: el.layout.annotations.map((a: any) => a.text) }));
+    const heat = await out
+      .locator('.sl-heatmap')
+      .evaluate((el: any) => ({ rows: el.data[0].z.length, groups: el.layout.annotations.map((a: any) => a.text) }));
     assert.equal(heat.rows, 30);
-    assert.deepEqual(heat.groups.slice(score.classes.length), ['<b>consolidation</b>', '<b>interstitial opacity</b>', '<b>(none)</b>']);
+    assert.deepEqual(heat.groups.slice(score.classes.length), [
+      '<b>consolidation</b>',
+      '<b>interstitial opacity</b>',
+      '<b>(none)</b>',
+    ]);
 
     // Gallery: the images whose predicted set differs from the label set, most classes wrong first.
     const mismatched = first.predictions.filter((p) => classSet(p.label) !== classSet(p.predicted));
     assert.ok(mismatched.length > 0 && mismatched.length < first.predictions.length);
     const cards = out.locator('.sl-card');
     assert.equal(await cards.count(), mismatched.length);
-    assert.match((await out.locator('.sl-gallery-area h3').textContent()) ?? '', new RegExp(`Label mismatches \\(${mismatched.length} of 30 images`));
+    assert.match(
+      (await out.locator('.sl-gallery-area h3').textContent()) ?? '',
+      new RegExp(`Label mismatches \\(${mismatched.length} of 30 images`),
+    );
     const wrongClasses = (p: { label: string; predicted: string }) => {
       const a = classSet(p.label).split('|').filter(Boolean);
       const b = classSet(p.predicted).split('|').filter(Boolean);
       return a.filter((c) => !b.includes(c)).length + b.filter((c) => !a.includes(c)).length;
     };
-    const shown = await cards.evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-true')!, predicted: e.getAttribute('data-predicted')! })));
+    const shown = await cards.evaluateAll((els) =>
+      els.map((e) => ({ label: e.getAttribute('data-true')!, predicted: e.getAttribute('data-predicted')! })),
+    );
     const counts = shown.map(wrongClasses);
-    assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
 
     // A card's detail: every class's bars, the predicted and labelled classes marked, no runner-up.
     const card = cards.first();
@@ -329,10 +421,13 @@ describe('renderers in Chromium', { skip }, () => {
     assert.ok(!((await detail.textContent()) ?? '').includes('runner-up'));
 
     // Sorting by margin copes with images whose margin is undefined (no class labelled).
-    await out.locator('vscode-single-select').first().evaluate((el: any) => {
-      el.value = 'margin';
-      el.dispatchEvent(new Event('change'));
-    });
+    await out
+      .locator('vscode-single-select')
+      .first()
+      .evaluate((el: any) => {
+        el.value = 'margin';
+        el.dispatchEvent(new Event('change'));
+      });
     await page.waitForTimeout(200);
     assert.equal(await out.locator('.sl-heatmap').evaluate((el: any) => el.data[0].z.length), 30);
 
@@ -358,7 +453,9 @@ describe('renderers in Chromium', { skip }, () => {
     const out = page.locator(`#${id}`);
     const cards = out.locator('.sl-card');
     const n = await cards.count();
-    const missing = (await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-image')!))).filter((image) => !(image in score.thumbnails));
+    const missing = (await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-image')!))).filter(
+      (image) => !(image in score.thumbnails),
+    );
     assert.ok(missing.length > 2);
     // Nothing is asked for before its card comes near the viewport...
     const askedAtFirst = ((await page.evaluate(() => (window as any).posted)) as unknown[]).length;
@@ -374,9 +471,15 @@ describe('renderers in Chromium', { skip }, () => {
     const posted = (await page.evaluate(() => (window as any).posted)) as { type: string; image: string }[];
     const asked = posted.filter((m) => m.type === 'thumbnail').map((m) => m.image);
     // (The disagreements table below the gallery may ask for a few more as it comes into view.)
-    assert.ok(missing.every((image) => asked.includes(image)), 'asked for every card without a saved thumbnail');
+    assert.ok(
+      missing.every((image) => asked.includes(image)),
+      'asked for every card without a saved thumbnail',
+    );
     assert.ok(n > missing.length, 'some cards had theirs saved');
-    assert.ok(asked.every((image) => !(image in score.thumbnails)), 'never asked for a saved one');
+    assert.ok(
+      asked.every((image) => !(image in score.thumbnails)),
+      'never asked for a saved one',
+    );
     assert.equal(new Set(asked).size, asked.length, 'each image asked once');
     assert.deepEqual(problems.errors, []);
     await page.close();
@@ -393,7 +496,11 @@ describe('renderers in Chromium', { skip }, () => {
     const next = out.locator('.sl-gallery-area');
     await heatmap.locator('.main-svg').first().waitFor();
     const measure = async () => {
-      const [plot, gallery, svg] = await Promise.all([heatmap.boundingBox(), next.boundingBox(), heatmap.locator('.main-svg').first().boundingBox()]);
+      const [plot, gallery, svg] = await Promise.all([
+        heatmap.boundingBox(),
+        next.boundingBox(),
+        heatmap.locator('.main-svg').first().boundingBox(),
+      ]);
       return { plot: plot!, gallery: gallery!, svg: svg! };
     };
     const wide = await measure();
@@ -410,13 +517,24 @@ describe('renderers in Chromium', { skip }, () => {
         await page.waitForTimeout(120);
         const now = await measure();
         const at = `${width}px wide, look ${look}`;
-        assert.ok(Math.abs(now.plot.height - wide.plot.height) <= 1, `${at}: the heatmap keeps its height: ${now.plot.height} (was ${wide.plot.height})`);
+        assert.ok(
+          Math.abs(now.plot.height - wide.plot.height) <= 1,
+          `${at}: the heatmap keeps its height: ${now.plot.height} (was ${wide.plot.height})`,
+        );
         assert.ok(now.plot.y + now.plot.height <= now.gallery.y + 0.5, `${at}: the heatmap ends above the gallery`);
-        assert.ok(now.svg.y + now.svg.height <= now.gallery.y + 0.5, `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the gallery (${now.gallery.y})`);
+        assert.ok(
+          now.svg.y + now.svg.height <= now.gallery.y + 0.5,
+          `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the gallery (${now.gallery.y})`,
+        );
       }
-      await out.locator('.sl-heatmap-section').screenshot({ path: path.join(SHOTS, `renderer-score-heatmap-${width}.png`) });
+      await out
+        .locator('.sl-heatmap-section')
+        .screenshot({ path: path.join(SHOTS, `renderer-score-heatmap-${width}.png`) });
       const now = await measure();
-      assert.ok(now.svg.width <= width - 40 && Math.abs(now.svg.width - now.plot.width) <= 1, `the drawing follows the width (${now.svg.width}px at ${width})`);
+      assert.ok(
+        now.svg.width <= width - 40 && Math.abs(now.svg.width - now.plot.width) <= 1,
+        `the drawing follows the width (${now.svg.width}px at ${width})`,
+      );
     }
     assert.deepEqual(problems.errors, []);
     await page.close();
@@ -434,19 +552,31 @@ describe('renderers in Chromium', { skip }, () => {
     await out.locator('.sl-heatmap .hoverlayer').first().waitFor({ state: 'attached' });
     await page.waitForTimeout(300);
 
-    assert.equal(await out.locator('.sl-comparison-table .sl-th-detail').nth(2).textContent(), XSS, 'class name as text in the table');
-    assert.ok(((await out.locator('.sl-confusion').textContent()) ?? '').includes('<img src=x'), 'in the confusion matrix');
+    assert.equal(
+      await out.locator('.sl-comparison-table .sl-th-detail').nth(2).textContent(),
+      XSS,
+      'class name as text in the table',
+    );
+    assert.ok(
+      ((await out.locator('.sl-confusion').textContent()) ?? '').includes('<img src=x'),
+      'in the confusion matrix',
+    );
     // Plotly's own markup in hover text is escaped: the hostile file name reads as typed.
     const hover = await out.locator('.sl-heatmap').evaluate((el: any) => JSON.stringify(el.data[0].text));
     assert.ok(hover.includes('images/&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;.jpeg'));
     const annotations = await out.locator('.sl-heatmap .annotation-text').allTextContents();
-    assert.ok(annotations.some((a) => a.startsWith('<img src=x onerror=')), `plotly shows the label as typed: ${annotations.join(' | ')}`);
+    assert.ok(
+      annotations.some((a) => a.startsWith('<img src=x onerror=')),
+      `plotly shows the label as typed: ${annotations.join(' | ')}`,
+    );
     const counts = await page.locator(`#${imagesId} .sl-counts`).textContent();
     assert.ok(counts?.includes(XSS));
     assert.ok(((await page.locator(`#${imagesId} .sl-skipped`).textContent()) ?? '').includes(`images/${XSS}.png`));
     // No element was made from the data: every <img> in the outputs is one of our thumbnails.
     const stray = await page.evaluate(() =>
-      [...document.querySelectorAll('.symptom-lens-output')].flatMap((host) => [...host.shadowRoot!.querySelectorAll('img:not(.sl-thumb), script, b[onmouseover]')].map((e) => e.outerHTML)),
+      [...document.querySelectorAll('.symptom-lens-output')].flatMap((host) =>
+        [...host.shadowRoot!.querySelectorAll('img:not(.sl-thumb), script, b[onmouseover]')].map((e) => e.outerHTML),
+      ),
     );
     assert.deepEqual(stray, []);
     assert.deepEqual(problems.dialogs, []);
@@ -460,10 +590,16 @@ describe('renderers in Chromium', { skip }, () => {
     const id = await render(page, 'images', MIME.images, images);
     const out = page.locator(`#${id}`);
     assert.deepEqual(
-      await out.locator('.sl-count-n').evaluateAll((els) => els.map((e) => [e.getAttribute('data-class'), Number(e.getAttribute('data-count'))])),
+      await out
+        .locator('.sl-count-n')
+        .evaluateAll((els) => els.map((e) => [e.getAttribute('data-class'), Number(e.getAttribute('data-count'))])),
       images.classes.map((c) => [c, images.counts[c]]),
     );
-    assert.match((await out.locator('.sl-count-n[data-class="viral"]').textContent()) ?? '', /⚠/, 'a class under 10 images is marked');
+    assert.match(
+      (await out.locator('.sl-count-n[data-class="viral"]').textContent()) ?? '',
+      /⚠/,
+      'a class under 10 images is marked',
+    );
     assert.equal(await out.locator('.sl-skipped li').count(), 2);
     assert.match((await out.locator('.sl-skipped').textContent()) ?? '', /truncated\.jpeg — JPEG data ends early/);
     assert.equal(await out.locator('.sl-sample-row').count(), 3);
@@ -478,13 +614,26 @@ describe('renderers in Chromium', { skip }, () => {
   test('a malformed output names the field instead of failing silently', async () => {
     const { page } = await open();
     const score = await scoreFixture({ thumbnails: 'none' });
-    const broken = { ...score, variants: [{ ...score.variants[0], predictions: [{ image: 'a.png', label: 'normal' }] }] };
+    const broken = {
+      ...score,
+      variants: [{ ...score.variants[0], predictions: [{ image: 'a.png', label: 'normal' }] }],
+    };
     const id = await render(page, 'score', MIME.score, broken);
-    assert.match((await page.locator(`#${id} .sl-notice.sl-error`).textContent()) ?? '', /variants\[0\]\.predictions\[0\]\.predicted/);
+    assert.match(
+      (await page.locator(`#${id} .sl-notice.sl-error`).textContent()) ?? '',
+      /variants\[0\]\.predictions\[0\]\.predicted/,
+    );
     const short = { ...score, variants: [{ ...score.variants[0], similarity: score.variants[0].similarity.slice(1) }] };
     const id2 = await render(page, 'score', MIME.score, short);
-    assert.match((await page.locator(`#${id2} .sl-heatmap-section .sl-notice`).textContent()) ?? '', /29 rows but there are 30 predictions/);
-    assert.equal(await page.locator(`#${id2} .sl-card`).count(), score.variants[0].predictions.filter((q) => q.label !== q.predicted).length, 'the rest still renders');
+    assert.match(
+      (await page.locator(`#${id2} .sl-heatmap-section .sl-notice`).textContent()) ?? '',
+      /29 rows but there are 30 predictions/,
+    );
+    assert.equal(
+      await page.locator(`#${id2} .sl-card`).count(),
+      score.variants[0].predictions.filter((q) => q.label !== q.predicted).length,
+      'the rest still renders',
+    );
     await page.close();
   });
 });

@@ -9,9 +9,17 @@ import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { MIME, type StepOutput } from '../../src/kernel/types';
+import { MIME } from '../../src/protocol/mime';
+import { type StepOutput } from '../../src/protocol/mime';
 import { renderMarkdown } from '../../src/report/markdown';
-import { findPackageDir, inlineScript, jsonForScript, registeringModule, writeReport, type ReportCell } from '../../src/report/report';
+import {
+  findPackageDir,
+  inlineScript,
+  jsonForScript,
+  registeringModule,
+  writeReport,
+  type ReportCell,
+} from '../../src/report/report';
 import { chromiumSkipReason, launchChromium, watchPage } from '../helpers/chromium';
 import { REPO, XSS, buildPackage, imagesFixture, scoreFixture } from './renderer-fixture';
 
@@ -19,14 +27,20 @@ const SHOTS = path.join(REPO, 'test-results');
 
 describe('report building blocks', () => {
   test('JSON inlined in a script element cannot close it or open a comment, and parses back', () => {
-    const value = { a: '</script><script>alert(1)</script>', b: '<!-- x -->', c: 'line\u2028sep\u2029para', d: 'a & b > c' };
+    const value = {
+      a: '</script><script>alert(1)</script>',
+      b: '<!-- x -->',
+      c: 'line\u2028sep\u2029para',
+      d: 'a & b > c',
+    };
     const text = jsonForScript(value);
     assert.ok(!/<\/script|<!--|[\u2028\u2029<>&]/i.test(text), text);
     assert.deepEqual(JSON.parse(text), value);
   });
 
   test('inlined script text avoids </script and <!-- but means the same', () => {
-    const code = 'globalThis.out = ["</script>", "</SCRIPT >", /<!--x/.test("<!--x"), `<!--${1}`, /a<\\/script/i.source];';
+    const code =
+      'globalThis.out = ["</script>", "</SCRIPT >", /<!--x/.test("<!--x"), `<!--${1}`, /a<\\/script/i.source];';
     const safe = inlineScript(code);
     assert.ok(!/<\/script|<!--/i.test(safe));
     const run = (src: string) => {
@@ -38,11 +52,17 @@ describe('report building blocks', () => {
   });
 
   test('a bundle’s final export becomes a registration; anything else is refused by name', () => {
-    const registered = registeringModule('const x=1;function Q(){return"hi"}export{Q as activate};\n/*! license */\n', 'symptom-lens.score');
+    const registered = registeringModule(
+      'const x=1;function Q(){return"hi"}export{Q as activate};\n/*! license */\n',
+      'symptom-lens.score',
+    );
     const sandbox: Record<string, any> = {};
     vm.runInNewContext(registered.replace(/globalThis/g, 'self'), { self: sandbox });
     assert.equal(sandbox.__symptomLensRenderers['symptom-lens.score'].activate(), 'hi');
-    assert.throws(() => registeringModule('function Q(){}', 'symptom-lens.images'), /symptom-lens\.images: its bundle does not end with an export of activate/);
+    assert.throws(
+      () => registeringModule('function Q(){}', 'symptom-lens.images'),
+      /symptom-lens\.images: its bundle does not end with an export of activate/,
+    );
     assert.throws(() => registeringModule('export{Q as activate};doSomething()', 'r'), /does not end with an export/);
   });
 
@@ -106,22 +126,79 @@ describe('report.html in Chromium, offline', { skip: chromiumSkipReason() }, () 
     hostile.name = `hostile </script><script>alert(9)</script><!-- ${XSS}`;
     const images = await imagesFixture();
     const wrong = score.variants[0].predictions.filter((p) => p.label !== p.predicted).length;
-    const error = 'line 3, field `path`: Model folder ../models/nowhere does not exist. Give the folder that holds config.json.';
+    const error =
+      'line 3, field `path`: Model folder ../models/nowhere does not exist. Give the folder that holds config.json.';
     const cells: ReportCell[] = [
-      { index: 0, step: null, name: null, ok: true, outputs: [], markdown: `# Demo: descriptors vs class names\n\nScores **30** Kermany images. ${XSS}\n\n- names: the baseline\n- v1, v2: descriptors` },
-      { index: 1, step: 'images', name: 'cxr', ok: true, outputs: [{ mime: MIME.images, data: images, markdown: '**images: cxr** — 28 images' }], source: 'images: cxr\nfrom: data/labels.csv' },
-      { index: 2, step: 'model', name: 'demo', ok: true, outputs: [{ mime: MIME.model, data: {}, markdown: '| model | provider |\n| --- | --- |\n| demo | cpu |' }] },
-      { index: 3, step: 'score', name: score.name, ok: true, outputs: [{ mime: MIME.score, data: score, markdown: '**score** fallback' }] },
-      { index: 4, step: 'score', name: 'hostile', ok: true, outputs: [{ mime: MIME.score, data: hostile, markdown: `fallback ${XSS}` }] },
-      { index: 5, step: 'model', name: 'broken', ok: false, error, outputs: [{ mime: MIME.error, data: { message: error, line: 3, field: 'path' }, markdown: `**Error:** ${error}` } as StepOutput] },
+      {
+        index: 0,
+        step: null,
+        name: null,
+        ok: true,
+        outputs: [],
+        markdown: `# Demo: descriptors vs class names\n\nScores **30** Kermany images. ${XSS}\n\n- names: the baseline\n- v1, v2: descriptors`,
+      },
+      {
+        index: 1,
+        step: 'images',
+        name: 'cxr',
+        ok: true,
+        outputs: [{ mime: MIME.images, data: images, markdown: '**images: cxr** — 28 images' }],
+        source: 'images: cxr\nfrom: data/labels.csv',
+      },
+      {
+        index: 2,
+        step: 'model',
+        name: 'demo',
+        ok: true,
+        outputs: [{ mime: MIME.model, data: {}, markdown: '| model | provider |\n| --- | --- |\n| demo | cpu |' }],
+      },
+      {
+        index: 3,
+        step: 'score',
+        name: score.name,
+        ok: true,
+        outputs: [{ mime: MIME.score, data: score, markdown: '**score** fallback' }],
+      },
+      {
+        index: 4,
+        step: 'score',
+        name: 'hostile',
+        ok: true,
+        outputs: [{ mime: MIME.score, data: hostile, markdown: `fallback ${XSS}` }],
+      },
+      {
+        index: 5,
+        step: 'model',
+        name: 'broken',
+        ok: false,
+        error,
+        outputs: [
+          {
+            mime: MIME.error,
+            data: { message: error, line: 3, field: 'path' },
+            markdown: `**Error:** ${error}`,
+          } as StepOutput,
+        ],
+      },
       { index: 6, step: null, name: null, ok: false, error: 'not run: cell 6 failed before it', outputs: [] },
     ];
-    const file = await writeReport(out, { notebookPath: path.join(REPO, 'examples', 'demo.lensnb'), cells }, { packageDir: pkg });
+    const file = await writeReport(
+      out,
+      { notebookPath: path.join(REPO, 'examples', 'demo.lensnb'), cells },
+      { packageDir: pkg },
+    );
     assert.equal(file, path.join(out, 'report.html'));
     const html = readFileSync(file, 'utf8');
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+' 'sha256-[^']+';/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+' 'sha256-[^']+';/,
+    );
     assert.ok(!/<script[^>]+src=/i.test(html), 'no external scripts');
-    assert.equal((html.match(/<script type="module">/g) ?? []).length, 3, 'score + images bundles and the page script, each once');
+    assert.equal(
+      (html.match(/<script type="module">/g) ?? []).length,
+      3,
+      'score + images bundles and the page script, each once',
+    );
     assert.ok(!html.includes('symptom-lens.explain'), 'only the renderers the outputs need');
 
     const context = await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true });
@@ -147,12 +224,18 @@ describe('report.html in Chromium, offline', { skip: chromiumSkipReason() }, () 
     assert.equal(await page.locator('#cell-3 .markdown-output table td').first().textContent(), 'demo');
     assert.equal(await page.locator('#cell-1 h1').textContent(), 'Demo: descriptors vs class names');
     assert.ok(((await page.locator('#cell-1').textContent()) ?? '').includes(XSS));
-    assert.ok(((await page.locator('#cell-5 h2').textContent()) ?? '').includes('</script><script>alert(9)</script><!--'), 'hostile name shown as text');
+    assert.ok(
+      ((await page.locator('#cell-5 h2').textContent()) ?? '').includes('</script><script>alert(9)</script><!--'),
+      'hostile name shown as text',
+    );
     assert.equal(await page.locator('#cell-6.failed .cell-error').count(), 1);
     assert.match((await page.locator('#cell-6 .cell-error').textContent()) ?? '', /line 3, field `path`/);
     assert.equal(await page.locator('#cell-7.not-run').count(), 1);
     assert.match((await page.locator('.banner').textContent()) ?? '', /Cell 6 failed; the cells after it did not run/);
-    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('main img:not(.sl-thumb), main script')].length), 0);
+    assert.deepEqual(
+      await page.evaluate(() => [...document.querySelectorAll('main img:not(.sl-thumb), main script')].length),
+      0,
+    );
     await first.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'report-light.png'), fullPage: true });
 
@@ -165,7 +248,9 @@ describe('report.html in Chromium, offline', { skip: chromiumSkipReason() }, () 
 
     // Inside a VS Code webview ("Open Report") the editor's theme replaces the report's palette.
     await page.evaluate(() => document.body.setAttribute('data-vscode-theme-kind', 'vscode-dark'));
-    await page.waitForFunction(() => !document.querySelector('.theme-switch') && !/sl-theme-/.test(document.body.className));
+    await page.waitForFunction(
+      () => !document.querySelector('.theme-switch') && !/sl-theme-/.test(document.body.className),
+    );
 
     assert.deepEqual(problems.errors, [], 'no script errors and no CSP violations');
     assert.deepEqual(problems.dialogs, []);

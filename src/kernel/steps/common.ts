@@ -1,7 +1,9 @@
 // Helpers every step uses: located errors and look-ups of names other cells defined.
 import type { LoadedModel, SessionKind } from '../session';
 import { Session } from '../session';
-import { CellError, type DescriptorSet, type ImageSet, type ScoreResult } from '../types';
+import { CellError } from '../../common/errors';
+import { type DescriptorSet, type ImageSet } from '../../protocol/dataset';
+import { type ScoreResult } from '../../protocol/results';
 import type { StepContext } from './step';
 
 /** A CellError placed at `field` (or a nested path such as `classes.normal`) of this cell. */
@@ -19,7 +21,12 @@ interface KindMap {
 }
 
 function mapOf<K extends SessionKind>(session: Session, kind: K): Map<string, KindMap[K]> {
-  const maps = { images: session.imageSets, model: session.models, descriptors: session.descriptorSets, score: session.scores };
+  const maps = {
+    images: session.imageSets,
+    model: session.models,
+    descriptors: session.descriptorSets,
+    score: session.scores,
+  };
   return maps[kind] as Map<string, KindMap[K]>;
 }
 
@@ -63,7 +70,12 @@ export function templateOption(ctx: StepContext, field: string, placeholders: st
   const text = String(t);
   for (const p of placeholders) {
     if (!text.includes(`{${p}}`)) {
-      throw fieldError(ctx, field, `"${field}" must contain {${p}}.`, `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`);
+      throw fieldError(
+        ctx,
+        field,
+        `"${field}" must contain {${p}}.`,
+        `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`,
+      );
     }
   }
   return text;

@@ -1,6 +1,6 @@
 // `descriptors: NAME` — one prompt variant: visual-symptom descriptors per class.
-import { makeDescriptorSet } from '../descriptorSet';
-import { MIME } from '../types';
+import { makeDescriptorSet } from '../../scoring/descriptorSet';
+import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey, templateOption } from './common';
 import type { StepContext, StepDefinition } from './step';
 
@@ -16,19 +16,35 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
     }
     const list = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(list)) {
-      throw fieldError(ctx, at, `"${cls}" must be a list of descriptors.`, `Write e.g. "${cls}: [first finding, second finding]" or one "- finding" per line below it.`);
+      throw fieldError(
+        ctx,
+        at,
+        `"${cls}" must be a list of descriptors.`,
+        `Write e.g. "${cls}: [first finding, second finding]" or one "- finding" per line below it.`,
+      );
     }
     const texts: string[] = [];
     list.forEach((d, i) => {
       if (typeof d !== 'string' && typeof d !== 'number') {
-        throw fieldError(ctx, `${at}.${i}`, `Descriptor ${i + 1} of "${cls}" is not a text.`, 'Each descriptor is one short phrase; quote it if it contains ":" or "#".');
+        throw fieldError(
+          ctx,
+          `${at}.${i}`,
+          `Descriptor ${i + 1} of "${cls}" is not a text.`,
+          'Each descriptor is one short phrase; quote it if it contains ":" or "#".',
+        );
       }
       const t = String(d).trim();
-      if (t === '') throw fieldError(ctx, `${at}.${i}`, `Descriptor ${i + 1} of "${cls}" is empty.`, 'Remove the empty item.');
+      if (t === '')
+        throw fieldError(ctx, `${at}.${i}`, `Descriptor ${i + 1} of "${cls}" is empty.`, 'Remove the empty item.');
       if (!texts.includes(t)) texts.push(t);
     });
     if (!allowEmpty && texts.length === 0) {
-      throw fieldError(ctx, at, `"${cls}" has no negatives.`, 'Give at least one negative text, or remove the class from `negatives`.');
+      throw fieldError(
+        ctx,
+        at,
+        `"${cls}" has no negatives.`,
+        'Give at least one negative text, or remove the class from `negatives`.',
+      );
     }
     out[cls] = texts;
   }
@@ -44,9 +60,20 @@ export const descriptorsStep: StepDefinition = {
     summary: 'A descriptor set: one prompt variant',
     nameDescription: 'the name score cells use for this descriptor set',
     options: {
-      classes: { type: 'map', required: true, description: 'class → list of visual-symptom descriptors (an empty list = class name only)' },
-      template: { type: 'string', description: 'sentence for each descriptor with {class} and {descriptor}; default: "{class}, which has {descriptor}" (Menon & Vondrick)' },
-      template_class: { type: 'string', description: 'text for a class without descriptors, with {class}, e.g. "a chest x-ray showing {class}"' },
+      classes: {
+        type: 'map',
+        required: true,
+        description: 'class → list of visual-symptom descriptors (an empty list = class name only)',
+      },
+      template: {
+        type: 'string',
+        description:
+          'sentence for each descriptor with {class} and {descriptor}; default: "{class}, which has {descriptor}" (Menon & Vondrick)',
+      },
+      template_class: {
+        type: 'string',
+        description: 'text for a class without descriptors, with {class}, e.g. "a chest x-ray showing {class}"',
+      },
       negatives: { type: 'map', description: 'class → negative texts for the chexzero / pos-neg recipes' },
     },
   },
@@ -54,7 +81,12 @@ export const descriptorsStep: StepDefinition = {
     const classes = readClassLists(ctx, 'classes', true);
     const negatives = ctx.cell.options.negatives ? readClassLists(ctx, 'negatives', false) : undefined;
     for (const cls of Object.keys(negatives ?? {})) {
-      if (!(cls in classes)) throw fieldError(ctx, `negatives.${cls}`, `"${cls}" in negatives is not one of the classes (${Object.keys(classes).join(', ')}).`);
+      if (!(cls in classes))
+        throw fieldError(
+          ctx,
+          `negatives.${cls}`,
+          `"${cls}" in negatives is not one of the classes (${Object.keys(classes).join(', ')}).`,
+        );
     }
     const set = makeDescriptorSet({
       name: ctx.cell.name,
@@ -66,11 +98,20 @@ export const descriptorsStep: StepDefinition = {
     });
     ctx.session.descriptorSets.set(set.name, set);
     const total = Object.values(classes).reduce((n, l) => n + l.length, 0);
-    const data = { name: set.name, classes, template: set.template, templateClass: set.templateClass, negatives, hash: set.hash };
+    const data = {
+      name: set.name,
+      classes,
+      template: set.template,
+      templateClass: set.templateClass,
+      negatives,
+      hash: set.hash,
+    };
     const markdown = [
       `**descriptors: ${md(set.name)}** — ${Object.keys(classes).length} classes, ${total} descriptors`,
       '',
-      ...Object.entries(classes).map(([c, l]) => `- **${md(c)}**: ${l.length ? l.map(md).join('; ') : '_class name only_'}`),
+      ...Object.entries(classes).map(
+        ([c, l]) => `- **${md(c)}**: ${l.length ? l.map(md).join('; ') : '_class name only_'}`,
+      ),
     ].join('\n');
     return {
       result: data,

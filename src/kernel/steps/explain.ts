@@ -8,9 +8,18 @@ import { EmbeddingCache } from '../../cache/embeddingCache';
 import { parsePreprocessorConfig, resizedSize, type Preprocessing } from '../../clip/preprocess';
 import type { JsonObject } from '../../clip/modelFolder';
 import { decodeImage, thumbnailDataUri } from '../../images/decode';
-import { greyFill, inputBoxToOriginal, meanDirection, occlusionMap, patchStarts, type InputGeometry } from '../../scoring/occlusion';
+import {
+  greyFill,
+  inputBoxToOriginal,
+  meanDirection,
+  occlusionMap,
+  patchStarts,
+  type InputGeometry,
+} from '../../scoring/occlusion';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
-import { MIME, type ExplainResult, type ImageEntry, type PixelBox, type ScoreResult, type VariantResult } from '../types';
+import { MIME } from '../../protocol/mime';
+import { type ExplainResult, type PixelBox, type ScoreResult, type VariantResult } from '../../protocol/results';
+import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
 import type { StepContext, StepDefinition } from './step';
 
@@ -27,12 +36,35 @@ export const explainStep: StepDefinition = {
     summary: 'Explain one image of a score: descriptor bars per class, the margin, and an occlusion heatmap',
     nameDescription: 'a name for this explanation',
     options: {
-      score: { type: 'string', required: true, refersTo: 'score', description: 'the score cell whose image to explain' },
-      image: { type: 'string', required: true, description: "an image of the score's set: its path (relative to the notebook) or its 0-based index" },
-      variant: { type: 'string', description: "which of the score's descriptor variants (not a control); default: the last one" },
-      target: { type: 'string', description: 'what the occlusion map measures similarity to: a class, or one descriptor exactly as written; default: the top-scoring (predicted) class' },
-      patch: { type: 'integer', description: 'side of the grey occlusion patch in model-input pixels; default: a seventh of the input side' },
-      stride: { type: 'integer', description: 'step between patch positions (and heatmap cell size) in model-input pixels; default: half the patch' },
+      score: {
+        type: 'string',
+        required: true,
+        refersTo: 'score',
+        description: 'the score cell whose image to explain',
+      },
+      image: {
+        type: 'string',
+        required: true,
+        description: "an image of the score's set: its path (relative to the notebook) or its 0-based index",
+      },
+      variant: {
+        type: 'string',
+        description: "which of the score's descriptor variants (not a control); default: the last one",
+      },
+      target: {
+        type: 'string',
+        description:
+          'what the occlusion map measures similarity to: a class, or one descriptor exactly as written; default: the top-scoring (predicted) class',
+      },
+      patch: {
+        type: 'integer',
+        description: 'side of the grey occlusion patch in model-input pixels; default: a seventh of the input side',
+      },
+      stride: {
+        type: 'integer',
+        description:
+          'step between patch positions (and heatmap cell size) in model-input pixels; default: half the patch',
+      },
     },
   },
   async run(ctx) {
@@ -44,7 +76,12 @@ export const explainStep: StepDefinition = {
     const loaded = lookup(ctx, 'model', score.run.model, 'score');
     const model = loaded.model;
     if (model.fingerprint !== score.run.modelFingerprint) {
-      throw fieldError(ctx, 'score', `Model "${loaded.name}" has changed since score "${score.name}" ran.`, `Re-run the score cell "${score.name}" first.`);
+      throw fieldError(
+        ctx,
+        'score',
+        `Model "${loaded.name}" has changed since score "${score.name}" ran.`,
+        `Re-run the score cell "${score.name}" first.`,
+      );
     }
     const set = ctx.session.descriptorSets.get(variant.name);
     if (!set || set.hash !== score.run.descriptorSetHashes[variant.name]) {
@@ -84,7 +121,8 @@ export const explainStep: StepDefinition = {
       (batch, offset) =>
         model.encodePixels(batch, {
           signal: ctx.signal,
-          onProgress: (done) => ctx.progress(`Occluding ${entry.id}: ${offset + done}/${copies} copies`, (offset + done) / copies),
+          onProgress: (done) =>
+            ctx.progress(`Occluding ${entry.id}: ${offset + done}/${copies} copies`, (offset + done) / copies),
         }),
       { chunkSize: ctx.settings.batchSize * 4 },
     );
@@ -114,7 +152,13 @@ export const explainStep: StepDefinition = {
         ys: map.ys,
         drops: map.drops.map((row) => row.map(round5)),
         heatmap: map.heatmap.map((row) => row.map(round5)),
-        peak: { row: map.peak.row, col: map.peak.col, drop: round5(map.peak.value), inputBox: map.peak.box, box: toOriginal(map.peak.box) },
+        peak: {
+          row: map.peak.row,
+          col: map.peak.col,
+          drop: round5(map.peak.value),
+          inputBox: map.peak.box,
+          box: toOriginal(map.peak.box),
+        },
         inputBox: toOriginal([0, 0, size, size], false),
       },
       imageSize: { width: geometry.width, height: geometry.height },
@@ -148,9 +192,20 @@ function pickVariant(ctx: StepContext, score: ScoreResult): VariantResult {
   const names = explainable.map((v) => `"${v.name}"`).join(', ');
   if (wanted === undefined) return explainable[explainable.length - 1];
   const found = score.variants.find((v) => v.name === String(wanted));
-  if (!found) throw fieldError(ctx, 'variant', `Score "${score.name}" has no variant "${String(wanted)}".`, `Its descriptor variants are ${names}.`);
+  if (!found)
+    throw fieldError(
+      ctx,
+      'variant',
+      `Score "${score.name}" has no variant "${String(wanted)}".`,
+      `Its descriptor variants are ${names}.`,
+    );
   if (found.control !== undefined) {
-    throw fieldError(ctx, 'variant', `"${found.name}" is a control, made of stand-in descriptors: there is nothing of it to explain.`, `Explain one of the descriptor variants: ${names}.`);
+    throw fieldError(
+      ctx,
+      'variant',
+      `"${found.name}" is a control, made of stand-in descriptors: there is nothing of it to explain.`,
+      `Explain one of the descriptor variants: ${names}.`,
+    );
   }
   return found;
 }
@@ -165,7 +220,12 @@ function pickImage(ctx: StepContext, score: ScoreResult, variant: VariantResult)
   let index: number;
   if (typeof written === 'number') {
     if (!Number.isInteger(written) || written < 0 || written > last) {
-      throw fieldError(ctx, 'image', `There is no image ${written} in score "${score.name}": it has ${predictions.length} images.`, `Use an index from 0 to ${last}, or a path.`);
+      throw fieldError(
+        ctx,
+        'image',
+        `There is no image ${written} in score "${score.name}": it has ${predictions.length} images.`,
+        `Use an index from 0 to ${last}, or a path.`,
+      );
     }
     index = written;
   } else {
@@ -186,7 +246,12 @@ function pickImage(ctx: StepContext, score: ScoreResult, variant: VariantResult)
   }
   const entry = byId.get(predictions[index].image);
   if (!entry) {
-    throw fieldError(ctx, 'score', `Image set "${score.images}" has changed since score "${score.name}" ran.`, `Re-run the score cell "${score.name}" first.`);
+    throw fieldError(
+      ctx,
+      'score',
+      `Image set "${score.images}" has changed since score "${score.name}" ran.`,
+      `Re-run the score cell "${score.name}" first.`,
+    );
   }
   return { index, entry };
 }
@@ -203,13 +268,16 @@ interface Target {
 function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['perClass'], topClass: string): Target {
   const written = ctx.cell.options.target;
   const wanted = written === undefined ? topClass : String(written).trim();
-  const cls = perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
+  const cls =
+    perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
   if (cls) return { kind: 'class', class: cls.class, text: cls.class, embedded: cls.columns.map((col) => col.text) };
   for (const c of perClass) {
     const col = c.columns.find((d) => d.descriptor.trim() === wanted);
     if (col) return { kind: 'descriptor', class: c.class, text: col.descriptor, embedded: [col.text] };
   }
-  const example = perClass.find((c) => c.columns.some((d) => d.descriptor !== c.class))?.columns.find((d) => d.descriptor !== d.class);
+  const example = perClass
+    .find((c) => c.columns.some((d) => d.descriptor !== c.class))
+    ?.columns.find((d) => d.descriptor !== d.class);
   throw fieldError(
     ctx,
     'target',
@@ -222,11 +290,21 @@ function occlusionSettings(ctx: StepContext, size: number): { patch: number; str
   const o = ctx.cell.options;
   const patch = o.patch !== undefined ? Number(o.patch) : Math.max(1, Math.round(size / 7));
   if (patch < 1 || patch > size) {
-    throw fieldError(ctx, 'patch', `A patch of ${patch} px does not fit the model input (${size}×${size} px).`, `Use a patch from 1 to ${size}, e.g. ${Math.max(1, Math.round(size / 7))}.`);
+    throw fieldError(
+      ctx,
+      'patch',
+      `A patch of ${patch} px does not fit the model input (${size}×${size} px).`,
+      `Use a patch from 1 to ${size}, e.g. ${Math.max(1, Math.round(size / 7))}.`,
+    );
   }
   const stride = o.stride !== undefined ? Number(o.stride) : Math.max(1, Math.round(patch / 2));
   if (stride < 1 || stride > patch) {
-    throw fieldError(ctx, 'stride', `A stride of ${stride} px ${stride < 1 ? 'does not move the patch' : `leaves pixels between ${patch}-px patches that are never occluded`}.`, `Use a stride from 1 to the patch (${patch}), e.g. ${Math.max(1, Math.round(patch / 4))}.`);
+    throw fieldError(
+      ctx,
+      'stride',
+      `A stride of ${stride} px ${stride < 1 ? 'does not move the patch' : `leaves pixels between ${patch}-px patches that are never occluded`}.`,
+      `Use a stride from 1 to the patch (${patch}), e.g. ${Math.max(1, Math.round(patch / 4))}.`,
+    );
   }
   return { patch, stride };
 }
@@ -279,7 +357,13 @@ function explainMarkdown(r: ExplainResult): string {
     '',
     '| class | score | strongest descriptors |',
     '| --- | ---: | --- |',
-    ...r.classes.map((c) => `| ${md(c.class)} | ${num(c.score, 4)} | ${c.descriptors.slice(0, 3).map((d) => `${md(d.text)} (${num(d.similarity)})`).join('; ')} |`),
+    ...r.classes.map(
+      (c) =>
+        `| ${md(c.class)} | ${num(c.score, 4)} | ${c.descriptors
+          .slice(0, 3)
+          .map((d) => `${md(d.text)} (${num(d.similarity)})`)
+          .join('; ')} |`,
+    ),
     '',
     `Occlusion map against the ${occ.target.kind} "${md(occ.target.text)}" (similarity ${num(occ.baseline, 4)}; ${occ.patch}-px grey patch, stride ${occ.stride}): ` +
       `greying hurts most around x ${num(x0, 0)}–${num(x1, 0)}, y ${num(y0, 0)}–${num(y1, 0)} of the ${r.imageSize.width}×${r.imageSize.height} image (mean drop ${num(occ.peak.drop, 4)}).`,

@@ -2,16 +2,18 @@
 // (METHODS.md, "LLM prompts for generate"). The result is an ordinary descriptor set: a score
 // cell uses it exactly like a hand-written descriptors cell. Every completion is cached on disk,
 // so a re-run, or a run on another day, gives the same descriptors without the service.
+import { runAll } from '../../common/async';
 import { Document } from 'yaml';
 import { CompletionCache } from '../../llm/cache';
 import { LlmError, type ChatParameters, type LlmField } from '../../llm/client';
 import { CompletionService } from '../../llm/completions';
 import { EndpointError, OPENAI_BASE_URL, parseEndpoint, type Endpoint } from '../../llm/endpoint';
-import type { GenerateResult } from '../../llm/generateResult';
+import type { GenerateResult } from '../../protocol/results';
 import { mergeDescriptors, parseDescriptors } from '../../llm/parse';
 import { RECIPES, recipeFor, type ClassPrompt, type Recipe } from '../../llm/prompts';
-import { makeDescriptorSet } from '../descriptorSet';
-import { CancelledError, CellError, MIME } from '../types';
+import { makeDescriptorSet } from '../../scoring/descriptorSet';
+import { CellError } from '../../common/errors';
+import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey, templateOption } from './common';
 import type { StepContext, StepDefinition } from './step';
 
@@ -51,9 +53,13 @@ export const generateStep: StepDefinition = {
       classes: {
         type: 'any',
         required: true,
-        description: 'the classes to ask about: a list such as [normal, effusion], or label → name to ask with, e.g. {ptx: pneumothorax}',
+        description:
+          'the classes to ask about: a list such as [normal, effusion], or label → name to ask with, e.g. {ptx: pneumothorax}',
       },
-      modality: { type: 'string', description: 'the imaging modality the prompt names, e.g. "chest X-ray" (needed by medical and cupl)' },
+      modality: {
+        type: 'string',
+        description: 'the imaging modality the prompt names, e.g. "chest X-ray" (needed by medical and cupl)',
+      },
       prompt: {
         type: 'string',
         default: 'medical',
@@ -67,9 +73,21 @@ export const generateStep: StepDefinition = {
         type: 'string',
         description: `base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama); default: setting symptomLens.llm.baseUrl, else ${OPENAI_BASE_URL}`,
       },
-      refresh: { type: 'boolean', default: false, description: 'true asks the LLM again even where completions are cached, and overwrites them' },
-      cache: { type: 'string', description: 'folder for the completion cache, relative to the notebook (default: the kernel cache); commit it to make the notebook reproducible offline' },
-      template: { type: 'string', description: 'sentence for each descriptor with {class} and {descriptor}; default: "{class}, which has {descriptor}" (cupl: "{descriptor}")' },
+      refresh: {
+        type: 'boolean',
+        default: false,
+        description: 'true asks the LLM again even where completions are cached, and overwrites them',
+      },
+      cache: {
+        type: 'string',
+        description:
+          'folder for the completion cache, relative to the notebook (default: the kernel cache); commit it to make the notebook reproducible offline',
+      },
+      template: {
+        type: 'string',
+        description:
+          'sentence for each descriptor with {class} and {descriptor}; default: "{class}, which has {descriptor}" (cupl: "{descriptor}")',
+      },
       template_class: { type: 'string', description: 'text for a class without descriptors, with {class}' },
     },
   },
@@ -95,22 +113,36 @@ export const generateStep: StepDefinition = {
     });
 
     const jobs: Job[] = classes.flatMap((cls) =>
-      recipe.prompts(cls.asked, modality).flatMap((prompt) => Array.from({ length: llm.n }, (_, sample) => ({ cls, prompt, sample }))),
+      recipe
+        .prompts(cls.asked, modality)
+        .flatMap((prompt) => Array.from({ length: llm.n }, (_, sample) => ({ cls, prompt, sample }))),
     );
     if (llm.n > 1 && llm.parameters.temperature === 0) {
-      service.log(`generate ${name}: ${llm.n} samples at temperature 0 are usually identical; raise llm.temperature for varied samples.`);
+      service.log(
+        `generate ${name}: ${llm.n} samples at temperature 0 are usually identical; raise llm.temperature for varied samples.`,
+      );
     }
     let done = 0;
     ctx.progress(`Asking ${llm.model} for descriptors of ${classes.length} classes`, 0);
-    const replies = await runAll(jobs.length, endpoint.local ? 1 : REMOTE_CONCURRENCY, ctx.signal, async (i, signal) => {
-      const job = jobs[i];
-      const reply = await service.complete([{ role: 'user', content: job.prompt.text }], llm.parameters, job.sample, signal).catch((err: unknown) => {
-        throw toCellError(ctx, err);
-      });
-      done++;
-      ctx.progress(`Asking ${llm.model}: ${done} of ${jobs.length} replies (${service.cached} from the cache)`, done / jobs.length);
-      return reply;
-    });
+    const replies = await runAll(
+      jobs.length,
+      endpoint.local ? 1 : REMOTE_CONCURRENCY,
+      ctx.signal,
+      async (i, signal) => {
+        const job = jobs[i];
+        const reply = await service
+          .complete([{ role: 'user', content: job.prompt.text }], llm.parameters, job.sample, signal)
+          .catch((err: unknown) => {
+            throw toCellError(ctx, err);
+          });
+        done++;
+        ctx.progress(
+          `Asking ${llm.model}: ${done} of ${jobs.length} replies (${service.cached} from the cache)`,
+          done / jobs.length,
+        );
+        return reply;
+      },
+    );
 
     const descriptors: Record<string, string[]> = {};
     const prompts: Record<string, string[]> = {};
@@ -118,7 +150,13 @@ export const generateStep: StepDefinition = {
       const mine = jobs.map((job, i) => ({ job, reply: replies[i] })).filter((x) => x.job.cls === cls);
       const parsed = mine.map(({ job, reply }) => parseDescriptors(reply.text, job.prompt.echoes).descriptors);
       const merged = mergeDescriptors(parsed);
-      if (merged.length === 0) throw noDescriptors(ctx, cls, mine.map((x) => x.reply), llm);
+      if (merged.length === 0)
+        throw noDescriptors(
+          ctx,
+          cls,
+          mine.map((x) => x.reply),
+          llm,
+        );
       descriptors[cls.label] = merged;
       prompts[cls.label] = [...new Set(mine.map((x) => x.job.prompt.text))];
     }
@@ -126,7 +164,9 @@ export const generateStep: StepDefinition = {
     const set = makeDescriptorSet({ name, classes: descriptors, template, templateClass, source: 'generate' });
     ctx.session.descriptorSets.set(name, set);
     const servedBy = [...new Set(replies.map((r) => r.servedBy).filter((m): m is string => !!m))];
-    service.log(`generate ${name}: ${jobs.length} completions from ${llm.model} at ${endpoint.url}, ${service.cached} from the cache, ${service.sent} asked`);
+    service.log(
+      `generate ${name}: ${jobs.length} completions from ${llm.model} at ${endpoint.url}, ${service.cached} from the cache, ${service.sent} asked`,
+    );
     const descriptorsName = `${name}-edited`;
     const result: GenerateResult = {
       name,
@@ -144,7 +184,14 @@ export const generateStep: StepDefinition = {
       ...(templateClass !== undefined ? { templateClass } : {}),
       hash: set.hash,
       descriptorsName,
-      yaml: descriptorsCellYaml(name, descriptorsName, `${llm.model}, prompt ${recipe.name}`, descriptors, template, templateClass),
+      yaml: descriptorsCellYaml(
+        name,
+        descriptorsName,
+        `${llm.model}, prompt ${recipe.name}`,
+        descriptors,
+        template,
+        templateClass,
+      ),
     };
     return {
       result,
@@ -199,28 +246,46 @@ function markdownOf(r: GenerateResult): string {
 function readClasses(ctx: StepContext): ClassToAsk[] {
   const raw = ctx.cell.options.classes;
   const entries: ClassToAsk[] = [];
-  const text = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : undefined);
+  const text = (v: unknown): string | undefined =>
+    typeof v === 'string' || typeof v === 'number' ? String(v).trim() : undefined;
   if (Array.isArray(raw)) {
     raw.forEach((v, i) => {
       const label = text(v);
-      if (!label) throw fieldError(ctx, `classes.${i}`, `Class ${i + 1} is not a name.`, 'Write the classes as a list of names, e.g. [normal, effusion].');
+      if (!label)
+        throw fieldError(
+          ctx,
+          `classes.${i}`,
+          `Class ${i + 1} is not a name.`,
+          'Write the classes as a list of names, e.g. [normal, effusion].',
+        );
       entries.push({ label, asked: label, at: `classes.${i}` });
     });
   } else if (raw && typeof raw === 'object') {
     for (const [label, v] of Object.entries(raw as Record<string, unknown>)) {
       const asked = v === null ? label : text(v);
-      if (!asked) throw fieldError(ctx, `classes.${label}`, `"${label}" should map to the name to ask about, e.g. "${label}: ${label}".`);
+      if (!asked)
+        throw fieldError(
+          ctx,
+          `classes.${label}`,
+          `"${label}" should map to the name to ask about, e.g. "${label}: ${label}".`,
+        );
       entries.push({ label, asked, at: `classes.${label}` });
     }
   } else if (typeof raw === 'string' && raw.trim()) {
     entries.push({ label: raw.trim(), asked: raw.trim(), at: 'classes' });
   }
   if (entries.length === 0) {
-    throw fieldError(ctx, 'classes', '"classes" lists no class.', 'Write e.g. "classes: [normal, effusion, cardiomegaly]".');
+    throw fieldError(
+      ctx,
+      'classes',
+      '"classes" lists no class.',
+      'Write e.g. "classes: [normal, effusion, cardiomegaly]".',
+    );
   }
   const seen = new Set<string>();
   for (const e of entries) {
-    if (seen.has(e.label)) throw fieldError(ctx, e.at, `The class "${e.label}" is listed twice.`, 'Remove one of them.');
+    if (seen.has(e.label))
+      throw fieldError(ctx, e.at, `The class "${e.label}" is listed twice.`, 'Remove one of them.');
     seen.add(e.label);
   }
   return entries;
@@ -261,7 +326,12 @@ function readLlm(ctx: StepContext): LlmOptions {
   const raw = (ctx.cell.options.llm ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!LLM_KEYS.includes(key)) {
-      throw fieldError(ctx, `llm.${key}`, `"${key}" is not an option of llm.`, `Options of llm: ${LLM_KEYS.join(', ')}.`);
+      throw fieldError(
+        ctx,
+        `llm.${key}`,
+        `"${key}" is not an option of llm.`,
+        `Options of llm: ${LLM_KEYS.join(', ')}.`,
+      );
     }
   }
   const modelRaw = raw.model ?? ctx.settings.llmModel;
@@ -276,15 +346,30 @@ function readLlm(ctx: StepContext): LlmOptions {
   }
   const temperature = raw.temperature ?? 0;
   if (typeof temperature !== 'number' || temperature < 0 || temperature > 2) {
-    throw fieldError(ctx, 'llm.temperature', '"temperature" must be a number from 0 to 2.', '0 (the default) gives the most repeatable replies.');
+    throw fieldError(
+      ctx,
+      'llm.temperature',
+      '"temperature" must be a number from 0 to 2.',
+      '0 (the default) gives the most repeatable replies.',
+    );
   }
   const maxTokens = raw.max_tokens ?? DEFAULT_MAX_TOKENS;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw fieldError(ctx, 'llm.max_tokens', '"max_tokens" must be a whole number of at least 1.', `The default, ${DEFAULT_MAX_TOKENS}, fits a list of findings.`);
+    throw fieldError(
+      ctx,
+      'llm.max_tokens',
+      '"max_tokens" must be a whole number of at least 1.',
+      `The default, ${DEFAULT_MAX_TOKENS}, fits a list of findings.`,
+    );
   }
   const n = raw.n ?? 1;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_SAMPLES) {
-    throw fieldError(ctx, 'llm.n', `"n" must be a whole number from 1 to ${MAX_SAMPLES}.`, 'n samples per prompt are merged and de-duplicated.');
+    throw fieldError(
+      ctx,
+      'llm.n',
+      `"n" must be a whole number from 1 to ${MAX_SAMPLES}.`,
+      'n samples per prompt are merged and de-duplicated.',
+    );
   }
   return { model, parameters: { temperature, max_tokens: maxTokens }, n };
 }
@@ -297,7 +382,12 @@ function readEndpoint(ctx: StepContext): Endpoint {
   } catch (err) {
     if (!(err instanceof EndpointError)) throw err;
     if (typeof fromCell === 'string') throw fieldError(ctx, 'endpoint', err.message, err.hint);
-    throw new CellError(`The setting symptomLens.llm.baseUrl: ${err.message}`, ctx.cell.positions[ctx.cell.step], undefined, err.hint);
+    throw new CellError(
+      `The setting symptomLens.llm.baseUrl: ${err.message}`,
+      ctx.cell.positions[ctx.cell.step],
+      undefined,
+      err.hint,
+    );
   }
 }
 
@@ -318,11 +408,20 @@ function toCellError(ctx: StepContext, err: unknown): unknown {
   const at = err.field ? field[err.field] : undefined;
   if (at) return fieldError(ctx, at, err.message, err.hint);
   const fromSetting =
-    err.field === 'endpoint' ? ' (The base URL comes from the setting symptomLens.llm.baseUrl.)' : err.field === 'model' ? ' (The model comes from the setting symptomLens.llm.model.)' : '';
+    err.field === 'endpoint'
+      ? ' (The base URL comes from the setting symptomLens.llm.baseUrl.)'
+      : err.field === 'model'
+        ? ' (The model comes from the setting symptomLens.llm.model.)'
+        : '';
   return new CellError(err.message, ctx.cell.positions[ctx.cell.step], undefined, `${err.hint}${fromSetting}`);
 }
 
-function noDescriptors(ctx: StepContext, cls: ClassToAsk, replies: { text: string; finishReason: string | null }[], llm: LlmOptions): CellError {
+function noDescriptors(
+  ctx: StepContext,
+  cls: ClassToAsk,
+  replies: { text: string; finishReason: string | null }[],
+  llm: LlmOptions,
+): CellError {
   const nonEmpty = replies.find((r) => r.text.trim() !== '');
   const cut = replies.some((r) => r.finishReason === 'length');
   const what = !nonEmpty
@@ -330,49 +429,24 @@ function noDescriptors(ctx: StepContext, cls: ClassToAsk, replies: { text: strin
     : `${llm.model}'s reply has no usable descriptor (it said: "${quote(nonEmpty.text)}")`;
   // The reply is cached like any other, so only `refresh` asks again.
   const hint = [
-    cut ? `The reply was cut off at max_tokens (${llm.parameters.max_tokens}): raise llm.max_tokens and add "refresh: true".` : '',
+    cut
+      ? `The reply was cut off at max_tokens (${llm.parameters.max_tokens}): raise llm.max_tokens and add "refresh: true".`
+      : '',
     'Add "refresh: true" to ask again, try another prompt or model, or write this class\'s descriptors by hand in a descriptors cell.',
   ];
-  return fieldError(ctx, cls.at, `No descriptors for the class "${cls.label}": ${what}.`, hint.filter(Boolean).join(' '));
+  return fieldError(
+    ctx,
+    cls.at,
+    `No descriptors for the class "${cls.label}": ${what}.`,
+    hint.filter(Boolean).join(' '),
+  );
 }
 
 /** A short, single-line, markup-free excerpt of model text for an error message. */
 function quote(text: string): string {
-  const flat = text.replace(/[`*_<>[\]()!#|\\]/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/[`*_<>[\]()!#|\\]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Run `count` jobs with at most `limit` at a time. The first failure stops the rest (their
- * requests are aborted) and is what the cell reports; an interrupt reports as cancelled.
- */
-async function runAll<T>(count: number, limit: number, signal: AbortSignal, fn: (i: number, signal: AbortSignal) => Promise<T>): Promise<T[]> {
-  const inner = new AbortController();
-  const onAbort = () => inner.abort();
-  if (signal.aborted) inner.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && !inner.signal.aborted && next < count) {
-      const i = next++;
-      try {
-        results[i] = await fn(i, inner.signal);
-      } catch (error) {
-        failure ??= { error };
-        inner.abort();
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-  if (signal.aborted) throw new CancelledError();
-  if (failure) throw failure.error;
-  return results;
 }

@@ -1,7 +1,8 @@
 // `images: NAME` — load a labelled image set.
 import { thumbnailDataUri } from '../../images/decode';
 import { ImageSetError, loadImageSet } from '../../images/imageSet';
-import { MIME, type ImagesResult } from '../types';
+import { MIME } from '../../protocol/mime';
+import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
 import type { StepDefinition } from './step';
 
@@ -13,7 +14,12 @@ export const imagesStep: StepDefinition = {
     summary: 'Load a labelled image set',
     nameDescription: 'the name later cells use for this image set',
     options: {
-      from: { type: 'string', required: true, description: 'a folder with one sub-folder per class, a glob, or a CSV/TSV with path,label columns (relative to the notebook)' },
+      from: {
+        type: 'string',
+        required: true,
+        description:
+          'a folder with one sub-folder per class, a glob, or a CSV/TSV with path,label columns (relative to the notebook)',
+      },
       labels: { type: 'string', description: 'a CSV/TSV with path,label columns for a folder or glob' },
       limit: { type: 'integer', description: 'use at most this many images (a seeded, class-stratified sample)' },
       seed: { type: 'integer', description: 'seed for `limit` sampling', default: 0 },
@@ -46,12 +52,23 @@ export const imagesStep: StepDefinition = {
       else for (const [c, v] of Object.entries(e.labels ?? {})) counts[c] += v;
     }
     const sampleEntries = set.classes.flatMap((c) =>
-      set.entries.filter((e) => (e.label ?? (e.labels?.[c] ? c : undefined)) === c).slice(0, SAMPLES_PER_CLASS).map((e) => ({ e, c })),
+      set.entries
+        .filter((e) => (e.label ?? (e.labels?.[c] ? c : undefined)) === c)
+        .slice(0, SAMPLES_PER_CLASS)
+        .map((e) => ({ e, c })),
     );
-    const samples = await Promise.all(sampleEntries.map(async ({ e, c }) => ({ image: e.id, label: c, thumbnail: await thumbnailDataUri(e.path, 64) })));
+    const samples = await Promise.all(
+      sampleEntries.map(async ({ e, c }) => ({ image: e.id, label: c, thumbnail: await thumbnailDataUri(e.path, 64) })),
+    );
     const result: ImagesResult = {
-      name: set.name, count: set.entries.length, classes: set.classes, counts, multiLabel: set.multiLabel,
-      skipped: set.skipped, samples, hash: set.hash,
+      name: set.name,
+      count: set.entries.length,
+      classes: set.classes,
+      counts,
+      multiLabel: set.multiLabel,
+      skipped: set.skipped,
+      samples,
+      hash: set.hash,
     };
     const markdown = [
       `**images: ${md(set.name)}** — ${set.entries.length} images, ${set.classes.length} classes${set.multiLabel ? ' (multi-label)' : ''}`,
@@ -59,7 +76,15 @@ export const imagesStep: StepDefinition = {
       '| class | images |',
       '| --- | ---: |',
       ...set.classes.map((c) => `| ${md(c)} | ${counts[c]} |`),
-      ...(set.skipped.length ? ['', `Skipped ${set.skipped.length}: ${set.skipped.slice(0, 5).map((s) => `${md(s.id)} (${md(s.reason)})`).join('; ')}${set.skipped.length > 5 ? '; …' : ''}`] : []),
+      ...(set.skipped.length
+        ? [
+            '',
+            `Skipped ${set.skipped.length}: ${set.skipped
+              .slice(0, 5)
+              .map((s) => `${md(s.id)} (${md(s.reason)})`)
+              .join('; ')}${set.skipped.length > 5 ? '; …' : ''}`,
+          ]
+        : []),
     ].join('\n');
     // The thumbnails stay in the custom output only; results.json gets the numbers.
     const { samples: _omit, ...summary } = result;

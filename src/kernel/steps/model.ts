@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { loadClipModel } from '../../clip/model';
 import { ModelError } from '../../clip/errors';
-import { MIME } from '../types';
+import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey } from './common';
 import type { StepDefinition } from './step';
 
@@ -12,25 +12,57 @@ export const modelStep: StepDefinition = {
     summary: 'Pick a CLIP-family model',
     nameDescription: 'the name later cells use for this model',
     options: {
-      path: { type: 'string', description: 'a model folder in the Hugging Face / transformers.js ONNX layout (relative to the notebook); default: the symptomLens.modelPath setting' },
-      hub: { type: 'string', description: 'a Hugging Face repo id (downloading is not available in this version: use path)' },
-      device: { type: 'string', enum: ['auto', 'cpu', 'cuda'], description: 'execution provider; auto uses CUDA when available, else CPU', default: 'auto' },
-      variant: { type: 'string', enum: ['fp32', 'quantized', 'fp16'], description: 'which ONNX files to use when the folder has several', default: 'fp32' },
+      path: {
+        type: 'string',
+        description:
+          'a model folder in the Hugging Face / transformers.js ONNX layout (relative to the notebook); default: the symptomLens.modelPath setting',
+      },
+      hub: {
+        type: 'string',
+        description: 'a Hugging Face repo id (downloading is not available in this version: use path)',
+      },
+      device: {
+        type: 'string',
+        enum: ['auto', 'cpu', 'cuda'],
+        description: 'execution provider; auto uses CUDA when available, else CPU',
+        default: 'auto',
+      },
+      variant: {
+        type: 'string',
+        enum: ['fp32', 'quantized', 'fp16'],
+        description: 'which ONNX files to use when the folder has several',
+        default: 'fp32',
+      },
     },
   },
   async run(ctx) {
     const o = ctx.cell.options;
     if (o.hub !== undefined) {
-      throw fieldError(ctx, 'hub', 'Downloading models from a hub is not available in this version of Symptom Lens.', 'Download the model folder (config.json, tokenizer.json, onnx/…) yourself and point `path:` at it.');
+      throw fieldError(
+        ctx,
+        'hub',
+        'Downloading models from a hub is not available in this version of Symptom Lens.',
+        'Download the model folder (config.json, tokenizer.json, onnx/…) yourself and point `path:` at it.',
+      );
     }
     const written = o.path !== undefined ? String(o.path) : ctx.settings.defaultModelPath;
     if (!written) {
-      throw fieldError(ctx, 'model', 'No model folder given.', 'Add "path: <folder>" to this cell, or set symptomLens.modelPath in the settings.');
+      throw fieldError(
+        ctx,
+        'model',
+        'No model folder given.',
+        'Add "path: <folder>" to this cell, or set symptomLens.modelPath in the settings.',
+      );
     }
     const dir = ctx.resolvePath(written);
     const stat = await fs.stat(dir).catch(() => undefined);
     if (!stat?.isDirectory()) {
-      throw fieldError(ctx, o.path !== undefined ? 'path' : 'model', `The model folder "${written}" does not exist (looked for ${dir}).`, 'Paths are relative to the notebook file.');
+      throw fieldError(
+        ctx,
+        o.path !== undefined ? 'path' : 'model',
+        `The model folder "${written}" does not exist (looked for ${dir}).`,
+        'Paths are relative to the notebook file.',
+      );
     }
     const device = (o.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? ctx.settings.device;
     const variant = (o.variant as 'fp32' | 'quantized' | 'fp16' | undefined) ?? 'fp32';
@@ -50,16 +82,23 @@ export const modelStep: StepDefinition = {
     }
     ctx.session.models.set(name, { name, path: dir, model, loadKey });
     const result = {
-      name, path: written, fingerprint: model.fingerprint, provider: model.provider,
-      providerReason: model.providerReason, embedDim: model.embedDim, imageSize: model.imageSize,
+      name,
+      path: written,
+      fingerprint: model.fingerprint,
+      provider: model.provider,
+      providerReason: model.providerReason,
+      embedDim: model.embedDim,
+      imageSize: model.imageSize,
     };
     return {
       result,
-      outputs: [{
-        mime: MIME.model,
-        data: result,
-        markdown: `**model: ${md(name)}** — ${md(written)} on **${model.provider.toUpperCase()}** (${md(model.providerReason)}); ${model.embedDim}-d embeddings, ${model.imageSize}px input, fingerprint \`${model.fingerprint.slice(0, 12)}\``,
-      }],
+      outputs: [
+        {
+          mime: MIME.model,
+          data: result,
+          markdown: `**model: ${md(name)}** — ${md(written)} on **${model.provider.toUpperCase()}** (${md(model.providerReason)}); ${model.embedDim}-d embeddings, ${model.imageSize}px input, fingerprint \`${model.fingerprint.slice(0, 12)}\``,
+        },
+      ],
       dependsOn: [],
       defines: sessionKey('model', name),
     };

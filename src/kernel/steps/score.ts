@@ -8,9 +8,20 @@ import { classificationMetrics, multiLabelMetrics } from '../../metrics/classifi
 import { mcnemarExact } from '../../metrics/mcnemar';
 import { buildControl, CONTROLS, type ControlName } from '../../scoring/controls';
 import { sanityFlags } from '../../scoring/flags';
-import { averageScores, planTexts, predictClasses, RECIPES, scoreImages, type RecipeName, type RecipeScores, type TextPlan } from '../../scoring/recipes';
+import {
+  averageScores,
+  planTexts,
+  predictClasses,
+  RECIPES,
+  scoreImages,
+  type RecipeName,
+  type RecipeScores,
+  type TextPlan,
+} from '../../scoring/recipes';
 import { version as packageVersion } from '../../../package.json';
-import { MIME, type DescriptorSet, type ImageSet, type Prediction, type ScoreResult, type VariantResult } from '../types';
+import { MIME } from '../../protocol/mime';
+import { type DescriptorSet, type ImageSet } from '../../protocol/dataset';
+import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { fieldError, lookup, md, num, pct, sessionKey } from './common';
 import type { StepContext, StepDefinition } from './step';
 
@@ -36,11 +47,31 @@ export const scoreStep: StepDefinition = {
     summary: 'Zero-shot scoring of descriptor variants on one image set',
     nameDescription: 'the name of this comparison',
     options: {
-      images: { type: 'string', required: true, refersTo: 'images', description: 'the image set to score (an images cell name)' },
-      model: { type: 'string', required: true, refersTo: 'model', description: 'the model to score with (a model cell name)' },
-      descriptors: { type: 'string-or-list', required: true, refersTo: 'descriptors', description: 'one descriptor set or a list of variants to compare, e.g. [names, v1]; the first is the baseline of the paired tests' },
+      images: {
+        type: 'string',
+        required: true,
+        refersTo: 'images',
+        description: 'the image set to score (an images cell name)',
+      },
+      model: {
+        type: 'string',
+        required: true,
+        refersTo: 'model',
+        description: 'the model to score with (a model cell name)',
+      },
+      descriptors: {
+        type: 'string-or-list',
+        required: true,
+        refersTo: 'descriptors',
+        description:
+          'one descriptor set or a list of variants to compare, e.g. [names, v1]; the first is the baseline of the paired tests',
+      },
       method: { type: 'string', enum: RECIPES, default: 'mean', description: 'the scoring recipe of METHODS.md' },
-      controls: { type: 'string-or-list', enum: CONTROLS, description: `control variants built from the last descriptor set: ${CONTROLS.join(', ')}` },
+      controls: {
+        type: 'string-or-list',
+        enum: CONTROLS,
+        description: `control variants built from the last descriptor set: ${CONTROLS.join(', ')}`,
+      },
       seed: { type: 'integer', default: 0, description: 'seed of the random controls and the bootstrap resamples' },
     },
   },
@@ -54,19 +85,36 @@ export const scoreStep: StepDefinition = {
     const seed = (o.seed as number | undefined) ?? 0;
     const listed = Array.isArray(o.descriptors);
     const variantNames = (listed ? (o.descriptors as unknown[]) : [o.descriptors]).map(String);
-    if (variantNames.length === 0) throw fieldError(ctx, 'descriptors', 'No descriptor set listed.', 'e.g. descriptors: [names, v1]');
+    if (variantNames.length === 0)
+      throw fieldError(ctx, 'descriptors', 'No descriptor set listed.', 'e.g. descriptors: [names, v1]');
     const sets = variantNames.map((n, i) => lookup(ctx, 'descriptors', n, listed ? `descriptors.${i}` : 'descriptors'));
     const classes = imageSet.classes;
     sets.forEach((set, i) => checkClasses(ctx, set, classes, listed ? `descriptors.${i}` : 'descriptors'));
 
-    const variants: VariantPlan[] = sets.map((set) => ({ name: set.name, shown: set, plans: [planTexts(set, method, { classes })] }));
-    const controlNames = (o.controls === undefined ? [] : Array.isArray(o.controls) ? o.controls : [o.controls]).map(String);
+    const variants: VariantPlan[] = sets.map((set) => ({
+      name: set.name,
+      shown: set,
+      plans: [planTexts(set, method, { classes })],
+    }));
+    const controlNames = (o.controls === undefined ? [] : Array.isArray(o.controls) ? o.controls : [o.controls]).map(
+      String,
+    );
     controlNames.forEach((name, i) => {
       if (!(CONTROLS as readonly string[]).includes(name)) {
-        throw fieldError(ctx, Array.isArray(o.controls) ? `controls.${i}` : 'controls', `Unknown control "${name}".`, `Controls: ${CONTROLS.join(', ')}.`);
+        throw fieldError(
+          ctx,
+          Array.isArray(o.controls) ? `controls.${i}` : 'controls',
+          `Unknown control "${name}".`,
+          `Controls: ${CONTROLS.join(', ')}.`,
+        );
       }
       const control = buildControl(name as ControlName, sets[sets.length - 1], { classes, seed });
-      variants.push({ name: `control: ${name}`, control: name as ControlName, shown: control.sets[0], plans: control.sets.map((s) => planTexts(s, method, { classes })) });
+      variants.push({
+        name: `control: ${name}`,
+        control: name as ControlName,
+        shown: control.sets[0],
+        plans: control.sets.map((s) => planTexts(s, method, { classes })),
+      });
     });
 
     const cache = new EmbeddingCache(ctx.cacheDir);
@@ -75,10 +123,17 @@ export const scoreStep: StepDefinition = {
       imageSet.entries,
       (e) => EmbeddingCache.imageKey(model.fingerprint, model.preprocessKey, e.contentHash),
       (missing, already) =>
-        model.encodeImages(missing.map((e) => ({ path: e.path })), {
-          signal: ctx.signal,
-          onProgress: (done) => ctx.progress(`Embedding images ${already.done + done}/${already.total}`, (already.done + done) / already.total),
-        }),
+        model.encodeImages(
+          missing.map((e) => ({ path: e.path })),
+          {
+            signal: ctx.signal,
+            onProgress: (done) =>
+              ctx.progress(
+                `Embedding images ${already.done + done}/${already.total}`,
+                (already.done + done) / already.total,
+              ),
+          },
+        ),
       ctx.settings.batchSize * 4,
     );
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
@@ -98,8 +153,17 @@ export const scoreStep: StepDefinition = {
     const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, seed));
     compareWithFirst(results, scored, imageSet, classes, seed);
 
-    const classCounts = Object.fromEntries(classes.map((c) => [c, imageSet.entries.filter((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)).length]));
-    const flags = sanityFlags({ sets: variants.map((v) => v.shown), classCounts, results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })) });
+    const classCounts = Object.fromEntries(
+      classes.map((c) => [
+        c,
+        imageSet.entries.filter((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)).length,
+      ]),
+    );
+    const flags = sanityFlags({
+      sets: variants.map((v) => v.shown),
+      classCounts,
+      results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })),
+    });
     const thumbnails = await failureThumbnails(imageSet.entries, results);
     const result: ScoreResult = {
       name: ctx.cell.name,
@@ -116,7 +180,9 @@ export const scoreStep: StepDefinition = {
         provider: model.provider,
         providerReason: model.providerReason,
         classOrder: classes,
-        descriptorSetHashes: Object.fromEntries(variants.flatMap((v) => v.plans.length === 1 ? [[v.name, v.shown.hash]] : [])),
+        descriptorSetHashes: Object.fromEntries(
+          variants.flatMap((v) => (v.plans.length === 1 ? [[v.name, v.shown.hash]] : [])),
+        ),
         imageSetHash: imageSet.hash,
         method,
         packageVersion,
@@ -127,7 +193,9 @@ export const scoreStep: StepDefinition = {
       },
     };
     ctx.session.scores.set(result.name, result);
-    ctx.log(`score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`);
+    ctx.log(
+      `score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`,
+    );
     const { thumbnails: _t, ...forResults } = result;
     void _t;
     return {
@@ -144,7 +212,13 @@ export const scoreStep: StepDefinition = {
 };
 
 /** Predictions and metrics (with bootstrap CIs) of one scored variant. */
-function variantResult(v: VariantPlan, s: RecipeScores, imageSet: ImageSet, classes: string[], seed: number): VariantResult {
+function variantResult(
+  v: VariantPlan,
+  s: RecipeScores,
+  imageSet: ImageSet,
+  classes: string[],
+  seed: number,
+): VariantResult {
   const entries = imageSet.entries;
   const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, round4(s.scores[i][k])]));
   let metrics: VariantResult['metrics'];
@@ -153,7 +227,15 @@ function variantResult(v: VariantPlan, s: RecipeScores, imageSet: ImageSet, clas
     const labels = entries.map((e) => classes.map((c) => e.labels?.[c] ?? 0));
     const m = multiLabelMetrics(labels, s.scores, classes, s.present);
     const ci = multiLabelCIs(labels, s.scores, classes, { seed });
-    metrics = { accuracy: null, balancedAccuracy: null, macroF1: null, auroc: m.auroc, meanAuroc: m.meanAuroc, confusion: [], ci };
+    metrics = {
+      accuracy: null,
+      balancedAccuracy: null,
+      macroF1: null,
+      auroc: m.auroc,
+      meanAuroc: m.meanAuroc,
+      confusion: [],
+      ci,
+    };
     // A multi-label prediction lists the classes the recipe calls present (top class when it makes no decision).
     const top = predictClasses(s.scores, classes);
     predictions = entries.map((e, i) => ({
@@ -165,8 +247,16 @@ function variantResult(v: VariantPlan, s: RecipeScores, imageSet: ImageSet, clas
   } else {
     const labels = entries.map((e) => e.label!);
     const predicted = predictClasses(s.scores, classes);
-    metrics = { ...classificationMetrics(labels, predicted, s.scores, classes), ci: classificationCIs(labels, predicted, s.scores, classes, { seed }) };
-    predictions = entries.map((e, i) => ({ image: e.id, label: e.label!, predicted: predicted[i], scores: scoreMap(i) }));
+    metrics = {
+      ...classificationMetrics(labels, predicted, s.scores, classes),
+      ci: classificationCIs(labels, predicted, s.scores, classes, { seed }),
+    };
+    predictions = entries.map((e, i) => ({
+      image: e.id,
+      label: e.label!,
+      predicted: predicted[i],
+      scores: scoreMap(i),
+    }));
   }
   return {
     name: v.name,
@@ -180,8 +270,16 @@ function variantResult(v: VariantPlan, s: RecipeScores, imageSet: ImageSet, clas
 }
 
 /** Every variant after the first against the first: McNemar on correctness, paired bootstrap on AUROC. */
-function compareWithFirst(results: VariantResult[], scored: RecipeScores[], imageSet: ImageSet, classes: string[], seed: number): void {
-  const positives = classes.map((c) => imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)));
+function compareWithFirst(
+  results: VariantResult[],
+  scored: RecipeScores[],
+  imageSet: ImageSet,
+  classes: string[],
+  seed: number,
+): void {
+  const positives = classes.map((c) =>
+    imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)),
+  );
   const correct = (r: VariantResult) => r.predictions.map((p) => p.predicted === p.label);
   for (let v = 1; v < results.length; v++) {
     results[v].comparison = {
@@ -210,12 +308,25 @@ function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], f
  * wrong (lowest margin of the true class over the best other class), taken in turn across
  * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
  */
-async function failureThumbnails(entries: { id: string; path: string }[], variants: VariantResult[]): Promise<Record<string, string>> {
+async function failureThumbnails(
+  entries: { id: string; path: string }[],
+  variants: VariantResult[],
+): Promise<Record<string, string>> {
   // Multi-label labels ("a, b", "(none)") have no single true-class score: keep their order.
   const margin = (p: Prediction) =>
-    p.label in p.scores ? p.scores[p.label] - Math.max(...Object.entries(p.scores).filter(([c]) => c !== p.label).map(([, v]) => v)) : 0;
+    p.label in p.scores
+      ? p.scores[p.label] -
+        Math.max(
+          ...Object.entries(p.scores)
+            .filter(([c]) => c !== p.label)
+            .map(([, v]) => v),
+        )
+      : 0;
   const queues = variants.map((v) =>
-    v.predictions.filter((p) => p.predicted !== p.label).sort((a, b) => margin(a) - margin(b)).map((p) => p.image),
+    v.predictions
+      .filter((p) => p.predicted !== p.label)
+      .sort((a, b) => margin(a) - margin(b))
+      .map((p) => p.image),
   );
   const wanted = new Set<string>();
   for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
@@ -235,18 +346,24 @@ function scoreMarkdown(r: ScoreResult): string {
       ? [
           `| variant | mean AUROC | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
           `| --- | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
-          ...r.variants.map((v) => `| ${md(v.name)} | ${num(v.metrics.meanAuroc)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`),
+          ...r.variants.map(
+            (v) =>
+              `| ${md(v.name)} | ${num(v.metrics.meanAuroc)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
+          ),
         ]
       : [
           `| variant | accuracy | balanced accuracy | macro-F1 | ${r.classes.map((c) => `AUROC ${md(c)}`).join(' | ')} |`,
           `| --- | ---: | ---: | ---: | ${r.classes.map(() => '---:').join(' | ')} |`,
           ...r.variants.map(
-            (v) => `| ${md(v.name)} | ${pct(v.metrics.accuracy)} | ${pct(v.metrics.balancedAccuracy)} | ${num(v.metrics.macroF1)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
+            (v) =>
+              `| ${md(v.name)} | ${pct(v.metrics.accuracy)} | ${pct(v.metrics.balancedAccuracy)} | ${num(v.metrics.macroF1)} | ${r.classes.map((c) => num(v.metrics.auroc[c])).join(' | ')} |`,
           ),
         ]),
     ...r.variants.flatMap((v) =>
       v.comparison
-        ? [`- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`]
+        ? [
+            `- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`,
+          ]
         : [],
     ),
     ...r.flags.map((f) => `- **${f.severity}**: ${md(f.message)}`),

@@ -1,6 +1,7 @@
 // What every step file exports: its schema and its run function.
 import type { Session } from '../session';
-import type { ParsedCell, StepOutput } from '../types';
+import type { ParsedCell } from '../types';
+import type { StepOutput } from '../../protocol/mime';
 import type { StepSchema } from '../schema';
 
 export interface KernelSettings {

@@ -47,13 +47,26 @@ export function descriptorBars(groups: BarGroup[]): HTMLElement {
       return h(
         'div',
         { class: `sl-bar-group sl-${role}`, attrs: { 'data-class': g.label } },
-        h('h4', null, h('span', null, g.label), g.score !== undefined ? h('span', { class: 'sl-muted' }, `score ${decimal(g.score)}`) : null, ROLE_TEXT[role] ? h('span', { class: 'sl-role' }, ROLE_TEXT[role]) : null),
+        h(
+          'h4',
+          null,
+          h('span', null, g.label),
+          g.score !== undefined ? h('span', { class: 'sl-muted' }, `score ${decimal(g.score)}`) : null,
+          ROLE_TEXT[role] ? h('span', { class: 'sl-role' }, ROLE_TEXT[role]) : null,
+        ),
         ...items.map((item) =>
           h(
             'div',
             { class: 'sl-bar', title: `${item.text}: ${decimal(item.value, 4)}` },
             h('span', { class: 'sl-bar-text' }, item.text),
-            h('span', { class: 'sl-bar-track' }, h('span', { class: 'sl-bar-fill', style: { '--sl-fill': String(0.06 + (0.94 * (item.value - lo)) / span), display: 'block' } })),
+            h(
+              'span',
+              { class: 'sl-bar-track' },
+              h('span', {
+                class: 'sl-bar-fill',
+                style: { '--sl-fill': String(0.06 + (0.94 * (item.value - lo)) / span), display: 'block' },
+              }),
+            ),
             h('span', { class: 'sl-bar-value' }, decimal(item.value)),
           ),
         ),

@@ -14,7 +14,11 @@ export interface Props {
   on?: { [K in keyof HTMLElementEventMap]?: (ev: HTMLElementEventMap[K]) => unknown };
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: Props | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props) applyProps(el, props);
   append(el, ...children);
@@ -54,12 +58,20 @@ function kebab(s: string): string {
  * is dropped rather than put into `src`.
  */
 export function safeImageSrc(uri: unknown): string | undefined {
-  return typeof uri === 'string' && /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+=*$/.test(uri) ? uri : undefined;
+  return typeof uri === 'string' && /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+=*$/.test(uri)
+    ? uri
+    : undefined;
 }
 
 /** A section with a heading and an optional line of help. */
 export function section(className: string, title: string, help?: string, ...children: Child[]): HTMLElement {
-  return h('section', { class: `sl-section ${className}` }, h('h3', null, title), help ? h('p', { class: 'sl-help' }, help) : null, ...children);
+  return h(
+    'section',
+    { class: `sl-section ${className}` },
+    h('h3', null, title),
+    help ? h('p', { class: 'sl-help' }, help) : null,
+    ...children,
+  );
 }
 
 /** The message shown instead of an output that cannot be drawn (bad data, not a crash). */

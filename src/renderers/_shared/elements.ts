@@ -26,7 +26,12 @@ export interface Choice {
 }
 
 /** A dropdown; `onChange` gets the chosen value. */
-export function dropdown(choices: Choice[], selected: string, onChange: (value: string) => void, label: string): HTMLElement {
+export function dropdown(
+  choices: Choice[],
+  selected: string,
+  onChange: (value: string) => void,
+  label: string,
+): HTMLElement {
   const select = document.createElement('vscode-single-select');
   select.setAttribute('aria-label', label);
   for (const c of choices) {
@@ -42,7 +47,12 @@ export function dropdown(choices: Choice[], selected: string, onChange: (value: 
 }
 
 /** A tab bar without panels: the caller redraws one content area on `onSelect`. */
-export function tabBar(labels: string[], selected: number, onSelect: (index: number) => void, testid?: string): HTMLElementTagNameMap['vscode-tabs'] {
+export function tabBar(
+  labels: string[],
+  selected: number,
+  onSelect: (index: number) => void,
+  testid?: string,
+): HTMLElementTagNameMap['vscode-tabs'] {
   const tabs = document.createElement('vscode-tabs');
   tabs.selectedIndex = selected;
   if (testid) tabs.dataset.testid = testid;
@@ -56,7 +66,11 @@ export function tabBar(labels: string[], selected: number, onSelect: (index: num
   return tabs;
 }
 
-export function button(label: string, onClick: () => void, options: { secondary?: boolean; testid?: string; title?: string } = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { secondary?: boolean; testid?: string; title?: string } = {},
+): HTMLElement {
   const b = document.createElement('vscode-button');
   b.textContent = label;
   if (options.secondary) b.secondary = true;

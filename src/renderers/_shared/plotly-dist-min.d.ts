@@ -17,7 +17,12 @@ declare module 'plotly.js-dist-min' {
     removeAllListeners(event: string): void;
   }
 
-  export function react(el: HTMLElement, data: PlotData[], layout?: Layout, config?: Config): Promise<PlotlyHTMLElement>;
+  export function react(
+    el: HTMLElement,
+    data: PlotData[],
+    layout?: Layout,
+    config?: Config,
+  ): Promise<PlotlyHTMLElement>;
   export function purge(el: HTMLElement): void;
 
   const Plotly: { react: typeof react; purge: typeof purge };

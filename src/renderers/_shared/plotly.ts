@@ -51,7 +51,13 @@ export async function themedPlot(
 
 /** Axis, font and hover colours from the theme; charts add their own traces and sizes. */
 export function themedLayout(t: ThemeColors): Layout {
-  const axis = { gridcolor: t.border, linecolor: t.border, zerolinecolor: t.border, tickcolor: t.border, automargin: true };
+  const axis = {
+    gridcolor: t.border,
+    linecolor: t.border,
+    zerolinecolor: t.border,
+    tickcolor: t.border,
+    automargin: true,
+  };
   return {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',

@@ -69,7 +69,8 @@ export function createRenderer<T>(spec: RendererSpec<T>): ActivationFunction {
         try {
           await spec.render({ data, container, root, ctx, signal, onDispose: (fn) => cleanups.push(fn) });
         } catch (err) {
-          if (!signal.aborted) container.appendChild(notice(`Part of this ${spec.kind} could not be drawn: ${errorText(err)}`, 'error'));
+          if (!signal.aborted)
+            container.appendChild(notice(`Part of this ${spec.kind} could not be drawn: ${errorText(err)}`, 'error'));
         }
       },
       disposeOutputItem(id) {
@@ -87,7 +88,8 @@ function errorText(err: unknown): string {
 // Small checks for parse(): each names the field so a malformed output says what is wrong.
 
 export function expectObject(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`\`${field}\` should be an object.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DataError(`\`${field}\` should be an object.`);
   return value as Record<string, unknown>;
 }
 

@@ -135,7 +135,8 @@ export function watchTheme(onChange: () => void): () => void {
   };
   const observer = new MutationObserver(schedule);
   observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class', 'data-theme'] });
-  if (document.body) observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+  if (document.body)
+    observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
   const media = window.matchMedia?.('(prefers-color-scheme: dark)');
   media?.addEventListener('change', schedule);
   return () => {

@@ -5,7 +5,7 @@
 import type { RendererContext } from 'vscode-notebook-renderer';
 import { h, safeImageSrc } from './dom';
 import { basename } from './format';
-import { isThumbnailReply, type ThumbnailRequest } from './messages';
+import { isThumbnailReply, type ThumbnailRequest } from '../../protocol/messages';
 
 /** A reply that never comes (an extension without a handler) gives up after this long. */
 const REPLY_TIMEOUT_MS = 20_000;
@@ -15,7 +15,10 @@ class ThumbnailChannel {
   private readonly requested = new Map<string, Promise<string | undefined>>();
   private readonly waiting = new Map<string, (uri: string | undefined) => void>();
 
-  constructor(private readonly post: (message: ThumbnailRequest) => void, ctx: RendererContext<unknown>) {
+  constructor(
+    private readonly post: (message: ThumbnailRequest) => void,
+    ctx: RendererContext<unknown>,
+  ) {
     ctx.onDidReceiveMessage?.((message: unknown) => {
       if (!isThumbnailReply(message)) return;
       const resolve = this.waiting.get(message.image);
@@ -63,7 +66,11 @@ export class Thumbnails {
   /** Saved thumbnails plus those that arrived since, so a re-drawn gallery does not ask again. */
   private readonly known: Record<string, string>;
 
-  constructor(embedded: Record<string, string> | undefined, ctx: RendererContext<unknown>, onDispose: (fn: () => void) => void) {
+  constructor(
+    embedded: Record<string, string> | undefined,
+    ctx: RendererContext<unknown>,
+    onDispose: (fn: () => void) => void,
+  ) {
     this.known = { ...embedded };
     this.channel = channelFor(ctx);
     onDispose(() => this.observer?.disconnect());
@@ -73,13 +80,21 @@ export class Thumbnails {
   element(image: string, extraClass = ''): HTMLElement {
     const src = safeImageSrc(this.known[image]);
     if (src) return this.img(image, src, extraClass);
-    const placeholder = h('div', { class: `sl-thumb sl-missing ${extraClass}`, title: image, attrs: { 'data-image': image } }, this.channel ? '…' : 'no preview');
+    const placeholder = h(
+      'div',
+      { class: `sl-thumb sl-missing ${extraClass}`, title: image, attrs: { 'data-image': image } },
+      this.channel ? '…' : 'no preview',
+    );
     if (this.channel) this.watch(placeholder, image);
     return placeholder;
   }
 
   private img(image: string, src: string, extraClass: string): HTMLImageElement {
-    return h('img', { class: `sl-thumb ${extraClass}`, title: image, attrs: { src, alt: basename(image), 'data-image': image, decoding: 'async' } });
+    return h('img', {
+      class: `sl-thumb ${extraClass}`,
+      title: image,
+      attrs: { src, alt: basename(image), 'data-image': image, decoding: 'async' },
+    });
   }
 
   private watch(placeholder: HTMLElement, image: string): void {
@@ -87,15 +102,18 @@ export class Thumbnails {
       void this.load(placeholder, image);
       return;
     }
-    this.observer ??= new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        const id = this.lazy.get(entry.target);
-        this.observer?.unobserve(entry.target);
-        this.lazy.delete(entry.target);
-        if (id !== undefined) void this.load(entry.target as HTMLElement, id);
-      }
-    }, { rootMargin: '200px' });
+    this.observer ??= new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          const id = this.lazy.get(entry.target);
+          this.observer?.unobserve(entry.target);
+          this.lazy.delete(entry.target);
+          if (id !== undefined) void this.load(entry.target as HTMLElement, id);
+        }
+      },
+      { rootMargin: '200px' },
+    );
     this.lazy.set(placeholder, image);
     this.observer.observe(placeholder);
   }
@@ -105,7 +123,9 @@ export class Thumbnails {
     if (!placeholder.isConnected) return;
     if (src) {
       this.known[image] = src;
-      placeholder.replaceWith(this.img(image, src, placeholder.className.replace(/\bsl-(thumb|missing)\b/g, '').trim()));
+      placeholder.replaceWith(
+        this.img(image, src, placeholder.className.replace(/\bsl-(thumb|missing)\b/g, '').trim()),
+      );
     } else {
       placeholder.textContent = 'no preview';
     }

@@ -3,9 +3,9 @@
 // images of the kernel's loaded image sets are ever read, never an arbitrary path.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LensController } from '../kernel/controller';
+import type { LensController } from './controller';
 import { thumbnailDataUri } from '../images/decode';
-import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../renderers/_shared/messages';
+import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../protocol/messages';
 
 type ImageRequest = ThumbnailRequest | OpenImageRequest;
 
@@ -18,7 +18,11 @@ function isImageRequest(m: unknown): m is ImageRequest {
  * The file behind `image` (an image id as outputs show it, or a path relative to the
  * notebook), if it belongs to an image set loaded in this notebook's kernel.
  */
-export function resolveLoadedImage(controller: LensController, notebook: vscode.NotebookDocument, image: string): string | undefined {
+export function resolveLoadedImage(
+  controller: LensController,
+  notebook: vscode.NotebookDocument,
+  image: string,
+): string | undefined {
   const kernel = controller.kernelFor(notebook);
   if (!kernel) return undefined;
   const asPath = path.resolve(kernel.notebookDir, image);
@@ -51,15 +55,27 @@ export function createRendererMessaging(
     );
   }
 
-  async function handle(messaging: vscode.NotebookRendererMessaging, editor: vscode.NotebookEditor, request: ImageRequest) {
+  async function handle(
+    messaging: vscode.NotebookRendererMessaging,
+    editor: vscode.NotebookEditor,
+    request: ImageRequest,
+  ) {
     const file = resolveLoadedImage(controller, editor.notebook, request.image);
     if (request.type === 'openImage') {
-      if (file) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+      if (file)
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), {
+          viewColumn: vscode.ViewColumn.Beside,
+          preview: true,
+        });
       return;
     }
     if (!file) {
       // Answer anyway so the renderer can stop waiting and show a placeholder.
-      const refusal: ThumbnailReply = { type: 'thumbnail', image: request.image, error: 'not an image of a loaded image set; run the images cell' };
+      const refusal: ThumbnailReply = {
+        type: 'thumbnail',
+        image: request.image,
+        error: 'not an image of a loaded image set; run the images cell',
+      };
       await messaging.postMessage(refusal, editor);
       return;
     }

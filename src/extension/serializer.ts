@@ -7,7 +7,7 @@ import {
   NotebookFormatError,
   type NotebookCellModel,
   type NotebookOutput,
-} from './nbformat';
+} from '../kernel/nbformat';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -22,7 +22,10 @@ function isJsonMime(mime: string): boolean {
 
 function toOutputItem(mime: string, data: unknown): vscode.NotebookCellOutputItem {
   if (isJsonMime(mime)) return vscode.NotebookCellOutputItem.json(data, mime);
-  return new vscode.NotebookCellOutputItem(encoder.encode(typeof data === 'string' ? data : JSON.stringify(data)), mime);
+  return new vscode.NotebookCellOutputItem(
+    encoder.encode(typeof data === 'string' ? data : JSON.stringify(data)),
+    mime,
+  );
 }
 
 function fromOutputItem(item: vscode.NotebookCellOutputItem): { mime: string; data: unknown } {
@@ -56,7 +59,11 @@ export class LensSerializer implements vscode.NotebookSerializer {
       );
       cell.metadata = c.id !== undefined ? { ...c.metadata, [CELL_ID]: c.id } : { ...c.metadata };
       cell.outputs = c.outputs.map(
-        (o) => new vscode.NotebookCellOutput(o.items.map((i) => toOutputItem(i.mime, i.data)), o.metadata),
+        (o) =>
+          new vscode.NotebookCellOutput(
+            o.items.map((i) => toOutputItem(i.mime, i.data)),
+            o.metadata,
+          ),
       );
       if (c.kind === 'code' && typeof c.executionCount === 'number') {
         cell.executionSummary = { executionOrder: c.executionCount };
@@ -87,9 +94,7 @@ export class LensSerializer implements vscode.NotebookSerializer {
         id: typeof id === 'string' ? id : undefined,
       };
     });
-    return encoder.encode(
-      serializeNotebook({ cells, metadata, nbformatMinor: typeof minor === 'number' ? minor : 5 }),
-    );
+    return encoder.encode(serializeNotebook({ cells, metadata, nbformatMinor: typeof minor === 'number' ? minor : 5 }));
   }
 }
 

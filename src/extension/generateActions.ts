@@ -2,33 +2,44 @@
 // YAML cell with the generated descriptors goes right below the generate cell it came from.
 import * as vscode from 'vscode';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { isInsertDescriptorsCellMessage } from '../llm/generateResult';
-import { MIME } from '../kernel/types';
+import { isInsertDescriptorsCellMessage } from '../protocol/messages';
+import { MIME } from '../protocol/mime';
 
 /** Far above any real descriptor set; a bigger message is not from our renderer. */
 const MAX_YAML_CHARS = 200_000;
 
 /** Handles the message on the generate renderer's channel until the extension deactivates. */
-export function registerGenerateActions(context: vscode.ExtensionContext, messaging: vscode.NotebookRendererMessaging): void {
+export function registerGenerateActions(
+  context: vscode.ExtensionContext,
+  messaging: vscode.NotebookRendererMessaging,
+): void {
   context.subscriptions.push(
     messaging.onDidReceiveMessage(({ editor, message }) => {
       if (!isInsertDescriptorsCellMessage(message)) return;
       void insertDescriptorsCell(editor, message.yaml, message.name).catch((e) =>
-        vscode.window.showErrorMessage(`Symptom Lens: could not insert the descriptors cell: ${e instanceof Error ? e.message : String(e)}`),
+        vscode.window.showErrorMessage(
+          `Symptom Lens: could not insert the descriptors cell: ${e instanceof Error ? e.message : String(e)}`,
+        ),
       );
     }),
   );
 }
 
 /** Insert `yaml` below the generate cell named `name`; returns the new cell's index. */
-export async function insertDescriptorsCell(editor: vscode.NotebookEditor, yaml: string, name: string): Promise<number | undefined> {
+export async function insertDescriptorsCell(
+  editor: vscode.NotebookEditor,
+  yaml: string,
+  name: string,
+): Promise<number | undefined> {
   // A renderer is page code fed by outputs: insert only what is a descriptors cell.
   if (yaml.length > MAX_YAML_CHARS || firstKey(yaml) !== 'descriptors') return undefined;
   const notebook = editor.notebook;
   const source = findSourceCell(notebook, yaml, name);
   const index = source === undefined ? notebook.cellCount : source.index + 1;
   const edit = new vscode.WorkspaceEdit();
-  edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, yaml, 'yaml')])]);
+  edit.set(notebook.uri, [
+    vscode.NotebookEdit.insertCells(index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, yaml, 'yaml')]),
+  ]);
   if (!(await vscode.workspace.applyEdit(edit))) return undefined;
   const range = new vscode.NotebookRange(index, index + 1);
   editor.selection = range;
@@ -37,7 +48,11 @@ export async function insertDescriptorsCell(editor: vscode.NotebookEditor, yaml:
 }
 
 /** The cell whose generate output carries exactly this YAML, else the cell "generate: NAME". */
-function findSourceCell(notebook: vscode.NotebookDocument, yaml: string, name: string): vscode.NotebookCell | undefined {
+function findSourceCell(
+  notebook: vscode.NotebookDocument,
+  yaml: string,
+  name: string,
+): vscode.NotebookCell | undefined {
   const cells = notebook.getCells();
   const decoder = new TextDecoder();
   const byOutput = cells.find((cell) =>
@@ -52,7 +67,15 @@ function findSourceCell(notebook: vscode.NotebookDocument, yaml: string, name: s
       }),
     ),
   );
-  return byOutput ?? cells.find((cell) => cell.kind === vscode.NotebookCellKind.Code && firstKey(cell.document.getText()) === 'generate' && firstValue(cell.document.getText()) === name);
+  return (
+    byOutput ??
+    cells.find(
+      (cell) =>
+        cell.kind === vscode.NotebookCellKind.Code &&
+        firstKey(cell.document.getText()) === 'generate' &&
+        firstValue(cell.document.getText()) === name,
+    )
+  );
 }
 
 function firstEntry(text: string): { key?: string; value?: string } {

@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { EmbeddingCache } from '../cache/embeddingCache';
-import { NOTEBOOK_TYPE, type LensController } from '../kernel/controller';
+import { NOTEBOOK_TYPE, type LensController } from './controller';
 import { defaultCacheDir } from '../kernel/kernel';
 import { parseNotebook, serializeNotebook } from '../kernel/nbformat';
-import { LensSerializer } from '../kernel/serializer';
-import type { StepOutput } from '../kernel/types';
+import { LensSerializer } from './serializer';
+import type { StepOutput } from '../protocol/mime';
 import { writeReport } from '../report/report';
 import { readCacheDirSetting, SECTION } from './settings';
 
@@ -24,7 +24,9 @@ export function registerCommands(context: vscode.ExtensionContext, controller: L
   return vscode.Disposable.from(
     vscode.commands.registerCommand('symptomLens.newNotebook', () => newNotebook(context.extensionUri)),
     vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) => selectModel(folder)),
-    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri) => clearCache(controller, notebookUri)),
+    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri) =>
+      clearCache(controller, notebookUri),
+    ),
     vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(notebookUri)),
   );
 }
@@ -42,7 +44,10 @@ function targetNotebook(uri?: vscode.Uri): vscode.NotebookDocument | undefined {
  */
 export async function newNotebook(extensionUri: vscode.Uri): Promise<vscode.NotebookEditor> {
   const template = vscode.Uri.joinPath(extensionUri, ...TUTORIAL);
-  const model = parseNotebook(new TextDecoder().decode(await vscode.workspace.fs.readFile(template)), 'tutorial.lensnb');
+  const model = parseNotebook(
+    new TextDecoder().decode(await vscode.workspace.fs.readFile(template)),
+    'tutorial.lensnb',
+  );
   const base = path.dirname(template.fsPath);
   for (const cell of model.cells) {
     if (cell.kind !== 'code') continue;
@@ -78,7 +83,13 @@ export async function selectModel(folder?: vscode.Uri): Promise<string | undefin
   }
   const dir = folder.fsPath;
   const missing: string[] = [];
-  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx']) {
+  for (const f of [
+    'config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'onnx/vision_model.onnx',
+    'onnx/text_model.onnx',
+  ]) {
     if (!(await fs.stat(path.join(dir, f)).catch(() => undefined))) missing.push(f);
   }
   if (missing.length > 0) {
@@ -87,7 +98,9 @@ export async function selectModel(folder?: vscode.Uri): Promise<string | undefin
     );
     return undefined;
   }
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(SECTION).update('modelPath', dir, target);
   void vscode.window.showInformationMessage(`Symptom Lens: model cells without "path:" now use ${dir}.`);
   return dir;
@@ -106,7 +119,9 @@ export async function clearCache(controller: LensController, notebookUri?: vscod
   const cacheDir = cacheDirOf(controller, targetNotebook(notebookUri));
   EmbeddingCache.clearMemory();
   if (!cacheDir) {
-    void vscode.window.showInformationMessage('Symptom Lens: cleared the in-memory embeddings. Open a notebook to clear its cache folder too.');
+    void vscode.window.showInformationMessage(
+      'Symptom Lens: cleared the in-memory embeddings. Open a notebook to clear its cache folder too.',
+    );
     return undefined;
   }
   const cache = new EmbeddingCache(cacheDir);
@@ -138,7 +153,11 @@ function stepOutputs(cell: vscode.NotebookCell): { outputs: StepOutput[]; error?
     const markdown = output.items.find((i) => i.mime === 'text/markdown');
     const failure = output.items.find((i) => i.mime === ERROR_MIME);
     if (custom) {
-      outputs.push({ mime: custom.mime, data: JSON.parse(decoder.decode(custom.data)), markdown: markdown ? decoder.decode(markdown.data) : '' });
+      outputs.push({
+        mime: custom.mime,
+        data: JSON.parse(decoder.decode(custom.data)),
+        markdown: markdown ? decoder.decode(markdown.data) : '',
+      });
     } else if (failure) {
       error = (JSON.parse(decoder.decode(failure.data)) as { message?: string }).message;
     }
@@ -154,11 +173,15 @@ function stepOutputs(cell: vscode.NotebookCell): { outputs: StepOutput[]; error?
 export async function openReport(notebookUri?: vscode.Uri): Promise<string | undefined> {
   const notebook = targetNotebook(notebookUri);
   if (!notebook) {
-    void vscode.window.showErrorMessage('Symptom Lens: open a .lensnb notebook first; its report is written from its outputs.');
+    void vscode.window.showErrorMessage(
+      'Symptom Lens: open a .lensnb notebook first; its report is written from its outputs.',
+    );
     return undefined;
   }
   if (notebook.uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage('Symptom Lens: save the notebook first; the report goes into an "out" folder beside it.');
+    void vscode.window.showErrorMessage(
+      'Symptom Lens: save the notebook first; the report goes into an "out" folder beside it.',
+    );
     return undefined;
   }
   const notebookPath = notebook.uri.fsPath;
@@ -183,7 +206,9 @@ export async function openReport(notebookUri?: vscode.Uri): Promise<string | und
     });
     reportPath = await writeReport(outDir, { notebookPath, cells });
   } else if (!(await fs.stat(reportPath).catch(() => undefined))) {
-    void vscode.window.showErrorMessage(`Symptom Lens: run the notebook first; there are no outputs and no ${reportPath} yet.`);
+    void vscode.window.showErrorMessage(
+      `Symptom Lens: run the notebook first; there are no outputs and no ${reportPath} yet.`,
+    );
     return undefined;
   }
   showReport(`Report: ${path.basename(notebookPath)}`, reportPath, await fs.readFile(reportPath, 'utf8'));
@@ -197,7 +222,9 @@ function showReport(title: string, reportPath: string, html: string): void {
     localResourceRoots: [],
   });
   panel.webview.html = html;
-  void vscode.window.showInformationMessage(`Symptom Lens: report written to ${reportPath}`, 'Open in Browser').then((choice) => {
-    if (choice) void vscode.env.openExternal(vscode.Uri.file(reportPath));
-  });
+  void vscode.window
+    .showInformationMessage(`Symptom Lens: report written to ${reportPath}`, 'Open in Browser')
+    .then((choice) => {
+      if (choice) void vscode.env.openExternal(vscode.Uri.file(reportPath));
+    });
 }

@@ -2,10 +2,10 @@
 // options. Everything comes from the kernel's own schema (allSchemas) and parser (parseCell),
 // so the editor can never accept what the kernel rejects, or the other way round.
 import * as vscode from 'vscode';
-import { NOTEBOOK_TYPE } from '../kernel/controller';
+import { NOTEBOOK_TYPE } from './controller';
 import { parseCell } from '../kernel/parse';
 import { allSchemas, schemaFor, type OptionSchema, type StepSchema } from '../kernel/schema';
-import { CellError } from '../kernel/types';
+import { CellError } from '../common/errors';
 
 const SELECTOR: vscode.DocumentSelector = { notebookType: NOTEBOOK_TYPE, language: 'yaml' };
 const DIAGNOSTIC_DELAY_MS = 300;
@@ -88,7 +88,11 @@ class CellCompletions implements vscode.CompletionItemProvider {
       const schema = schemaFor(first.key);
       if (!schema) return [];
       const present = new Set(
-        doc.getText().split('\n').map((l) => TOP_KEY.exec(l)?.[1]).filter((k): k is string => !!k),
+        doc
+          .getText()
+          .split('\n')
+          .map((l) => TOP_KEY.exec(l)?.[1])
+          .filter((k): k is string => !!k),
       );
       return Object.entries(schema.options)
         .filter(([key]) => !present.has(key))
@@ -115,7 +119,10 @@ class CellCompletions implements vscode.CompletionItemProvider {
           ? namesFor(opt.refersTo, notebookOf(doc))
           : [];
     return values.map((v) => {
-      const item = new vscode.CompletionItem(v, opt.refersTo ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.EnumMember);
+      const item = new vscode.CompletionItem(
+        v,
+        opt.refersTo ? vscode.CompletionItemKind.Reference : vscode.CompletionItemKind.EnumMember,
+      );
       item.detail = opt.refersTo ? `${opt.refersTo} defined in this notebook` : m[1];
       return item;
     });
@@ -166,8 +173,14 @@ function diagnose(doc: vscode.TextDocument, notebook: vscode.NotebookDocument): 
         if (typeof ref !== 'string' && typeof ref !== 'number') return;
         if (known.has(String(ref))) return;
         const pos = cell.nestedPositions[Array.isArray(value) ? `${key}.${i}` : key] ?? cell.positions[key];
-        const range = pos ? new vscode.Range(pos.line - 1, pos.column - 1, pos.line - 1, pos.column - 1 + String(ref).length) : new vscode.Range(0, 0, 0, 0);
-        const d = new vscode.Diagnostic(range, `No cell in this notebook defines ${opt.refersTo} "${ref}".`, vscode.DiagnosticSeverity.Warning);
+        const range = pos
+          ? new vscode.Range(pos.line - 1, pos.column - 1, pos.line - 1, pos.column - 1 + String(ref).length)
+          : new vscode.Range(0, 0, 0, 0);
+        const d = new vscode.Diagnostic(
+          range,
+          `No cell in this notebook defines ${opt.refersTo} "${ref}".`,
+          vscode.DiagnosticSeverity.Warning,
+        );
         d.source = 'Symptom Lens';
         out.push(d);
       });
@@ -179,7 +192,11 @@ function diagnose(doc: vscode.TextDocument, notebook: vscode.NotebookDocument): 
     const textLine = doc.lineAt(line);
     const start = Math.min(Math.max(0, (e.position?.column ?? 1) - 1), textLine.text.length);
     const end = Math.max(start + 1, textLine.text.length);
-    const d = new vscode.Diagnostic(new vscode.Range(line, start, line, end), `${e.message}${e.hint ? ` ${e.hint}` : ''}`, vscode.DiagnosticSeverity.Error);
+    const d = new vscode.Diagnostic(
+      new vscode.Range(line, start, line, end),
+      `${e.message}${e.hint ? ` ${e.hint}` : ''}`,
+      vscode.DiagnosticSeverity.Error,
+    );
     d.source = 'Symptom Lens';
     return [d];
   }
@@ -201,10 +218,13 @@ export function registerCellLanguageFeatures(): vscode.Disposable {
   const schedule = (notebook: vscode.NotebookDocument) => {
     const key = notebook.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      checkNotebook(notebook);
-    }, DIAGNOSTIC_DELAY_MS));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        checkNotebook(notebook);
+      }, DIAGNOSTIC_DELAY_MS),
+    );
   };
 
   vscode.workspace.notebookDocuments.forEach(checkNotebook);
@@ -214,7 +234,8 @@ export function registerCellLanguageFeatures(): vscode.Disposable {
     vscode.languages.registerHoverProvider(SELECTOR, new CellHovers()),
     vscode.workspace.onDidOpenNotebookDocument(checkNotebook),
     vscode.workspace.onDidChangeNotebookDocument((e) => {
-      for (const change of e.contentChanges) for (const cell of change.removedCells) diagnostics.delete(cell.document.uri);
+      for (const change of e.contentChanges)
+        for (const cell of change.removedCells) diagnostics.delete(cell.document.uri);
       schedule(e.notebook);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -23,5 +23,23 @@ export interface OpenImageRequest {
 }
 
 export function isThumbnailReply(m: unknown): m is ThumbnailReply {
-  return typeof m === 'object' && m !== null && (m as ThumbnailReply).type === 'thumbnail' && typeof (m as ThumbnailReply).image === 'string';
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    (m as ThumbnailReply).type === 'thumbnail' &&
+    typeof (m as ThumbnailReply).image === 'string'
+  );
+}
+
+/** Renderer → extension: insert `yaml` as a new cell below the generate cell that produced it. */
+export interface InsertDescriptorsCellMessage {
+  type: 'insertDescriptorsCell';
+  yaml: string;
+  /** The generate cell's name, to find the cell when its output cannot be matched. */
+  name: string;
+}
+
+export function isInsertDescriptorsCellMessage(m: unknown): m is InsertDescriptorsCellMessage {
+  const r = m as Partial<InsertDescriptorsCellMessage> | null;
+  return !!r && r.type === 'insertDescriptorsCell' && typeof r.yaml === 'string' && typeof r.name === 'string';
 }

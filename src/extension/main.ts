@@ -1,15 +1,15 @@
 // Activation: wires the serializer, the controller and everything around it. Each piece lives
 // in its own file; this one only connects them.
 import * as vscode from 'vscode';
-import { LensController } from './kernel/controller';
-import { registerSerializer } from './kernel/serializer';
-import { apiKeySecrets, registerApiKeyCommand } from './vscode/apiKey';
-import { registerCommands } from './vscode/commands';
-import { registerGenerateActions } from './vscode/generateActions';
-import { createRendererMessaging, resolveLoadedImage } from './vscode/rendererMessaging';
-import { registerStaleCellMarks } from './vscode/staleCells';
-import { registerModelStatus } from './vscode/statusBar';
-import { registerCellLanguageFeatures } from './vscode/yamlLanguage';
+import { LensController } from './controller';
+import { registerSerializer } from './serializer';
+import { apiKeySecrets, registerApiKeyCommand } from './apiKey';
+import { registerCommands } from './commands';
+import { registerGenerateActions } from './generateActions';
+import { createRendererMessaging, resolveLoadedImage } from './rendererMessaging';
+import { registerStaleCellMarks } from './staleCells';
+import { registerModelStatus } from './statusBar';
+import { registerCellLanguageFeatures } from './yamlLanguage';
 
 const GENERATE_RENDERER = 'symptom-lens.generate';
 
@@ -23,7 +23,9 @@ export interface SymptomLensApi {
 export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   const log = vscode.window.createOutputChannel('Symptom Lens', { log: true });
   const controller = new LensController(apiKeySecrets(context.secrets), log, context.globalStorageUri);
-  const rendererIds = ((context.extension.packageJSON.contributes?.notebookRenderer ?? []) as { id: string }[]).map((r) => r.id);
+  const rendererIds = ((context.extension.packageJSON.contributes?.notebookRenderer ?? []) as { id: string }[]).map(
+    (r) => r.id,
+  );
   const messaging = createRendererMessaging(controller, rendererIds, log);
   const generateChannel = messaging.channels.get(GENERATE_RENDERER);
   if (generateChannel) registerGenerateActions(context, generateChannel);

@@ -1,7 +1,7 @@
 // The active model and its execution provider (CUDA / CPU) in the window's status bar, taken
 // from the last model cell that ran in the notebook in front.
 import * as vscode from 'vscode';
-import { NOTEBOOK_TYPE, type LensController } from '../kernel/controller';
+import { NOTEBOOK_TYPE, type LensController } from './controller';
 
 /** The part of a model cell's result the status bar shows. */
 interface ModelInfo {
@@ -14,7 +14,12 @@ interface ModelInfo {
 function modelInfo(result: unknown): ModelInfo | undefined {
   const r = result as Partial<ModelInfo> | undefined;
   if (!r || typeof r.provider !== 'string' || typeof r.name !== 'string') return undefined;
-  return { name: r.name, path: String(r.path ?? ''), provider: r.provider, providerReason: String(r.providerReason ?? '') };
+  return {
+    name: r.name,
+    path: String(r.path ?? ''),
+    provider: r.provider,
+    providerReason: String(r.providerReason ?? ''),
+  };
 }
 
 export function registerModelStatus(controller: LensController): vscode.Disposable {
@@ -33,7 +38,9 @@ export function registerModelStatus(controller: LensController): vscode.Disposab
     if (info) {
       item.text = `$(symbol-class) ${info.name} · ${info.provider.toUpperCase()}`;
       const tooltip = new vscode.MarkdownString();
-      tooltip.appendText(`Model "${info.name}": ${info.path}\nExecution provider: ${info.provider.toUpperCase()} (${info.providerReason})\n`);
+      tooltip.appendText(
+        `Model "${info.name}": ${info.path}\nExecution provider: ${info.provider.toUpperCase()} (${info.providerReason})\n`,
+      );
       tooltip.appendMarkdown('\nClick to choose the default model folder.');
       item.tooltip = tooltip;
     } else {

@@ -1,7 +1,7 @@
 // Building a DescriptorSet: shared by hand-written `descriptors` cells and LLM `generate` cells,
 // so that a score cell cannot tell them apart.
 import { canonicalJson, hashKey } from '../cache/hash';
-import type { DescriptorSet } from './types';
+import type { DescriptorSet } from '../protocol/dataset';
 
 export function makeDescriptorSet(fields: Omit<DescriptorSet, 'hash'>): DescriptorSet {
   const { name: _name, source: _source, ...content } = fields;

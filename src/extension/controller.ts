@@ -4,10 +4,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Kernel, type CellOutcome } from './kernel';
-import type { SecretProvider } from './steps/step';
-import type { StepOutput } from './types';
-import { readCacheDirSetting, readKernelSettings, SECTION } from '../vscode/settings';
+import { Kernel, type CellOutcome } from '../kernel/kernel';
+import type { SecretProvider } from '../kernel/steps/step';
+import type { StepOutput } from '../protocol/mime';
+import { readCacheDirSetting, readKernelSettings, SECTION } from './settings';
 
 export const NOTEBOOK_TYPE = 'symptom-lens';
 export const CONTROLLER_ID = 'symptom-lens-kernel';
@@ -185,7 +185,9 @@ export class LensController implements vscode.Disposable {
       ]);
       exec.end(undefined, Date.now());
     } else {
-      await exec.replaceOutput([errorOutput(outcome.error ?? 'The cell failed.', outcome.errorLine, outcome.errorField)]);
+      await exec.replaceOutput([
+        errorOutput(outcome.error ?? 'The cell failed.', outcome.errorLine, outcome.errorField),
+      ]);
       exec.end(false, Date.now());
     }
     return outcome;
@@ -245,9 +247,9 @@ class ProgressLine {
     if (this.closed || this.latest === undefined) return;
     const text = `⏳ ${this.latest}`;
     this.lastWrite = Date.now();
-    this.pending = this.pending.then(() =>
-      this.exec.replaceOutput([new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text)])]),
-    ).catch(() => undefined);
+    this.pending = this.pending
+      .then(() => this.exec.replaceOutput([new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text)])]))
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {

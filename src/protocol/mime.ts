@@ -1,0 +1,18 @@
+// The MIME types of the outputs: one renderer per kind, plus the error output.
+
+export const MIME = {
+  images: 'application/vnd.symptom-lens.images+json',
+  model: 'application/vnd.symptom-lens.model+json',
+  descriptors: 'application/vnd.symptom-lens.descriptors+json',
+  generate: 'application/vnd.symptom-lens.generate+json',
+  score: 'application/vnd.symptom-lens.score+json',
+  explain: 'application/vnd.symptom-lens.explain+json',
+  error: 'application/vnd.symptom-lens.error+json',
+} as const;
+
+/** One output item: a custom MIME for the renderer plus a markdown fallback. */
+export interface StepOutput {
+  mime: string;
+  data: unknown;
+  markdown: string;
+}

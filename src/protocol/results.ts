@@ -1,0 +1,187 @@
+// The results of every step: the `result` of each cell in results.json and the data of its output
+// MIME. Keep field names stable: results.json is a public format.
+import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
+
+export interface ClassificationMetrics {
+  /** Null for multi-label sets, where each class is its own yes/no question. */
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  macroF1: number | null;
+  /** One-vs-rest AUROC per class; null where a class has no positives or no negatives. */
+  auroc: Record<string, number | null>;
+  /** confusion[i][j] = images of true class i predicted as class j (class order of the run); empty for multi-label sets. */
+  confusion: number[][];
+  /** Multi-label sets: mean of the defined per-class AUROCs. */
+  meanAuroc?: number | null;
+  /** 95 % bootstrap CIs (1,000 seeded resamples) of the metrics above. */
+  ci?: {
+    accuracy?: ConfidenceInterval | null;
+    balancedAccuracy?: ConfidenceInterval | null;
+    macroF1?: ConfidenceInterval | null;
+    auroc: Record<string, ConfidenceInterval | null>;
+    meanAuroc?: ConfidenceInterval | null;
+  };
+}
+
+/** A variant against the score cell's first variant, on the same images. */
+export interface PairedComparison {
+  against: string;
+  /** Exact McNemar test on per-image correctness (single-label sets). */
+  mcnemar?: McNemarResult;
+  /** Paired bootstrap of the AUROC difference (this variant − the first), per class and mean. */
+  auroc: { perClass: Record<string, PairedDifference | null>; mean: PairedDifference | null };
+}
+
+export interface Prediction {
+  image: string;
+  label: string;
+  predicted: string;
+  scores: Record<string, number>;
+}
+
+export interface VariantResult {
+  name: string;
+  /** Set for control variants (class-names, random-words, shuffled). */
+  control?: string;
+  /** Every variant after the first: the paired comparison against the first. */
+  comparison?: PairedComparison;
+  metrics: ClassificationMetrics;
+  predictions: Prediction[];
+  /** Descriptors per class as scored (raw text, not templated). */
+  descriptors: Record<string, string[]>;
+  /**
+   * sim[i][k] = cosine of image i with descriptor k, where descriptors are listed class by class
+   * in `descriptors` order (a class with no descriptors contributes its class-name text).
+   */
+  similarity: number[][];
+  /** Column labels of `similarity`: {class, text} per column. */
+  columns: { class: string; text: string }[];
+}
+
+export interface RunRecord {
+  modelFingerprint: string;
+  model: string;
+  provider: string;
+  providerReason: string;
+  classOrder: string[];
+  descriptorSetHashes: Record<string, string>;
+  imageSetHash: string;
+  method: string;
+  packageVersion: string;
+  /** What this run actually sent through the model (cache hits excluded). */
+  encoded: { images: number; texts: number };
+  seed?: number;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface ScoreResult {
+  name: string;
+  images: string;
+  classes: string[];
+  method: string;
+  variants: VariantResult[];
+  /** Small inline thumbnails (data: URIs) keyed by image id, only for images the gallery shows. */
+  thumbnails: Record<string, string>;
+  /** METHODS.md's sanity flags, shown above the comparison table. */
+  flags: SanityFlag[];
+  multiLabel?: boolean;
+  run: RunRecord;
+}
+
+export interface ImagesResult {
+  name: string;
+  count: number;
+  classes: string[];
+  counts: Record<string, number>;
+  multiLabel: boolean;
+  skipped: { id: string; reason: string }[];
+  /** A few examples per class with inline thumbnails. */
+  samples: { image: string; label: string; thumbnail: string }[];
+  hash: string;
+}
+
+/** A box in pixels, [x0, y0, x1, y1], end exclusive. */
+export type PixelBox = [number, number, number, number];
+
+/** The `result` of an explain cell; its output data adds `thumbnail`, the image as a data: URI. */
+export interface ExplainResult {
+  name: string;
+  score: string;
+  variant: string;
+  /** Image id as the score lists it, and its 0-based index there. */
+  image: string;
+  index: number;
+  /** As the score's prediction shows them; a multi-label score lists classes as "a, b". */
+  label?: string;
+  predicted: string;
+  multiLabel: boolean;
+  /** The second-best class and top score − its score; null with a single class. */
+  runnerUp: string | null;
+  margin: number | null;
+  /** Classes by score, best first, each with its descriptors' cosines, highest first. */
+  classes: { class: string; score: number; descriptors: { text: string; similarity: number }[] }[];
+  occlusion: {
+    /** A class (the mean of its descriptor embeddings) or one raw descriptor, and the texts embedded. */
+    target: { kind: 'class' | 'descriptor'; class: string; text: string; embedded: string[] };
+    patch: number;
+    stride: number;
+    /** The patch per channel of the model input: mid-grey as the preprocessing turns it. */
+    fill: number[];
+    /** Side of the model input; patch, stride and the grids are in its pixels. */
+    inputSize: number;
+    /** cos(image, target) with nothing occluded. */
+    baseline: number;
+    /** Patch left/top edges; drops[r][c] = baseline − cos(patch at (xs[c], ys[r]) grey). */
+    xs: number[];
+    ys: number[];
+    drops: number[][];
+    /** Per stride×stride cell: the mean drop of the patches covering it. */
+    heatmap: number[][];
+    peak: { row: number; col: number; drop: number; inputBox: PixelBox; box: PixelBox };
+    /**
+     * The model input in original pixels (resize + centre crop undone): how the grids map onto
+     * the image. It reaches past the image's edges where the crop padded it.
+     */
+    inputBox: PixelBox;
+  };
+  imageSize: { width: number; height: number };
+  run: {
+    model: string;
+    modelFingerprint: string;
+    provider: string;
+    /** Occluded copies (+ the image) and texts sent through the model, cache hits excluded. */
+    encoded: { images: number; texts: number };
+    startedAt: string;
+    durationMs: number;
+  };
+}
+
+/** The data of a generate cell's output and its `result` in results.json. */
+export interface GenerateResult {
+  name: string;
+  /** Class → parsed, merged, de-duplicated descriptors. Order of keys = class order. */
+  classes: Record<string, string[]>;
+  /** Class → the exact user messages sent (several for `cupl`). */
+  prompts: Record<string, string[]>;
+  /** `medical`, `dclip`, `cupl` or `custom`. */
+  prompt: string;
+  modality?: string;
+  model: string;
+  /** Model names the server reported in its replies (e.g. a dated snapshot of `model`). */
+  servedBy: string[];
+  /** Base URL as the cache key has it (never a key). */
+  endpoint: string;
+  parameters: { temperature: number; max_tokens?: number; n: number };
+  requests: { total: number; sent: number; fromCache: number };
+  /** True when no request reached the server. */
+  fromCache: boolean;
+  template?: string;
+  templateClass?: string;
+  /** Hash of the descriptor set, as score run records cite it. */
+  hash: string;
+  /** Name the inserted descriptors cell defines. */
+  descriptorsName: string;
+  /** A descriptors cell with these descriptors; its first line names this generate cell. */
+  yaml: string;
+}
