@@ -1,7 +1,7 @@
 // One build script for every bundle: the extension host and the CLI (Node, CommonJS) and the
 // notebook renderers (browser, ESM, one bundle per output kind).
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { rendererEntries } from './scripts/renderer-entries.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -9,10 +9,6 @@ const production = process.argv.includes('--production');
 // Native modules and the VS Code API cannot be bundled: they are loaded from node_modules
 // (or provided by the extension host) at run time.
 const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
-
-const rendererEntries = readdirSync('src/renderers')
-  .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
-  .map((f) => `src/renderers/${f}`);
 
 const builds = [
   {
@@ -32,7 +28,7 @@ const builds = [
     logLevel: 'warning',
   },
   {
-    entryPoints: rendererEntries,
+    entryPoints: rendererEntries('.'),
     outdir: 'dist/renderers',
     bundle: true,
     platform: 'browser',

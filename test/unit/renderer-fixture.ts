@@ -3,7 +3,7 @@
 // pneumonia), several descriptor variants and a control with cosines in CLIP's usual narrow band,
 // metrics, bootstrap intervals and paired comparisons computed by src/metrics; and a multi-label
 // result over the same films. Seeded, so every run draws the same numbers.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { thumbnailDataUri } from '../../src/images/decode';
 import type { ImagesResult, ScoreResult, VariantResult } from '../../src/protocol/results';
@@ -12,6 +12,7 @@ import { classificationMetrics, multiLabelMetrics } from '../../src/metrics/clas
 import { mcnemarExact } from '../../src/metrics/mcnemar';
 import type { SanityFlag } from '../../src/protocol/statistics';
 import { mulberry32 } from '../../src/common/random';
+import { rendererEntries } from '../../scripts/renderer-entries.mjs';
 
 export const KERMANY = path.resolve(__dirname, '../../../shared/data/kermany-test-224');
 
@@ -372,7 +373,7 @@ export async function imagesFixture(opts: { xss?: boolean } = {}): Promise<Image
 export async function buildRenderers(outdir: string, names: string[] = rendererNames()): Promise<void> {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: names.map((n) => path.join(REPO, 'src/renderers', `${n}.ts`)),
+    entryPoints: Object.fromEntries(Object.entries(rendererEntries(REPO)).filter(([n]) => names.includes(n))),
     outdir,
     bundle: true,
     platform: 'browser',
@@ -406,11 +407,9 @@ export async function buildPackage(dir: string, names: string[] = rendererNames(
   });
 }
 
-/** Every renderer entry point in the tree (files starting with `_` are shared code). */
+/** Every renderer bundle of the tree (scripts/renderer-entries.mjs). */
 export function rendererNames(): string[] {
-  return readdirSync(path.join(REPO, 'src/renderers'))
-    .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
-    .map((f) => f.slice(0, -3));
+  return Object.keys(rendererEntries(REPO));
 }
 
 function mean(xs: number[]): number {

@@ -3,14 +3,6 @@
 import Plotly, { type Layout, type PlotData, type PlotlyHTMLElement } from 'plotly.js-dist-min';
 import { readTheme, watchTheme, type ThemeColors } from './theme';
 
-/**
- * Plotly reads a small set of HTML tags and entities in its text (<br>, <b>, <a href>, &lt;…), so
- * data shown in titles, ticks and hover text is entity-escaped: a label like "<b>x" reads as typed.
- */
-export function plotText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 const CONFIG = { displayModeBar: false, displaylogo: false, responsive: true, scrollZoom: false };
 
 export interface ThemedPlot {
@@ -47,25 +39,6 @@ export async function themedPlot(
   });
   await redraw();
   return { el: el as PlotlyHTMLElement, redraw };
-}
-
-/** Axis, font and hover colours from the theme; charts add their own traces and sizes. */
-export function themedLayout(t: ThemeColors): Layout {
-  const axis = {
-    gridcolor: t.border,
-    linecolor: t.border,
-    zerolinecolor: t.border,
-    tickcolor: t.border,
-    automargin: true,
-  };
-  return {
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { family: t.font, size: Math.max(10, t.size - 2), color: t.fg },
-    hoverlabel: { bgcolor: t.bg, bordercolor: t.border, font: { family: t.font, color: t.fg } },
-    xaxis: axis,
-    yaxis: axis,
-  };
 }
 
 const copiedStyles = new WeakMap<ShadowRoot, { count: number; sheet: CSSStyleSheet }>();

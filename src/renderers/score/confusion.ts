@@ -1,0 +1,74 @@
+// The confusion matrix of a single-label variant: rows are true classes, columns predicted ones;
+// a cell is a button that lists its images in the gallery.
+import type { Prediction } from '../../protocol/results';
+import { h } from '../_shared/dom';
+import { truncate } from '../_shared/format';
+import type { Pair } from './gallery';
+
+export function confusionMatrix(
+  classes: string[],
+  predictions: Prediction[],
+  onPick: (pair: Pair) => void,
+): HTMLTableElement {
+  // Counted from the predictions themselves, so a cell's number is exactly the number of
+  // cards its click lists.
+  const counts = classes.map((t) =>
+    classes.map((p) => predictions.filter((x) => x.label === t && x.predicted === p).length),
+  );
+  return h(
+    'table',
+    { class: 'sl-confusion', testid: 'confusion' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { class: 'sl-axis' }, 'true \\ predicted'),
+        ...classes.map((c) => h('th', { title: c }, truncate(c, 18))),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      ...classes.map((t, ti) => {
+        const total = counts[ti].reduce((a, b) => a + b, 0);
+        return h(
+          'tr',
+          null,
+          h('th', { title: t }, truncate(t, 18)),
+          ...classes.map((p, pi) => {
+            const n = counts[ti][pi];
+            const rate = total ? n / total : 0;
+            return h(
+              'td',
+              null,
+              h(
+                'button',
+                {
+                  class: `sl-confusion-cell ${ti === pi ? 'sl-diagonal' : 'sl-off'}`,
+                  attrs: { 'data-true': t, 'data-predicted': p, 'data-count': n, type: 'button' },
+                  title: `${n} of ${total} ${t} images predicted as ${p}`,
+                  style: { '--sl-intensity': String(rate) },
+                  on: { click: () => onPick({ label: t, predicted: p }) },
+                },
+                h('span', { class: 'sl-count' }, n),
+                h('span', { class: 'sl-rate' }, total ? `${Math.round(rate * 100)} %` : '—'),
+              ),
+            );
+          }),
+        );
+      }),
+    ),
+  );
+}
+
+/** Marks the cell whose images the gallery lists (none when it lists all failures). */
+export function markConfusionCell(table: HTMLElement, pair: Pair | undefined): void {
+  for (const cell of table.querySelectorAll<HTMLElement>('.sl-confusion-cell')) {
+    cell.classList.toggle(
+      'sl-selected',
+      !!pair && cell.dataset.true === pair.label && cell.dataset.predicted === pair.predicted,
+    );
+  }
+}

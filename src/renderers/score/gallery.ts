@@ -1,0 +1,310 @@
+// The failure gallery of one variant and the detail panel of a chosen image: worst failures
+// first (or the images of one confusion cell), each card with the descriptors that drove it, and
+// on click the image's score for every descriptor of every class.
+import type { OpenImageRequest } from '../../protocol/messages';
+import { descriptorBars, type BarGroup } from '../_shared/bars';
+import { append, clear, h, notice } from '../_shared/dom';
+import { button } from '../_shared/elements';
+import { basename, decimal, truncate } from '../_shared/format';
+import type { Thumbnails } from '../_shared/thumbnails';
+import { PAGE_SIZE, similarityProblem, type Score, type Variant } from './data';
+import { byMargin, classList, isCorrect, mismatchedClasses } from './predictions';
+
+/** A confusion-matrix cell: the images of true class `label` predicted as `predicted`. */
+export type Pair = { label: string; predicted: string };
+
+export class Gallery {
+  readonly el: HTMLElement;
+  private filter: Pair | undefined;
+  private shown = PAGE_SIZE;
+  private selected: number | undefined;
+  private readonly galleryEl = h('div', { class: 'sl-gallery', testid: 'gallery' });
+  private readonly galleryTitle = h('h3');
+  private readonly filterEl = h('div', { class: 'sl-filter' });
+  private readonly moreEl = h('div', { class: 'sl-more' });
+  private readonly detailSlot = h('div', { class: 'sl-detail-slot' });
+  private readonly body = h('div', { class: 'sl-gallery-body' });
+  private readonly multiLabel: boolean;
+
+  constructor(
+    private readonly s: Score,
+    private readonly v: Variant,
+    private readonly thumbs: Thumbnails,
+    /** margin[i] (see labelMargin): negative when the scores rank a wrong class above a labelled one; NaN where undefined. */
+    private readonly margin: number[],
+    /** Short descriptor texts, one per similarity column. */
+    private readonly labels: string[],
+    /** Renderer messaging, where the host offers it (not in the standalone report). */
+    private readonly post: ((message: OpenImageRequest) => void) | undefined,
+    /** Told when the filter changes, so the confusion matrix can mark its cell. */
+    private readonly onFilter: (pair: Pair | undefined) => void,
+  ) {
+    this.multiLabel = s.multiLabel === true;
+    // The grid and, once a card is clicked, the detail panel beside it (or above, when narrow).
+    append(this.body, this.galleryEl, this.detailSlot);
+    this.el = h(
+      'section',
+      { class: 'sl-section sl-gallery-area' },
+      this.galleryTitle,
+      this.filterEl,
+      this.body,
+      this.moreEl,
+    );
+    this.drawGallery();
+  }
+
+  /** Lists the images of a confusion cell; the same cell again, or none, lists all failures. */
+  setFilter(pair: Pair | undefined): void {
+    const same = pair && this.filter && pair.label === this.filter.label && pair.predicted === this.filter.predicted;
+    this.filter = same ? undefined : pair;
+    this.shown = PAGE_SIZE;
+    this.onFilter(this.filter);
+    this.drawGallery();
+  }
+
+  private galleryItems(): number[] {
+    const idx = this.v.predictions.map((_, i) => i);
+    const f = this.filter;
+    if (f)
+      return idx.filter(
+        (i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted,
+      );
+    const failures = idx.filter((i) => !isCorrect(this.v.predictions[i], this.multiLabel));
+    // Worst failures first: the most negative margin was the most confidently wrong; in a
+    // multi-label set, first the images with the most classes wrong.
+    const wrongClasses = (i: number) => (this.multiLabel ? mismatchedClasses(this.v.predictions[i]) : 0);
+    return failures.sort(
+      (a, b) => wrongClasses(b) - wrongClasses(a) || byMargin(this.margin[a], this.margin[b]) || a - b,
+    );
+  }
+
+  private drawGallery(): void {
+    const items = this.galleryItems();
+    const f = this.filter;
+    this.galleryTitle.textContent = f
+      ? `${f.label === f.predicted ? 'Correct' : 'Failure'} cases: true ${f.label} → predicted ${f.predicted} (${items.length})`
+      : this.multiLabel
+        ? `Label mismatches (${items.length} of ${this.v.predictions.length} images: predicted classes differ from the labelled ones)`
+        : `Failure cases (${items.length} misclassified of ${this.v.predictions.length})`;
+    clear(this.filterEl);
+    if (f)
+      this.filterEl.appendChild(
+        button('Show all failures', () => this.setFilter(undefined), { secondary: true, testid: 'clear-filter' }),
+      );
+    else
+      this.filterEl.appendChild(
+        h(
+          'span',
+          { class: 'sl-help' },
+          `${this.multiLabel ? 'Most classes wrong first, then most confidently wrong' : 'Most confidently wrong first'}. Click a card for the image’s descriptor scores.`,
+        ),
+      );
+    clear(this.galleryEl);
+    this.galleryEl.dataset.total = String(items.length);
+    if (f) {
+      this.galleryEl.dataset.filterTrue = f.label;
+      this.galleryEl.dataset.filterPredicted = f.predicted;
+    } else {
+      delete this.galleryEl.dataset.filterTrue;
+      delete this.galleryEl.dataset.filterPredicted;
+    }
+    if (items.length === 0)
+      this.galleryEl.appendChild(
+        h(
+          'p',
+          { class: 'sl-muted' },
+          f
+            ? 'No images in this cell.'
+            : this.multiLabel
+              ? 'Every image’s predicted classes match its labels.'
+              : 'No misclassified images.',
+        ),
+      );
+    for (const i of items.slice(0, this.shown)) this.galleryEl.appendChild(this.card(i));
+    clear(this.moreEl);
+    if (items.length > this.shown) {
+      this.moreEl.appendChild(
+        button(
+          `Show ${Math.min(PAGE_SIZE, items.length - this.shown)} more of ${items.length - this.shown}`,
+          () => {
+            this.shown += PAGE_SIZE;
+            this.drawGallery();
+          },
+          { secondary: true },
+        ),
+      );
+    }
+  }
+
+  private card(i: number): HTMLElement {
+    const p = this.v.predictions[i];
+    const wrong = !isCorrect(p, this.multiLabel);
+    const open = () => this.openDetail(i, false);
+    return h(
+      'div',
+      {
+        class: `sl-card${this.selected === i ? ' sl-selected' : ''}`,
+        testid: 'card',
+        attrs: {
+          role: 'button',
+          tabindex: 0,
+          'data-image': p.image,
+          'data-index': i,
+          'data-true': p.label,
+          'data-predicted': p.predicted,
+        },
+        on: { click: open, keydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open()) },
+      },
+      h(
+        'div',
+        { class: 'sl-card-top' },
+        this.thumbs.element(p.image),
+        h(
+          'div',
+          { class: 'sl-card-meta' },
+          h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
+          labelRow('true', p.label, 'sl-good-text'),
+          labelRow('pred.', p.predicted, wrong ? 'sl-bad-text' : 'sl-good-text'),
+          labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
+        ),
+      ),
+      this.drivers(i),
+    );
+  }
+
+  private marginHelp(): string {
+    return this.multiLabel
+      ? 'lowest score of the labelled classes minus the highest of the others: negative when an unlabelled class outranks a labelled one; — for an image with no class or every class'
+      : 'score of the true class minus the best other class: negative when misclassified';
+  }
+
+  /**
+   * The descriptors that drove the prediction: the predicted class's strongest, against the true
+   * class's; in a multi-label set the strongest of each predicted class, then of each missed one.
+   */
+  private drivers(i: number): HTMLElement | null {
+    if (similarityProblem(this.v)) return null;
+    const p = this.v.predictions[i];
+    const line = (cls: string, count: number) => {
+      const top = this.topDescriptors(i, cls, count);
+      return top.length
+        ? h(
+            'div',
+            { class: 'sl-driver', title: top.map((t) => `${t.text}: ${decimal(t.value)}`).join('\n') },
+            h('span', { class: 'sl-k' }, `${truncate(cls, 14)}:`),
+            h('span', { class: 'sl-v' }, top.map((t) => `${t.text} ${decimal(t.value)}`).join(' · ')),
+          )
+        : null;
+    };
+    if (this.multiLabel) {
+      const predicted = classList(p.predicted, true);
+      const missed = classList(p.label, true).filter((c) => !predicted.includes(c));
+      return h('div', { class: 'sl-drivers' }, ...[...predicted, ...missed].slice(0, 3).map((c) => line(c, 1)));
+    }
+    return h('div', { class: 'sl-drivers' }, line(p.predicted, 2), p.label !== p.predicted ? line(p.label, 1) : null);
+  }
+
+  private topDescriptors(i: number, cls: string, count: number): { text: string; value: number }[] {
+    return this.v.columns
+      .map((c, k) => ({ c, k }))
+      .filter(({ c }) => c.class === cls)
+      .map(({ k }) => ({ text: this.labels[k], value: this.v.similarity[i][k] }))
+      .sort((a, b) => b.value - a.value)
+      .slice(0, count);
+  }
+
+  openDetail(i: number, fromHeatmap: boolean): void {
+    this.selected = i;
+    for (const card of this.galleryEl.querySelectorAll<HTMLElement>('.sl-card'))
+      card.classList.toggle('sl-selected', Number(card.dataset.index) === i);
+    clear(this.detailSlot);
+    this.detailSlot.appendChild(this.detail(i));
+    this.body.classList.add('sl-with-detail');
+    if (fromHeatmap) this.detailSlot.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }
+
+  private closeDetail(): void {
+    this.selected = undefined;
+    clear(this.detailSlot);
+    this.body.classList.remove('sl-with-detail');
+    for (const card of this.galleryEl.querySelectorAll('.sl-card.sl-selected')) card.classList.remove('sl-selected');
+  }
+
+  private detail(i: number): HTMLElement {
+    const p = this.v.predictions[i];
+    const ranked = Object.entries(p.scores).sort((a, b) => b[1] - a[1]);
+    // Each class of a multi-label set is decided on its own: no class is the runner-up.
+    const runnerUp = this.multiLabel ? undefined : ranked[1];
+    const predicted = new Set(classList(p.predicted, this.multiLabel));
+    const labelled = new Set(classList(p.label, this.multiLabel));
+    const groups: BarGroup[] = similarityProblem(this.v)
+      ? []
+      : this.s.classes.map((c) => ({
+          label: c,
+          score: p.scores[c],
+          role:
+            predicted.has(c) && labelled.has(c)
+              ? 'both'
+              : predicted.has(c)
+                ? 'predicted'
+                : labelled.has(c)
+                  ? 'true'
+                  : 'other',
+          items: this.topDescriptors(i, c, Infinity),
+        }));
+    // Predicted class first, then the true class, then the rest by score.
+    const rank = (g: BarGroup) => (g.role === 'both' || g.role === 'predicted' ? 0 : g.role === 'true' ? 1 : 2);
+    groups.sort((a, b) => rank(a) - rank(b) || (b.score ?? 0) - (a.score ?? 0));
+    return h(
+      'div',
+      {
+        class: 'sl-detail',
+        testid: 'detail',
+        attrs: { 'data-image': p.image, role: 'region', 'aria-label': `Descriptor scores of ${p.image}` },
+      },
+      h(
+        'div',
+        { class: 'sl-detail-head' },
+        this.thumbs.element(p.image),
+        h(
+          'div',
+          { class: 'sl-card-meta' },
+          h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
+          h('span', { class: 'sl-muted sl-mono', title: p.image }, truncate(p.image, 60)),
+          labelRow('true', p.label, 'sl-good-text'),
+          labelRow('pred.', p.predicted, isCorrect(p, this.multiLabel) ? 'sl-good-text' : 'sl-bad-text'),
+          labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
+          runnerUp
+            ? labelRow(
+                'runner-up',
+                `${runnerUp[0]} (−${decimal(ranked[0][1] - runnerUp[1])})`,
+                '',
+                'the second-best class and how far its score is below the predicted one',
+              )
+            : null,
+          h('span', { class: 'sl-muted' }, `variant ${this.v.name}`),
+        ),
+        h(
+          'div',
+          { class: 'sl-detail-actions' },
+          this.post
+            ? button('Open image', () => this.post?.({ type: 'openImage', image: p.image }), {
+                secondary: true,
+                testid: 'open-image',
+              })
+            : null,
+          button('Close', () => this.closeDetail(), { secondary: true, testid: 'close-detail' }),
+        ),
+      ),
+      groups.length ? descriptorBars(groups) : notice('No descriptor similarities in this result.', 'info'),
+    );
+  }
+}
+function labelRow(key: string, value: string, valueClass: string, help?: string): HTMLElement {
+  return h(
+    'span',
+    { class: 'sl-label-row', title: help },
+    h('span', { class: 'sl-k' }, key),
+    h('span', { class: valueClass, title: help ? undefined : value }, value),
+  );
+}

@@ -1,0 +1,159 @@
+// One variant: its confusion matrix, similarity heatmap and failure gallery, linked: a confusion
+// cell filters the gallery, a heatmap row opens the image's evidence.
+import type { OpenImageRequest } from '../../protocol/messages';
+import { h, notice, section } from '../_shared/dom';
+import { dropdown, type Choice } from '../_shared/elements';
+import { truncate } from '../_shared/format';
+import { themedPlot, type ThemedPlot } from '../_shared/plotly';
+import type { Thumbnails } from '../_shared/thumbnails';
+import { confusionMatrix, markConfusionCell } from './confusion';
+import { columnLabels, similarityProblem, type Score, type Variant } from './data';
+import { Gallery } from './gallery';
+import { heatmapFigure } from './heatmapFigure';
+import { byMargin, labelMargin, NO_CLASS, rowGroup } from './predictions';
+
+type SortMode = 'class' | 'margin' | `column:${number}`;
+
+export class VariantPanel {
+  readonly el: HTMLElement;
+  private readonly v: Variant;
+  private readonly cleanups: (() => void)[] = [];
+  private readonly heatmapEl = h('div', { class: 'sl-heatmap', testid: 'heatmap' });
+  private sort: SortMode = 'class';
+  private order: number[] = [];
+  private readonly margin: number[];
+  private readonly multiLabel: boolean;
+  private heatmapPlot: ThemedPlot | undefined;
+  /** Column texts without the words every column starts with (a class-name template, say). */
+  private readonly labels: string[];
+  private readonly sharedPrefix: string;
+  private readonly gallery: Gallery;
+
+  constructor(
+    private readonly s: Score,
+    index: number,
+    thumbs: Thumbnails,
+    private readonly root: ShadowRoot,
+    post: ((message: OpenImageRequest) => void) | undefined,
+  ) {
+    this.v = s.variants[index];
+    this.multiLabel = s.multiLabel === true;
+    this.margin = this.v.predictions.map((p) => labelMargin(p, s.classes, this.multiLabel));
+    ({ prefix: this.sharedPrefix, labels: this.labels } = columnLabels(this.v));
+    // Multi-label sets have no confusion matrix.
+    const confusion = this.multiLabel
+      ? undefined
+      : confusionMatrix(s.classes, this.v.predictions, (pair) => this.gallery.setFilter(pair));
+    this.gallery = new Gallery(s, this.v, thumbs, this.margin, this.labels, post, (pair) => {
+      if (confusion) markConfusionCell(confusion, pair);
+    });
+    const problem = similarityProblem(this.v);
+    this.el = h(
+      'div',
+      { class: 'sl-variant-panel', attrs: { 'data-variant': this.v.name } },
+      confusion
+        ? section(
+            'sl-confusion-section',
+            `Confusion matrix · ${this.v.name}`,
+            'Rows: true class; columns: predicted. Click a cell to list its images below.',
+            h('div', { class: 'sl-scroll' }, confusion),
+          )
+        : h(
+            'div',
+            { testid: 'no-confusion' },
+            notice(
+              'No confusion matrix: in a multi-label set each class is its own yes/no question, so an image has no single true and predicted class; read the per-class AUROC above.',
+            ),
+          ),
+      problem
+        ? section(
+            'sl-heatmap-section',
+            'Similarity heatmap',
+            undefined,
+            notice(`The heatmap cannot be drawn: ${problem}`, 'warning'),
+          )
+        : h(
+            'section',
+            { class: 'sl-section sl-heatmap-section' },
+            h(
+              'div',
+              { class: 'sl-heading-row' },
+              h('h3', null, 'Similarity heatmap'),
+              dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images'),
+            ),
+            h(
+              'p',
+              { class: 'sl-help' },
+              this.multiLabel
+                ? 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class, rows by their first labelled class. ✗ marks an image whose predicted classes differ from its labels; click a row for its evidence.'
+                : 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class. ✗ marks a misclassified image; click a row for its evidence.',
+            ),
+            this.heatmapEl,
+          ),
+      this.gallery.el,
+    );
+    this.order = this.sortedRows();
+  }
+
+  dispose(): void {
+    for (const fn of this.cleanups.splice(0)) fn();
+  }
+
+  private sortChoices(): Choice[] {
+    return [
+      { value: 'class', label: 'Sort by class' },
+      { value: 'margin', label: 'Sort by margin (worst first)' },
+      ...(this.v.columns ?? []).map((c, k) => ({
+        value: `column:${k}`,
+        label: `By descriptor: ${truncate(this.labels[k], 48)}`,
+        description: c.class,
+      })),
+    ];
+  }
+
+  private resort(mode: SortMode): void {
+    this.sort = mode;
+    this.order = this.sortedRows();
+    void this.drawHeatmap();
+  }
+
+  private sortedRows(): number[] {
+    const idx = this.v.predictions.map((_, i) => i);
+    if (this.sort === 'margin') return idx.sort((a, b) => byMargin(this.margin[a], this.margin[b]) || a - b);
+    if (this.sort.startsWith('column:')) {
+      const k = Number(this.sort.slice('column:'.length));
+      return idx.sort((a, b) => this.v.similarity[b][k] - this.v.similarity[a][k] || a - b);
+    }
+    // Multi-label images without any class come after every class group.
+    const rank = new Map([...this.s.classes, NO_CLASS].map((c, i) => [c, i]));
+    const group = (i: number) => rank.get(rowGroup(this.v.predictions[i], this.multiLabel)) ?? rank.size;
+    return idx.sort((a, b) => group(a) - group(b) || a - b);
+  }
+
+  async drawHeatmap(): Promise<void> {
+    if (similarityProblem(this.v)) return;
+    if (!this.heatmapEl.isConnected) return;
+    if (this.heatmapPlot) return this.heatmapPlot.redraw();
+    this.heatmapPlot = await themedPlot(
+      this.root,
+      this.heatmapEl,
+      (theme) =>
+        heatmapFigure(
+          {
+            variant: this.v,
+            multiLabel: this.multiLabel,
+            order: this.order,
+            byClass: this.sort === 'class',
+            labels: this.labels,
+            prefix: this.sharedPrefix,
+          },
+          theme,
+        ),
+      (fn) => this.cleanups.push(fn),
+    );
+    this.heatmapPlot.el.on('plotly_click', (ev) => {
+      const row = Number(ev.points[0]?.y);
+      if (Number.isInteger(row) && this.order[row] !== undefined) this.gallery.openDetail(this.order[row], true);
+    });
+  }
+}
