@@ -4,13 +4,15 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runNotebook, type RunNotebookOptions } from './runNotebook';
+import { DEVICE_PREFERENCES, type DevicePreference } from '../clip/types';
 
-const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR] [--device auto|cpu|cuda] [--batch-size N]
+const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR] [--device ${DEVICE_PREFERENCES.join('|')}] [--batch-size N]
 
   --out DIR        where results.json and report.html go (default: NOTEBOOK's folder/out)
   --cache DIR      embedding / LLM cache (default: .symptom-lens/cache beside the notebook)
-  --device D       execution provider for model cells without their own (default: auto)
-  --batch-size N   images or texts per ONNX batch (default: 16)
+  --device D       execution provider for model cells without their own (default: auto: CUDA, then
+                   WebGPU, then CPU, whichever starts first)
+  --batch-size N   images or texts per ONNX batch (default: 16 on CPU, 32 on a GPU)
   --quiet          no progress on stderr
 
 The LLM key for generate cells is read from OPENAI_API_KEY.`;
@@ -36,9 +38,9 @@ export function parseArgs(argv: string[]): RunNotebookOptions | { help: string }
         break;
       case '--device': {
         const d = value();
-        if (!['auto', 'cpu', 'cuda'].includes(d))
-          throw new UsageError(`--device must be auto, cpu or cuda (got "${d}").`);
-        opts.device = d as RunNotebookOptions['device'];
+        if (!(DEVICE_PREFERENCES as readonly string[]).includes(d))
+          throw new UsageError(`--device must be ${DEVICE_PREFERENCES.join(', ')} (got "${d}").`);
+        opts.device = d as DevicePreference;
         break;
       }
       case '--batch-size': {

@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { Kernel } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
+import type { DevicePreference } from '../clip/types';
 
 export interface RunNotebookOptions {
   notebook: string;
   outDir: string;
   cacheDir?: string;
-  device?: 'auto' | 'cpu' | 'cuda';
+  device?: DevicePreference;
   batchSize?: number;
   quiet?: boolean;
   signal?: AbortSignal;

@@ -13,6 +13,21 @@ export class ModelError extends UserError {
   }
 }
 
+/**
+ * A forced execution provider cannot run here, or cannot run the chosen variant. `option` is
+ * the cell option to change (`device` or `variant`); the message ends with what to install or choose.
+ */
+export class ProviderError extends ModelError {
+  constructor(
+    message: string,
+    readonly option: 'device' | 'variant',
+    readonly remedy: string,
+  ) {
+    super(`${message} ${remedy}`);
+    this.name = 'ProviderError';
+  }
+}
+
 /** The layout every message about a missing or malformed file points the user to. */
 export const LAYOUT_HINT =
   'A model folder must be in the Hugging Face / transformers.js ONNX layout: config.json, ' +

@@ -7,14 +7,12 @@ import { ModelError } from './errors';
 import { modelFingerprint } from './fingerprint';
 import { readModelFolder } from './modelFolder';
 import { outputSide, parsePreprocessorConfig, preprocessFile, preprocessKey, type Preprocessing } from './preprocess';
-import { openSessions } from './providers';
+import { DEFAULT_BATCH_SIZE, openSessions } from './providers';
 import { contextLengthOf, loadTokenizer, type ClipTokenizer } from './tokenizer';
 import { TextTower, VisionTower } from './towers';
-import type { ClipModel, EncodeOptions, ImageInput, LoadModelOptions } from './types';
+import type { ClipModel, EncodeOptions, ImageInput, LoadModelOptions, Provider, SkippedProvider } from './types';
 
 export { ModelError } from './errors';
-
-const DEFAULT_BATCH_SIZE = 16;
 
 function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
@@ -54,8 +52,9 @@ async function inBatches<T, P>(
 interface ModelParts {
   dir: string;
   fingerprint: string;
-  provider: string;
+  provider: Provider;
   providerReason: string;
+  providersSkipped: SkippedProvider[];
   embedDim: number;
   batchSize: number;
   preprocessing: Preprocessing;
@@ -68,11 +67,12 @@ class OnnxClipModel implements ClipModel {
   readonly dir: string;
   readonly fingerprint: string;
   readonly preprocessKey: string;
-  readonly provider: string;
+  readonly provider: Provider;
   readonly providerReason: string;
+  readonly providersSkipped: SkippedProvider[];
   readonly embedDim: number;
   readonly imageSize: number;
-  private readonly batchSize: number;
+  readonly batchSize: number;
   private readonly preprocessing: Preprocessing;
   private readonly tokenizer: ClipTokenizer;
   private readonly vision: VisionTower;
@@ -83,6 +83,7 @@ class OnnxClipModel implements ClipModel {
     this.fingerprint = parts.fingerprint;
     this.provider = parts.provider;
     this.providerReason = parts.providerReason;
+    this.providersSkipped = parts.providersSkipped;
     this.embedDim = parts.embedDim;
     this.batchSize = parts.batchSize;
     this.preprocessing = parts.preprocessing;
@@ -138,9 +139,9 @@ class OnnxClipModel implements ClipModel {
 
 export async function loadClipModel(dir: string, options: LoadModelOptions = {}): Promise<ClipModel> {
   const log = options.log ?? (() => {});
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ModelError(`batch size must be a positive whole number (got ${batchSize}).`);
+  const asked = options.batchSize;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) {
+    throw new ModelError(`batch size must be a positive whole number (got ${asked}).`);
   }
   const folder = await readModelFolder(dir, options.variant ?? 'fp32', log);
   const preprocessorFile = path.join(folder.dir, 'preprocessor_config.json');
@@ -149,6 +150,7 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
 
   const opened = await openSessions([folder.visionModel, folder.textModel], {
     device: options.device ?? 'auto',
+    variants: folder.graphVariants,
     threads: options.threads,
     log,
   });
@@ -179,8 +181,9 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
       fingerprint: await modelFingerprint(folder.dir, folder.definingFiles),
       provider: opened.provider,
       providerReason: opened.reason,
+      providersSkipped: opened.skipped,
       embedDim: textDim,
-      batchSize,
+      batchSize: asked ?? DEFAULT_BATCH_SIZE[opened.provider],
       preprocessing,
       tokenizer,
       vision,

@@ -4,8 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LAYOUT_HINT, ModelError } from './errors';
-
-export type OnnxVariant = 'fp32' | 'quantized' | 'fp16';
+import type { Variant } from './types';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -20,11 +19,13 @@ export interface ModelFolder {
   /** Absolute paths of the graphs actually used. */
   visionModel: string;
   textModel: string;
+  /** The variants of those two graphs (a requested variant a folder lacks falls back to another). */
+  graphVariants: Variant[];
   /** Every file whose bytes decide the model's outputs (graphs, external weights, json): the fingerprint. */
   definingFiles: string[];
 }
 
-const VARIANT_SUFFIX: Record<OnnxVariant, string> = { fp32: '', quantized: '_quantized', fp16: '_fp16' };
+const VARIANT_SUFFIX: Record<Variant, string> = { fp32: '', quantized: '_quantized', fp16: '_fp16' };
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -64,16 +65,24 @@ async function requireJson(dir: string, name: string): Promise<JsonObject> {
   return value;
 }
 
+function variantOf(graph: string): Variant {
+  const name = path.basename(graph, '.onnx');
+  return (
+    (Object.keys(VARIANT_SUFFIX) as Variant[]).find((v) => VARIANT_SUFFIX[v] && name.endsWith(VARIANT_SUFFIX[v])) ??
+    'fp32'
+  );
+}
+
 /** The graph for one tower: the requested variant when present, else fp32, else any variant. */
 async function pickGraph(
   dir: string,
   tower: 'vision_model' | 'text_model',
-  variant: OnnxVariant,
+  variant: Variant,
   log: (message: string) => void,
 ): Promise<string> {
-  const order: OnnxVariant[] = [variant, 'fp32', 'quantized', 'fp16'].filter(
+  const order: Variant[] = [variant, 'fp32', 'quantized', 'fp16'].filter(
     (v, i, all) => all.indexOf(v) === i,
-  ) as OnnxVariant[];
+  ) as Variant[];
   for (const candidate of order) {
     const file = path.join(dir, 'onnx', `${tower}${VARIANT_SUFFIX[candidate]}.onnx`);
     if (await isFile(file)) {
@@ -103,7 +112,7 @@ async function externalDataFiles(graph: string): Promise<string[]> {
 
 export async function readModelFolder(
   folder: string,
-  variant: OnnxVariant = 'fp32',
+  variant: Variant = 'fp32',
   log: (message: string) => void = () => {},
 ): Promise<ModelFolder> {
   const dir = path.resolve(folder);
@@ -142,5 +151,15 @@ export async function readModelFolder(
   for (const name of jsonFiles) {
     if (await isFile(path.join(dir, name))) definingFiles.push(path.join(dir, name));
   }
-  return { dir, config, preprocessorConfig, tokenizerJson, tokenizerConfig, visionModel, textModel, definingFiles };
+  return {
+    dir,
+    config,
+    preprocessorConfig,
+    tokenizerJson,
+    tokenizerConfig,
+    visionModel,
+    textModel,
+    graphVariants: [...new Set([variantOf(visionModel), variantOf(textModel)])],
+    definingFiles,
+  };
 }

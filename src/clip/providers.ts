@@ -1,14 +1,51 @@
-// Execution providers: CUDA where onnxruntime-node's CUDA provider libraries are installed,
-// else CPU, always with a reason the user can read in the status bar and the run record.
+// Execution providers: `auto` tries CUDA (where onnxruntime-node's CUDA libraries are installed),
+// then WebGPU (bundled with onnxruntime-node; it needs a GPU driver with an adapter), then CPU.
+// Every provider passed over gets a reason the user reads in the status bar, the model cell's
+// output and the run record; a forced provider that cannot start is an error saying what to install.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InferenceSession } from 'onnxruntime-node';
-import type { DevicePreference } from './types';
-import { ModelError } from './errors';
+import { InferenceSession, listSupportedBackends } from 'onnxruntime-node';
+import { ModelError, ProviderError } from './errors';
+import {
+  PROVIDER_LABEL,
+  PROVIDERS,
+  type DevicePreference,
+  type Provider,
+  type SkippedProvider,
+  type Variant,
+} from './types';
 
-export type Provider = 'cuda' | 'cpu';
+/**
+ * The ONNX variants each provider runs. The dynamic int8 graphs of `quantized` exports
+ * (DynamicQuantizeLinear, MatMulInteger, ConvInteger) have CPU kernels only: on a GPU provider
+ * those nodes would run on the CPU with copies each way, slower than fp32 on the CPU.
+ * fp16 runs everywhere; on CPU onnxruntime casts to fp32 around the nodes it lacks fp16 kernels for.
+ */
+export const SUPPORTED_VARIANTS: Record<Provider, readonly Variant[]> = {
+  cuda: ['fp32', 'fp16'],
+  webgpu: ['fp32', 'fp16'],
+  cpu: ['fp32', 'fp16', 'quantized'],
+};
+
+/** Images (or texts) per batch when neither the cell nor the settings give one. */
+export const DEFAULT_BATCH_SIZE: Record<Provider, number> = { cuda: 32, webgpu: 32, cpu: 16 };
+
+const CUDA_INSTALL =
+  'The CUDA provider needs CUDA 12 and cuDNN 9 and its libraries beside onnxruntime-node: install them with ' +
+  '`npm install --onnxruntime-node-install=cuda12` (command line only; the VSIX carries no CUDA provider: ' +
+  'use device: webgpu or auto there).';
+const WEBGPU_INSTALL =
+  "WebGPU runs on the GPU's own driver: on Linux a Vulkan driver and loader (e.g. NVIDIA's driver with " +
+  'libvulkan1; software Vulkan such as llvmpipe is not enough), Direct3D 12 on Windows, Metal on macOS.';
+
+/** What to install or change when a forced provider cannot start. */
+export const PROVIDER_REMEDY: Record<Provider, string> = {
+  cuda: CUDA_INSTALL,
+  webgpu: WEBGPU_INSTALL,
+  cpu: 'The CPU provider is part of onnxruntime-node: reinstall it (npm ci) if its binding is broken.',
+};
 
 /** Where onnxruntime-node's native binding lives: provider libraries must sit beside it. */
 export function onnxruntimeBindingDir(): string {
@@ -29,8 +66,61 @@ export function missingCudaLibraries(dir = onnxruntimeBindingDir()): string[] {
   return names.filter((name) => !existsSync(path.join(dir, name)));
 }
 
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/**
+ * Whether the dynamic loader can find the Vulkan loader, which WebGPU (Dawn) needs on Linux: in
+ * LD_LIBRARY_PATH, the usual library folders or ld.so's cache. Looking first spares a doomed
+ * attempt, and Dawn's own warning on stderr.
+ */
+export function vulkanLoaderFound(
+  ldLibraryPath = process.env.LD_LIBRARY_PATH ?? '',
+  cacheFile = '/etc/ld.so.cache',
+): boolean {
+  const dirs = [
+    ...ldLibraryPath.split(':').filter(Boolean),
+    `/usr/lib/${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  if (dirs.some((dir) => existsSync(path.join(dir, VULKAN_LOADER)))) return true;
+  try {
+    return readFileSync(cacheFile).includes(VULKAN_LOADER);
+  } catch {
+    return false;
+  }
+}
+
+/** Why `provider` cannot run `variants` here, found without opening a session; undefined: try it. */
+export function providerBlocker(provider: Provider, variants: readonly Variant[]): string | undefined {
+  const unsupported = variants.filter((v) => !SUPPORTED_VARIANTS[provider].includes(v));
+  if (unsupported.length > 0) {
+    const runners = PROVIDERS.filter((p) => unsupported.every((v) => SUPPORTED_VARIANTS[p].includes(v)));
+    return (
+      `the ${unsupported.join('/')} variant runs on ${runners.map((p) => PROVIDER_LABEL[p]).join(', ')} only ` +
+      `(${PROVIDER_LABEL[provider]} supports ${SUPPORTED_VARIANTS[provider].join(' and ')})`
+    );
+  }
+  if (provider === 'cuda') {
+    const missing = missingCudaLibraries();
+    if (missing.length > 0) return `its provider libraries are not installed (${missing.join(', ')})`;
+  }
+  if (provider === 'webgpu') {
+    if (!listSupportedBackends().some((b) => b.name === 'webgpu')) {
+      return `this onnxruntime-node build (${process.platform}-${process.arch}) has no WebGPU provider`;
+    }
+    if (process.platform === 'linux' && !vulkanLoaderFound()) {
+      return `no Vulkan loader (${VULKAN_LOADER}) found, so no WebGPU adapter`;
+    }
+  }
+  return undefined;
+}
+
 export interface SessionSettings {
   device: DevicePreference;
+  /** The variants of the graphs to open (see modelFolder's graphVariants). */
+  variants: readonly Variant[];
   threads?: number;
   log: (message: string) => void;
 }
@@ -38,14 +128,16 @@ export interface SessionSettings {
 export interface OpenedSessions {
   sessions: InferenceSession[];
   provider: Provider;
+  /** One sentence: what was asked for, what was picked, and each provider skipped with its reason. */
   reason: string;
+  skipped: SkippedProvider[];
 }
 
 function sessionOptions(provider: Provider, threads: number): InferenceSession.SessionOptions {
   return {
-    // A list like ['cuda', 'cpu'] lets ops CUDA lacks run on CPU inside the graph; it does not
-    // make session creation fall back when CUDA itself cannot start (that throws; see below).
-    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    // A list like ['webgpu', 'cpu'] lets ops the GPU provider lacks run on CPU inside the graph; it
+    // does not make session creation fall back when the provider itself cannot start (that throws).
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
     // onnxruntime-node's default here is one intra-op thread; all cores measured 60–75 % faster.
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -55,22 +147,25 @@ function sessionOptions(provider: Provider, threads: number): InferenceSession.S
   };
 }
 
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err)
+/** onnxruntime's first line, without the source location and assertion text in front of the message. */
+function cleanMessage(err: unknown): string {
+  const first = String((err as Error)?.message ?? err)
     .split('\n')[0]
     .trim();
+  return first.replace(/^.* was false\.\s*/, '').replace(/^\[ONNXRuntimeError\] : \d+ : \w+ : /, '');
 }
 
-class OpenFailure extends Error {
+export class OpenFailure extends Error {
   constructor(
     readonly file: string,
     failure: unknown,
   ) {
-    super(firstLine(failure));
+    super(cleanMessage(failure));
   }
 }
 
-async function openAll(files: string[], provider: Provider, threads: number): Promise<InferenceSession[]> {
+/** Open one session per file on `provider`; on a failure release what was opened and throw OpenFailure. */
+export async function openOn(provider: Provider, files: string[], threads: number): Promise<InferenceSession[]> {
   const opened: InferenceSession[] = [];
   for (const file of files) {
     try {
@@ -83,32 +178,53 @@ async function openAll(files: string[], provider: Provider, threads: number): Pr
   return opened;
 }
 
-/** Open one session per graph, all on the same provider. */
+function couldNotStart(provider: Provider, failure: OpenFailure): string {
+  if (provider === 'cuda') return `it could not start (${failure.message}); CUDA 12 and cuDNN 9 must be installed`;
+  if (provider === 'webgpu') return `no WebGPU adapter (${failure.message})`;
+  return failure.message;
+}
+
+/** "auto picked CPU; CUDA skipped: …; WebGPU skipped: …" */
+export function describeChoice(device: DevicePreference, provider: Provider, skipped: SkippedProvider[]): string {
+  if (device !== 'auto') return `${PROVIDER_LABEL[provider]} requested`;
+  const passed = skipped.map((s) => `; ${PROVIDER_LABEL[s.provider]} skipped: ${s.reason}`).join('');
+  return `auto picked ${PROVIDER_LABEL[provider]}${passed}`;
+}
+
+/**
+ * Open one session per graph, all on one provider: the forced one, or under `auto` the first of
+ * CUDA, WebGPU, CPU that starts. A forced provider that cannot start throws ProviderError.
+ */
 export async function openSessions(files: string[], settings: SessionSettings): Promise<OpenedSessions> {
   const threads = settings.threads ?? os.availableParallelism();
-  let cpuReason: string;
-  if (settings.device === 'cpu') {
-    cpuReason = 'CPU requested';
-  } else {
-    const missing = missingCudaLibraries();
-    if (missing.length > 0 && settings.device === 'auto') {
-      cpuReason =
-        `CUDA provider libraries not found beside onnxruntime-node (${missing.join(', ')}); using CPU. ` +
-        'Install them with npm install --onnxruntime-node-install=cuda12';
-    } else {
+  const order = settings.device === 'auto' ? PROVIDERS : [settings.device];
+  const skipped: SkippedProvider[] = [];
+  for (const provider of order) {
+    let reason = providerBlocker(provider, settings.variants);
+    if (reason === undefined) {
       try {
-        const sessions = await openAll(files, 'cuda', threads);
-        return { sessions, provider: 'cuda', reason: settings.device === 'cuda' ? 'CUDA requested' : 'CUDA available' };
+        const sessions = await openOn(provider, files, threads);
+        return { sessions, provider, reason: describeChoice(settings.device, provider, skipped), skipped };
       } catch (err) {
-        cpuReason = `CUDA could not start (${firstLine(err)}); using CPU`;
-        settings.log(cpuReason);
+        if (!(err instanceof OpenFailure)) throw err;
+        // The CPU provider always exists: its failure is the graph's fault.
+        if (provider === 'cpu') throw new ModelError(`onnxruntime cannot load ${err.file}: ${err.message}`, err.file);
+        reason = couldNotStart(provider, err);
+        settings.log(`${PROVIDER_LABEL[provider]} skipped: ${reason}`);
       }
     }
+    if (settings.device !== 'auto') {
+      const variantProblem = !settings.variants.every((v) => SUPPORTED_VARIANTS[provider].includes(v));
+      throw new ProviderError(
+        `device: ${provider} cannot be used: ${reason}.`,
+        variantProblem ? 'variant' : 'device',
+        variantProblem
+          ? `Use variant: ${SUPPORTED_VARIANTS[provider].join(' or ')} on ${PROVIDER_LABEL[provider]}, or device: cpu.`
+          : `${PROVIDER_REMEDY[provider]} Or use device: auto, which falls back to the CPU.`,
+      );
+    }
+    skipped.push({ provider, reason });
   }
-  try {
-    return { sessions: await openAll(files, 'cpu', threads), provider: 'cpu', reason: cpuReason };
-  } catch (err) {
-    const file = (err as OpenFailure).file;
-    throw new ModelError(`onnxruntime cannot load ${file}: ${(err as OpenFailure).message}`, file);
-  }
+  // Unreachable: `auto` ends with the CPU, which either opens or throws ModelError.
+  throw new ModelError(`No execution provider could open ${files.join(', ')}.`);
 }

@@ -1,17 +1,31 @@
 // The contract between the kernel and the CLIP engine. The kernel never touches onnxruntime,
 // the tokenizer or pixel arrays directly.
 
-export type DevicePreference = 'auto' | 'cpu' | 'cuda';
+/** The execution providers Symptom Lens can use, in the order `auto` tries them. */
+export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+export const PROVIDER_LABEL: Record<Provider, string> = { cuda: 'CUDA', webgpu: 'WebGPU', cpu: 'CPU' };
+/** `auto` or one provider forced. */
+export const DEVICE_PREFERENCES = ['auto', ...PROVIDERS] as const;
+export type DevicePreference = (typeof DEVICE_PREFERENCES)[number];
+export const VARIANTS = ['fp32', 'quantized', 'fp16'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** A provider that `auto` passed over, and why (shown in the status bar, the model output and run records). */
+export interface SkippedProvider {
+  provider: Provider;
+  reason: string;
+}
 
 export interface LoadModelOptions {
-  /** 'auto' tries CUDA and falls back to CPU with a reason. */
+  /** 'auto' tries CUDA, then WebGPU, then CPU, recording why each one before was skipped. */
   device?: DevicePreference;
-  /** Images per vision batch; texts use the same number. Default 16. */
+  /** Images per vision batch; texts use the same number. Default: 16 on CPU, 32 on a GPU provider. */
   batchSize?: number;
   /** intra-op threads; default os.availableParallelism(). */
   threads?: number;
   /** Prefer onnx/*_quantized.onnx or *_fp16.onnx when present: 'fp32' | 'quantized' | 'fp16'. */
-  variant?: 'fp32' | 'quantized' | 'fp16';
+  variant?: Variant;
   /** Called with user-facing notes (e.g. "CUDA not available: …, using CPU"). */
   log?: (message: string) => void;
 }
@@ -34,10 +48,14 @@ export interface ClipModel {
   readonly fingerprint: string;
   /** Hash of the effective preprocessing (size, crop, mean, std, resample): image cache key part. */
   readonly preprocessKey: string;
-  /** 'cuda' | 'cpu' actually used. */
-  readonly provider: string;
-  /** Why that provider ("CUDA libraries not found: …; using CPU"). */
+  /** The execution provider in use. */
+  readonly provider: Provider;
+  /** Why that provider, naming each one skipped and why ("auto: CUDA skipped (…); WebGPU skipped (…)"). */
   readonly providerReason: string;
+  /** The providers `auto` tried or ruled out before this one. */
+  readonly providersSkipped: SkippedProvider[];
+  /** Images or texts per ONNX batch: the option given, else the provider's default. */
+  readonly batchSize: number;
   readonly embedDim: number;
   /** Image side fed to the vision tower (crop size). */
   readonly imageSize: number;

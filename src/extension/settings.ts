@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KernelSettings } from '../kernel/steps/step';
+import { DEVICE_PREFERENCES, type DevicePreference } from '../clip/types';
 
 export const SECTION = 'symptomLens';
 
@@ -18,9 +19,11 @@ function resolveSettingPath(value: string | undefined, scope?: vscode.Uri): stri
 export function readKernelSettings(scope?: vscode.Uri): Partial<KernelSettings> {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const device = c.get<string>('device', 'auto');
+  // null (the default) leaves the batch size to the provider: 16 on CPU, 32 on a GPU.
+  const batchSize = c.get<number | null>('batchSize', null);
   return {
-    batchSize: Math.max(1, Math.floor(c.get<number>('batchSize', 16))),
-    device: device === 'cpu' || device === 'cuda' ? device : 'auto',
+    batchSize: typeof batchSize === 'number' ? Math.max(1, Math.floor(batchSize)) : undefined,
+    device: (DEVICE_PREFERENCES as readonly string[]).includes(device) ? (device as DevicePreference) : 'auto',
     defaultModelPath: resolveSettingPath(c.get<string>('modelPath'), scope),
     llmBaseUrl: c.get<string>('llm.baseUrl') || undefined,
     llmModel: c.get<string>('llm.model') || undefined,

@@ -1,7 +1,9 @@
-// The active model and its execution provider (CUDA / CPU) in the window's status bar, taken
-// from the last model cell that ran in the notebook in front.
+// The active model and its execution provider (CUDA / WebGPU / CPU) in the window's status bar,
+// taken from the last model cell that ran in the notebook in front; the tooltip says why, and
+// why each provider `auto` passed over was skipped.
 import * as vscode from 'vscode';
 import { NOTEBOOK_TYPE, type LensController } from './controller';
+import { PROVIDER_LABEL, type Provider } from '../clip/types';
 
 /** The part of a model cell's result the status bar shows. */
 interface ModelInfo {
@@ -9,7 +11,10 @@ interface ModelInfo {
   path: string;
   provider: string;
   providerReason: string;
+  providersSkipped: { provider: string; reason: string }[];
 }
+
+const label = (provider: string) => PROVIDER_LABEL[provider as Provider] ?? provider.toUpperCase();
 
 function modelInfo(result: unknown): ModelInfo | undefined {
   const r = result as Partial<ModelInfo> | undefined;
@@ -19,6 +24,7 @@ function modelInfo(result: unknown): ModelInfo | undefined {
     path: String(r.path ?? ''),
     provider: r.provider,
     providerReason: String(r.providerReason ?? ''),
+    providersSkipped: Array.isArray(r.providersSkipped) ? r.providersSkipped : [],
   };
 }
 
@@ -36,10 +42,12 @@ export function registerModelStatus(controller: LensController): vscode.Disposab
     }
     const info = models.get(notebook.uri.toString());
     if (info) {
-      item.text = `$(symbol-class) ${info.name} · ${info.provider.toUpperCase()}`;
+      item.text = `$(symbol-class) ${info.name} · ${label(info.provider)}`;
       const tooltip = new vscode.MarkdownString();
+      const skipped = info.providersSkipped.map((s) => `${label(s.provider)} skipped: ${s.reason}\n`).join('');
+      const how = info.providersSkipped.length > 0 ? 'picked by device: auto' : info.providerReason;
       tooltip.appendText(
-        `Model "${info.name}": ${info.path}\nExecution provider: ${info.provider.toUpperCase()} (${info.providerReason})\n`,
+        `Model "${info.name}": ${info.path}\nExecution provider: ${label(info.provider)} (${how})\n${skipped}`,
       );
       tooltip.appendMarkdown('\nClick to choose the default model folder.');
       item.tooltip = tooltip;

@@ -42,7 +42,6 @@ export interface CellOutcome {
 }
 
 export const DEFAULT_SETTINGS: KernelSettings = {
-  batchSize: 16,
   device: 'auto',
   llmTimeoutMs: 60_000,
 };

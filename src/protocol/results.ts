@@ -58,11 +58,22 @@ export interface VariantResult {
   columns: { class: string; text: string }[];
 }
 
+/** An execution provider that `device: auto` did not use, and why. */
+export interface SkippedProvider {
+  provider: string;
+  reason: string;
+}
+
 export interface RunRecord {
   modelFingerprint: string;
   model: string;
   provider: string;
+  /** Why that provider, with each provider `auto` skipped and why. */
   providerReason: string;
+  /** The providers `auto` passed over (absent in results saved by earlier versions). */
+  providersSkipped?: SkippedProvider[];
+  /** Images or texts per ONNX batch. */
+  batchSize?: number;
   classOrder: string[];
   descriptorSetHashes: Record<string, string>;
   imageSetHash: string;
@@ -150,6 +161,7 @@ export interface ExplainResult {
     model: string;
     modelFingerprint: string;
     provider: string;
+    providerReason?: string;
     /** Occluded copies (+ the image) and texts sent through the model, cache hits excluded. */
     encoded: { images: number; texts: number };
     startedAt: string;

@@ -366,7 +366,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
       // The status bar names the model and its execution provider.
       await page
-        .locator('.statusbar-item', { hasText: /demo · (CPU|CUDA)/ })
+        .locator('.statusbar-item', { hasText: /demo · (CPU|CUDA|WebGPU)/ })
         .first()
         .waitFor({ timeout: 10_000 });
 

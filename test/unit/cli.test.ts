@@ -105,5 +105,5 @@ test('usage errors exit 2 with the usage text', async () => {
   assert.match(res.stderr, /Which notebook\?[\s\S]*Usage: symptom-lens run/);
   const bad = await cli(['run', DEMO, '--device', 'tpu']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--device must be auto, cpu or cuda/);
+  assert.match(bad.stderr, /--device must be auto, cuda, webgpu, cpu \(got "tpu"\)/);
 });

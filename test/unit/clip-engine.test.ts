@@ -1,6 +1,7 @@
 // The engine end to end on tiny ONNX models whose outputs are recomputed here by hand
 // (test/fixtures/make_tiny_clip.py): batching, order, normalisation, the inputs fed to each
-// graph, float16 I/O, providers, progress and cancellation. clip-demo.test.ts runs models/demo.
+// graph, float16 I/O, progress and cancellation. clip-demo.test.ts runs models/demo;
+// providers.test.ts the choice of execution provider.
 
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -212,33 +213,6 @@ describe('CLIP engine on a tiny model', () => {
       await oldForm.dispose();
     } finally {
       await Promise.all([again.dispose(), other.dispose()]);
-    }
-  });
-
-  it("'auto' uses CUDA only when its libraries are there, else CPU with the reason", async () => {
-    const auto = await loadClipModel(dir, { device: 'auto' });
-    try {
-      assert.ok(['cpu', 'cuda'].includes(auto.provider));
-      if (auto.provider === 'cpu') assert.match(auto.providerReason, /CUDA/);
-    } finally {
-      await auto.dispose();
-    }
-  });
-
-  it("'cuda' that cannot start falls back to CPU with a message", async (t) => {
-    const logs: string[] = [];
-    const cuda = await loadClipModel(dir, { device: 'cuda', log: (m) => logs.push(m) });
-    try {
-      if (cuda.provider === 'cuda') {
-        t.skip('CUDA works on this machine');
-        return;
-      }
-      assert.match(cuda.providerReason, /^CUDA could not start \(.+\); using CPU$/);
-      assert.deepEqual(logs, [cuda.providerReason]);
-      const [embedding] = await cuda.encodeTexts(['still works']);
-      assert.ok(isUnit(embedding));
-    } finally {
-      await cuda.dispose();
     }
   });
 });

@@ -124,7 +124,7 @@ export const explainStep: StepDefinition = {
           onProgress: (done) =>
             ctx.progress(`Occluding ${entry.id}: ${offset + done}/${copies} copies`, (offset + done) / copies),
         }),
-      { chunkSize: ctx.settings.batchSize * 4 },
+      { chunkSize: model.batchSize * 4 },
     );
 
     const geometry = await inputGeometry(preprocessing, entry.path);
@@ -166,6 +166,7 @@ export const explainStep: StepDefinition = {
         model: loaded.name,
         modelFingerprint: model.fingerprint,
         provider: model.provider,
+        providerReason: model.providerReason,
         encoded: { images: copies, texts: texts.encoded },
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,

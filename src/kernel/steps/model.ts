@@ -1,10 +1,20 @@
 // `model: NAME` — load a CLIP-family model folder (Hugging Face / transformers.js ONNX layout).
 import { promises as fs } from 'node:fs';
 import { loadClipModel } from '../../clip/model';
-import { ModelError } from '../../clip/errors';
+import { ModelError, ProviderError } from '../../clip/errors';
+import { SUPPORTED_VARIANTS } from '../../clip/providers';
+import {
+  DEVICE_PREFERENCES,
+  PROVIDER_LABEL,
+  PROVIDERS,
+  VARIANTS,
+  type DevicePreference,
+  type Variant,
+} from '../../clip/types';
 import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey } from './common';
-import type { StepDefinition } from './step';
+import type { StepContext, StepDefinition } from './step';
+import type { ClipModel } from '../../clip/types';
 
 export const modelStep: StepDefinition = {
   schema: {
@@ -23,14 +33,15 @@ export const modelStep: StepDefinition = {
       },
       device: {
         type: 'string',
-        enum: ['auto', 'cpu', 'cuda'],
-        description: 'execution provider; auto uses CUDA when available, else CPU',
+        enum: [...DEVICE_PREFERENCES],
+        description:
+          'execution provider; auto tries CUDA (when its libraries are installed), then WebGPU (when the GPU driver gives an adapter), then CPU',
         default: 'auto',
       },
       variant: {
         type: 'string',
-        enum: ['fp32', 'quantized', 'fp16'],
-        description: 'which ONNX files to use when the folder has several',
+        enum: [...VARIANTS],
+        description: `which ONNX files to use when the folder has several (${PROVIDERS.map((p) => `${PROVIDER_LABEL[p]}: ${SUPPORTED_VARIANTS[p].join('/')}`).join('; ')})`,
         default: 'fp32',
       },
     },
@@ -64,8 +75,8 @@ export const modelStep: StepDefinition = {
         'Paths are relative to the notebook file.',
       );
     }
-    const device = (o.device as 'auto' | 'cpu' | 'cuda' | undefined) ?? ctx.settings.device;
-    const variant = (o.variant as 'fp32' | 'quantized' | 'fp16' | undefined) ?? 'fp32';
+    const device = (o.device as DevicePreference | undefined) ?? ctx.settings.device;
+    const variant = (o.variant as Variant | undefined) ?? 'fp32';
     const loadKey = JSON.stringify([dir, device, variant, ctx.settings.batchSize]);
     const name = ctx.cell.name;
     const previous = ctx.session.models.get(name);
@@ -75,6 +86,7 @@ export const modelStep: StepDefinition = {
       try {
         model = await loadClipModel(dir, { device, variant, batchSize: ctx.settings.batchSize, log: ctx.log });
       } catch (e) {
+        if (e instanceof ProviderError) throw providerFieldError(ctx, e);
         if (e instanceof ModelError) throw fieldError(ctx, o.path !== undefined ? 'path' : 'model', e.message);
         throw e;
       }
@@ -87,6 +99,8 @@ export const modelStep: StepDefinition = {
       fingerprint: model.fingerprint,
       provider: model.provider,
       providerReason: model.providerReason,
+      providersSkipped: model.providersSkipped,
+      batchSize: model.batchSize,
       embedDim: model.embedDim,
       imageSize: model.imageSize,
     };
@@ -96,7 +110,7 @@ export const modelStep: StepDefinition = {
         {
           mime: MIME.model,
           data: result,
-          markdown: `**model: ${md(name)}** — ${md(written)} on **${model.provider.toUpperCase()}** (${md(model.providerReason)}); ${model.embedDim}-d embeddings, ${model.imageSize}px input, fingerprint \`${model.fingerprint.slice(0, 12)}\``,
+          markdown: `**model: ${md(name)}** — ${md(written)}; ${model.embedDim}-d embeddings, ${model.imageSize}px input, fingerprint \`${model.fingerprint.slice(0, 12)}\`\n\n${providerMarkdown(model, device)}`,
         },
       ],
       dependsOn: [],
@@ -104,3 +118,21 @@ export const modelStep: StepDefinition = {
     };
   },
 };
+
+/** The provider section of the model output: the provider used, its batch size, each one skipped and why. */
+function providerMarkdown(model: ClipModel, device: DevicePreference): string {
+  const how = device === 'auto' ? 'picked by device: auto' : 'requested';
+  const lines = [`**Execution provider: ${PROVIDER_LABEL[model.provider]}** (${how}; batches of ${model.batchSize})`];
+  for (const s of model.providersSkipped) lines.push(`- ${PROVIDER_LABEL[s.provider]} skipped: ${md(s.reason)}`);
+  return lines.join('\n');
+}
+
+/** A forced provider that cannot run: at the cell's `device:` or `variant:` when it has one. */
+function providerFieldError(ctx: StepContext, e: ProviderError): Error {
+  const options = ctx.cell.options;
+  if (e.option in options) return fieldError(ctx, e.option, e.message);
+  if (e.option === 'device') {
+    return fieldError(ctx, 'model', `${e.message} (device from the symptomLens.device setting or --device)`);
+  }
+  return fieldError(ctx, 'model', e.message);
+}

@@ -134,7 +134,7 @@ export const scoreStep: StepDefinition = {
               ),
           },
         ),
-      ctx.settings.batchSize * 4,
+      model.batchSize * 4,
     );
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
     ctx.progress(`Embedding ${allTexts.length} texts`);
@@ -179,6 +179,8 @@ export const scoreStep: StepDefinition = {
         model: loaded.name,
         provider: model.provider,
         providerReason: model.providerReason,
+        providersSkipped: model.providersSkipped,
+        batchSize: model.batchSize,
         classOrder: classes,
         descriptorSetHashes: Object.fromEntries(
           variants.flatMap((v) => (v.plans.length === 1 ? [[v.name, v.shown.hash]] : [])),

@@ -3,11 +3,12 @@ import type { Session } from '../session';
 import type { ParsedCell } from '../types';
 import type { StepOutput } from '../../protocol/mime';
 import type { StepSchema } from '../schema';
+import type { DevicePreference } from '../../clip/types';
 
 export interface KernelSettings {
-  /** Images/texts per ONNX batch. */
-  batchSize: number;
-  device: 'auto' | 'cpu' | 'cuda';
+  /** Images/texts per ONNX batch; undefined: the provider's default (16 on CPU, 32 on a GPU). */
+  batchSize?: number;
+  device: DevicePreference;
   /** Model folder for model cells without `path:` (setting symptomLens.modelPath). */
   defaultModelPath?: string;
   /** Default OpenAI-compatible endpoint for generate/ask. */
