@@ -1,7 +1,8 @@
-// A content-addressed store on disk: one file per key, written atomically (temp file + rename)
-// so that a cancelled or crashed run never leaves a half-written entry behind.
+// A content-addressed store on disk: one file per key, written atomically (temp file, fsync,
+// rename) so that a cancelled or crashed run never leaves a half-written entry behind.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../common/atomicWrite';
 
 export class DiskCache {
   constructor(readonly dir: string) {}
@@ -20,11 +21,7 @@ export class DiskCache {
   }
 
   async write(namespace: string, key: string, ext: string, data: Buffer | string): Promise<void> {
-    const file = this.file(namespace, key, ext);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
+    await writeFileAtomic(this.file(namespace, key, ext), data);
   }
 
   /** The folder one namespace's entries live in. */

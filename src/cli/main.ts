@@ -3,6 +3,7 @@
 // non-zero naming the failing cell.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { escapeControl, escapeControlKeepLines } from '../common/terminal';
 import { runNotebook, type RunNotebookOptions } from './runNotebook';
 import { DEVICE_PREFERENCES, type DevicePreference } from '../clip/types';
 
@@ -70,7 +71,7 @@ async function main(): Promise<number> {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`symptom-lens: ${(e as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`symptom-lens: ${escapeControl((e as Error).message)}\n\n${USAGE}\n`);
     return 2;
   }
   if ('help' in opts) {
@@ -80,7 +81,7 @@ async function main(): Promise<number> {
   try {
     await fs.access(opts.notebook);
   } catch {
-    process.stderr.write(`symptom-lens: cannot read ${opts.notebook}.\n`);
+    process.stderr.write(`symptom-lens: cannot read ${escapeControl(opts.notebook)}.\n`);
     return 2;
   }
   const controller = new AbortController();
@@ -90,10 +91,12 @@ async function main(): Promise<number> {
   });
   const summary = await runNotebook({ ...opts, signal: controller.signal });
   const failed = summary.cells.find((c) => !c.ok && !c.notRun);
-  process.stdout.write(`Results: ${path.resolve(summary.resultsPath)}\nReport:  ${path.resolve(summary.reportPath)}\n`);
+  process.stdout.write(
+    `Results: ${escapeControl(path.resolve(summary.resultsPath))}\nReport:  ${escapeControl(path.resolve(summary.reportPath))}\n`,
+  );
   if (failed) {
     process.stderr.write(
-      `Cell ${failed.index + 1} (${failed.step ?? 'unknown step'}${failed.name ? `: ${failed.name}` : ''}) failed: ${failed.error}\n`,
+      `${escapeControlKeepLines(`Cell ${failed.index + 1} (${failed.step ?? 'unknown step'}${failed.name ? `: ${failed.name}` : ''}) failed: ${failed.error}`)}\n`,
     );
     return 1;
   }
@@ -107,7 +110,7 @@ export function cliMain(): void {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`symptom-lens: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`symptom-lens: ${escapeControlKeepLines(e instanceof Error ? e.message : String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,6 +1,8 @@
 // Runs a whole notebook headless. Also used by tests and the benchmark.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../common/atomicWrite';
+import { escapeControlKeepLines } from '../common/terminal';
 import { Kernel } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
@@ -36,7 +38,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   const notebookPath = path.resolve(opts.notebook);
   const model = parseNotebook(await fs.readFile(notebookPath, 'utf8'), path.basename(notebookPath));
   const log = (m: string) => {
-    if (!opts.quiet) process.stderr.write(`${m}\n`);
+    // File, cell and class names in messages come from others' files: no terminal control codes.
+    if (!opts.quiet) process.stderr.write(`${escapeControlKeepLines(m)}\n`);
   };
   const kernel = new Kernel({
     notebookPath,
@@ -86,10 +89,13 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   } finally {
     await kernel.dispose();
   }
-  await fs.mkdir(opts.outDir, { recursive: true });
   const resultsPath = path.join(opts.outDir, 'results.json');
   const results = { notebook: opts.notebook, cells: cells.map(({ notRun: _n, ...c }) => c) };
-  await fs.writeFile(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
-  const reportPath = await writeReport(opts.outDir, { notebookPath, cells: reportCells });
+  await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
+  const reportPath = await writeReport(opts.outDir, {
+    notebookPath,
+    cells: reportCells,
+    secrets: [process.env.OPENAI_API_KEY, process.env.HF_TOKEN],
+  });
   return { resultsPath, reportPath, cells };
 }

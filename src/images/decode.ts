@@ -2,8 +2,8 @@
 // the CLIP preprocessing and the thumbnails agree on what a file's pixels are.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import { ImageLimitError, MAX_IMAGE_PIXELS, checkImageHeader, openRegularFile, readImageFile } from './limits';
 
 /** A file that cannot be turned into pixels. `message` names the file and says what is wrong. */
 export class ImageDecodeError extends Error {
@@ -23,10 +23,14 @@ export interface DecodedImage {
   height: number;
 }
 
-/** sha256 (hex) of a file's bytes, streamed so large files never sit in memory whole. */
-export async function hashFile(path: string): Promise<string> {
+/**
+ * sha256 (hex) of a regular file's bytes (devices and FIFOs are refused, they never end),
+ * streamed so large files never sit in memory whole.
+ */
+export async function hashFile(path: string, maxBytes?: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const handle = await openRegularFile(path, maxBytes);
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -44,21 +48,7 @@ function sniffFormat(bytes: Buffer): Format | 'dicom' | undefined {
 }
 
 async function readImageBytes(path: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EISDIR'
-          ? 'is a folder, not an image file'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'cannot be read (permission denied)'
-            : `cannot be read (${(err as Error).message})`;
-    throw new ImageDecodeError(path, `${path}: ${why}`);
-  }
+  const bytes = await withinLimits(readImageFile(path));
   if (bytes.length === 0) throw new ImageDecodeError(path, `${path}: the file is empty (0 bytes)`);
   const format = sniffFormat(bytes);
   if (format === 'dicom' || /\.(dcm|dicom)$/i.test(path)) {
@@ -73,7 +63,17 @@ async function readImageBytes(path: string): Promise<Buffer> {
       `${path}: unsupported or unrecognised image format (expected PNG or JPEG; TIFF and WebP also work)`,
     );
   }
+  await withinLimits(checkImageHeader(path, bytes));
   return bytes;
+}
+
+/** To callers of decodeImage a file over a limit is a file that cannot be decoded: same class. */
+async function withinLimits<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw err instanceof ImageLimitError ? new ImageDecodeError(err.file, err.message) : err;
+  }
 }
 
 function describeSharpError(path: string, err: unknown): ImageDecodeError {
@@ -90,7 +90,8 @@ function openSharp(bytes: Buffer): Sharp {
   // failOn 'warning' is the strictest level: a truncated JPEG or one with corrupt entropy-coded
   // data otherwise decodes to grey garbage without an error. All 624 Kermany images pass at it.
   // autoOrient applies the EXIF orientation, as transformers' load_image does (exif_transpose).
-  return sharp(bytes, { failOn: 'warning', autoOrient: true });
+  // limitInputPixels backs up checkImageHeader for formats whose header sharp reads late.
+  return sharp(bytes, { failOn: 'warning', autoOrient: true, limitInputPixels: MAX_IMAGE_PIXELS });
 }
 
 /**

@@ -10,6 +10,7 @@ import { CancelledError } from '../common/errors';
 import { type ImageEntry, type ImageSet } from '../protocol/dataset';
 import { decodeImage, hashFile } from './decode';
 import { delimiterFor, parseDelimited } from './csv';
+import { MAX_IMAGE_FILE_BYTES } from './limits';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
@@ -61,7 +62,7 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     for (let c = queue.shift(); c; c = queue.shift()) {
       if (spec.signal?.aborted) return;
       try {
-        const contentHash = await hashFile(c.path);
+        const contentHash = await hashFile(c.path, MAX_IMAGE_FILE_BYTES);
         await decodeImage(c.path);
         entries.push({ ...c, contentHash });
       } catch (e) {

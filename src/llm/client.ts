@@ -2,9 +2,10 @@
 // our own retry loop (so waits show as progress and stop at once on interrupt) and a message for
 // every way it can fail that says what to do. Nothing that leaves this file carries the key.
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { DeadlineError, withDeadline } from '../common/deadline';
 import { CancelledError } from '../common/errors';
 import type { Endpoint } from './endpoint';
-import { redact } from './redact';
+import { redact } from '../common/secrets';
 
 export interface ChatMessage {
   role: 'user';
@@ -126,30 +127,40 @@ export class ChatClient {
         return res;
       },
     });
-    const body = (await client.chat.completions.create(
-      {
-        model,
-        messages,
-        temperature: parameters.temperature,
-        ...(parameters.max_tokens !== undefined ? { max_tokens: parameters.max_tokens } : {}),
-      },
-      { signal },
-    )) as unknown;
+    // The package's own timeout stops at the response headers; this one covers the body too.
+    let body: unknown;
+    try {
+      body = await withDeadline(timeoutMs, signal, (limited) =>
+        client.chat.completions.create(
+          {
+            model,
+            messages,
+            temperature: parameters.temperature,
+            ...(parameters.max_tokens !== undefined ? { max_tokens: parameters.max_tokens } : {}),
+          },
+          { signal: limited },
+        ),
+      );
+    } catch (err) {
+      throw err instanceof DeadlineError ? new APIConnectionTimeoutError() : err;
+    }
     // A non-JSON 200 (a web page, a proxy's login form) comes back from the package as a string.
     const choices = typeof body === 'object' && body !== null ? (body as { choices?: unknown }).choices : undefined;
     if (!Array.isArray(choices)) {
       throw new LlmError(
-        `${endpoint.url} answered, but not like an OpenAI-compatible chat server (${typeof body === 'string' ? `it sent "${snippet(body)}"` : 'no "choices" in the reply'}).`,
+        `${endpoint.url} answered, but not like an OpenAI-compatible chat server (${typeof body === 'string' ? `it sent "${redact(snippet(body), apiKey)}"` : 'no "choices" in the reply'}).`,
         `Check the base URL: requests go to BASE/chat/completions, so it usually ends in /v1 (e.g. http://localhost:11434/v1 for Ollama).`,
         'endpoint',
       );
     }
     const first = choices[0] as { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
     const content = first?.message?.content;
+    // A server may echo the key anywhere: nothing it says leaves here unredacted.
+    const servedBy = (body as { model?: unknown }).model;
     return {
-      text: typeof content === 'string' ? content : '',
-      finishReason: typeof first?.finish_reason === 'string' ? first.finish_reason : null,
-      servedBy: typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined,
+      text: typeof content === 'string' ? redact(content, apiKey) : '',
+      finishReason: typeof first?.finish_reason === 'string' ? redact(first.finish_reason, apiKey) : null,
+      servedBy: typeof servedBy === 'string' ? redact(servedBy, apiKey) : undefined,
     };
   }
 

@@ -11,7 +11,7 @@ import {
   type RetryPolicy,
 } from './client';
 import type { Endpoint } from './endpoint';
-import { redact } from './redact';
+import { redact } from '../common/secrets';
 
 export interface CompletionServiceOptions {
   endpoint: Endpoint;

@@ -1,7 +1,7 @@
 // Where requests go and how the key travels. One base URL covers every OpenAI-compatible server:
 // the client posts to `${baseURL}/chat/completions`. Query parameters in the URL (Azure's
 // `api-version`) are sent with every request rather than glued into the path.
-import { redact } from './redact';
+import { redact } from '../common/secrets';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 

@@ -4,8 +4,10 @@
 // outputs as inert JSON, markdown cells as escaped HTML, and a strict CSP: no remote anything,
 // and only the scripts written here (by hash) may run.
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../common/atomicWrite';
+import { redact, redactSource } from '../common/secrets';
 import { MIME } from '../protocol/mime';
 import { type StepOutput } from '../protocol/mime';
 import { DATA_ELEMENT_ID, REGISTRY, type ReportData } from './contract';
@@ -30,6 +32,8 @@ export interface ReportCell {
 export interface ReportInput {
   notebookPath: string;
   cells: ReportCell[];
+  /** Keys and tokens of this run: masked wherever the notebook's own text quotes them. */
+  secrets?: (string | undefined)[];
 }
 
 export interface ReportOptions {
@@ -48,9 +52,8 @@ export interface ReportAssets {
 /** Writes OUT_DIR/report.html and returns its path. */
 export async function writeReport(outDir: string, input: ReportInput, options: ReportOptions = {}): Promise<string> {
   const html = renderReport(input, loadAssets(options.packageDir ?? findPackageDir()));
-  await fs.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, 'report.html');
-  await fs.writeFile(file, html);
+  await writeFileAtomic(file, html);
   return file;
 }
 
@@ -93,7 +96,7 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
 
   const cellHtml = input.cells.map((cell) => {
     if (cell.markdown !== undefined)
-      return `<section class="cell markdown-cell" id="cell-${cell.index + 1}">${renderMarkdown(cell.markdown)}</section>`;
+      return `<section class="cell markdown-cell" id="cell-${cell.index + 1}">${renderMarkdown(redact(cell.markdown, input.secrets))}</section>`;
     const notRun = !cell.ok && cell.outputs.length === 0;
     const status = cell.ok
       ? ['ok', '✓', 'succeeded']
@@ -106,7 +109,7 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
     ];
     if (cell.source)
       parts.push(
-        `<details class="source"><summary>YAML</summary><pre><code>${escapeHtml(cell.source)}</code></pre></details>`,
+        `<details class="source"><summary>YAML</summary><pre><code>${escapeHtml(redactSource(cell.source, input.secrets))}</code></pre></details>`,
       );
     if (cell.error) parts.push(`<div class="cell-error" role="alert">${escapeHtml(cell.error)}</div>`);
     cell.outputs.forEach((output, k) => {

@@ -46,9 +46,8 @@ export function descriptorFlags(set: DescriptorSet, labelClasses: readonly strin
         message: `"${cls}" has no descriptors in "${variant}": it is scored by its class name alone while the other classes use descriptors.`,
       });
     }
-    const name = classNamePattern(cls);
     for (const d of list) {
-      if (name.test(d)) {
+      if (containsClassName(d, cls)) {
         flags.push({
           severity: 'warning',
           class: cls,
@@ -100,12 +99,29 @@ export function aurocFlags(variant: string, auroc: Readonly<Record<string, numbe
     }));
 }
 
-/** The class name as a whole phrase, any case, underscores or hyphens matching spaces. */
-function classNamePattern(cls: string): RegExp {
-  const words = cls
-    .trim()
+/**
+ * Whether `text` holds the class name as a whole phrase, any case, underscores or hyphens
+ * matching spaces. A plain search, not a regular expression built from the name: a 100 kB class
+ * name overflowed the regex compiler.
+ */
+function containsClassName(text: string, cls: string): boolean {
+  const needle = phraseWords(cls);
+  if (!needle) return false;
+  const hay = phraseWords(text);
+  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
+    if (!isWordChar(hay[i - 1]) && !isWordChar(hay[i + needle.length])) return true;
+  }
+  return false;
+}
+
+function phraseWords(text: string): string {
+  return text
+    .toLowerCase()
     .split(/[\s_-]+/)
     .filter(Boolean)
-    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('[\\s_-]+')}(?![\\p{L}\\p{N}])`, 'iu');
+    .join(' ');
+}
+
+function isWordChar(ch: string | undefined): boolean {
+  return ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
 }

@@ -17,6 +17,8 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Never answer (the client must time out or abort). */
   hang?: boolean;
+  /** Send the headers at once, then one byte of whitespace every this many ms, never ending. */
+  trickleMs?: number;
 }
 
 export interface ReceivedRequest {
@@ -130,6 +132,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       const next = script.length ? script.shift()! : options.reply ? options.reply(received) : DEFAULT_REPLY;
       const reply = typeof next === 'string' ? { content: next } : next;
       if (reply.hang) return; // the socket stays open until the client gives up or close()
+      if (reply.trickleMs !== undefined) return send(res, reply);
       if (reply.body === undefined && (reply.status ?? 200) === 200) {
         return send(res, {
           ...reply,
@@ -173,6 +176,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
 }
 
 function send(res: http.ServerResponse, reply: ScriptedReply): void {
+  if (reply.trickleMs !== undefined) {
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+    res.flushHeaders();
+    // JSON may start with any amount of whitespace: the body is never complete.
+    const timer = setInterval(() => res.write(' '), reply.trickleMs);
+    res.on('close', () => clearInterval(timer));
+    return;
+  }
   const isText = typeof reply.body === 'string';
   const payload = reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body);
   res.writeHead(reply.status ?? 200, {

@@ -4,18 +4,15 @@
 // key or any 8-character piece of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Kernel } from '../../src/kernel/kernel';
 import { serializeNotebook } from '../../src/kernel/nbformat';
+import { runCli } from '../helpers/cli';
 import { startOpenAIServer, type ScriptedReply } from '../helpers/openaiServer';
 
 const KEY = 'sk-proj-LEAKCHECK-7f3a9c2e5b1d4f8a6c0e2b4d6f8a1c3e';
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/symptom-lens.js');
 
 /** Every 8-character window of the key: a partial echo ("sk-proj-LEAK****1c3e") is a leak too. */
 function leaks(text: string): string[] {
@@ -136,7 +133,6 @@ test('the CLI with OPENAI_API_KEY set: no key in results.json, report.html, stdo
         { kind: 'code', source: cell(endpoint), language: 'yaml', metadata: {}, outputs: [] },
       ],
     });
-  const run = promisify(execFile);
   for (const [name, endpoint, shouldPass] of [
     ['good', server.baseUrl, true],
     ['refused', wrong.baseUrl, false],
@@ -144,17 +140,7 @@ test('the CLI with OPENAI_API_KEY set: no key in results.json, report.html, stdo
     const nb = path.join(dir, `${name}.lensnb`);
     await fs.writeFile(nb, notebook(endpoint));
     const out = path.join(dir, `out-${name}`);
-    let code = 0;
-    let stdout = '';
-    let stderr = '';
-    try {
-      ({ stdout, stderr } = await run(process.execPath, [BIN, 'run', nb, '--out', out], {
-        env: { ...process.env, OPENAI_API_KEY: KEY },
-        cwd: ROOT,
-      }));
-    } catch (e) {
-      ({ code, stdout, stderr } = e as { code: number; stdout: string; stderr: string });
-    }
+    const { code, stdout, stderr } = await runCli(['run', nb, '--out', out], { ...process.env, OPENAI_API_KEY: KEY });
     assert.equal(code === 0, shouldPass, `${name}: exit ${code}\n${stderr}`);
     assert.deepEqual(leaks(stdout + stderr), [], `${name}: console`);
     const written = await assertNoLeakInFiles(out);

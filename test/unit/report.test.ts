@@ -89,9 +89,9 @@ describe('report building blocks', () => {
     assert.match(html, /<strong>bold<\/strong>, <em>italic<\/em>, <code>code &lt;b&gt;<\/code>/);
     assert.match(html, /<a href="https:\/\/example\.org\/\?a=1&amp;b=2" rel="noopener noreferrer">a link<\/a>/);
     assert.ok(!html.includes('javascript:alert(1)"') && !html.includes('href="javascript'), 'no script link');
-    assert.match(html, /<ul><li>one<\/li><li>two<\/li><\/ul>/);
+    assert.match(html, /<ul>\s*<li>one<\/li>\s*<li>two<\/li>\s*<\/ul>/);
     assert.match(html, /<td class="align-right">62\.5 %<\/td>/);
-    assert.match(html, /<pre><code class="language-yaml">images: cxr # &lt;script&gt;<\/code><\/pre>/);
+    assert.match(html, /<pre><code class="language-yaml">images: cxr # &lt;script&gt;\n<\/code><\/pre>/);
     assert.ok(!/<(img|script)/i.test(html));
   });
 

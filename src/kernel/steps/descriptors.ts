@@ -23,7 +23,8 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
         `Write e.g. "${cls}: [first finding, second finding]" or one "- finding" per line below it.`,
       );
     }
-    const texts: string[] = [];
+    // A set, not texts.includes: 100k descriptors took 261 s through the list.
+    const texts = new Set<string>();
     list.forEach((d, i) => {
       if (typeof d !== 'string' && typeof d !== 'number') {
         throw fieldError(
@@ -36,9 +37,9 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
       const t = String(d).trim();
       if (t === '')
         throw fieldError(ctx, `${at}.${i}`, `Descriptor ${i + 1} of "${cls}" is empty.`, 'Remove the empty item.');
-      if (!texts.includes(t)) texts.push(t);
+      texts.add(t);
     });
-    if (!allowEmpty && texts.length === 0) {
+    if (!allowEmpty && texts.size === 0) {
       throw fieldError(
         ctx,
         at,
@@ -46,7 +47,7 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
         'Give at least one negative text, or remove the class from `negatives`.',
       );
     }
-    out[cls] = texts;
+    out[cls] = [...texts];
   }
   if (Object.keys(out).length === 0) {
     throw fieldError(ctx, field, `"${field}" lists no class.`, 'Add one "class: [descriptors]" line per class.');
