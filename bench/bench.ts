@@ -2,7 +2,7 @@
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding), the time
 // from a one-descriptor edit to new metrics, and peak RSS.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../src/kernel/kernel';
@@ -15,10 +15,19 @@ interface Args {
   limit?: number;
 }
 
+/**
+ * The whole 624-image Kermany test split when the optional data folder sits beside the checkout
+ * (`../shared/data`), else the 90-image subset the tests use.
+ */
+function defaultImages(): string {
+  const full = path.resolve(__dirname, '../../shared/data/kermany-test-224/labels.csv');
+  return existsSync(full) ? full : path.resolve(__dirname, '../test/fixtures/kermany/labels.csv');
+}
+
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     model: path.resolve(__dirname, '../models/demo'),
-    images: path.resolve(__dirname, '../../shared/data/kermany-test-224/labels.csv'),
+    images: defaultImages(),
     batchSize: 16,
   };
   for (let i = 0; i < argv.length; i++) {

@@ -3,7 +3,7 @@
 into the sentence forms the product sends to a text tower, so that both class-name prompts and
 descriptor prompts are in-distribution for the demo model.
 
-The forms (see METHODS.md):
+The forms (see docs/methods.md):
   class name alone or in a class template  "a chest x-ray showing {class}"
   descriptor sentence                      "{class}, which {link} {descriptor}"
   descriptor alone or in a template        "there is {descriptor}"
@@ -83,7 +83,7 @@ HAS_LINKS = ('has', 'often', 'typically', 'may', 'can')
 
 
 def descriptor_sentence(cls, descriptor):
-    """METHODS.md's sentence: `{class}, which {link} {descriptor}` with the word test for "is"."""
+    """docs/methods.md's sentence: `{class}, which {link} {descriptor}` with the word test for "is"."""
     first = descriptor.split()[0].lower() if descriptor.split() else ''
     if first in ('a', 'an', 'used'):
         return f'{cls}, which is {descriptor}'

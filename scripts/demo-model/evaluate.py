@@ -5,7 +5,7 @@ which check.mjs verifies).
   zero-shot balanced accuracy with
     names        the class key alone                                     ("nodule")
     names-xray   the class key in a class template                       ("a chest x-ray showing nodule")
-    descriptors  METHODS.md's sentence, `mean` recipe                    ("nodule, which has round opacity")
+    descriptors  docs/methods.md's sentence, `mean` recipe                    ("nodule, which has round opacity")
     desc-only    the raw descriptors, `mean` recipe                      ("round opacity")
   per-descriptor one-vs-rest AUROC (which descriptors carry the signal)
   occlusion: a grey patch (PATCH px, stride STRIDE) slides over the image; the drop of the predicted

@@ -1,4 +1,4 @@
-// Image and text embeddings on disk, keyed as DESIGN.md "Caches" says:
+// Image and text embeddings on disk, keyed as docs/methods.md ("Caches and staleness") says:
 //   image: model fingerprint + preprocessing + image content hash
 //   text : model fingerprint + exact text
 // so editing one descriptor re-encodes that one text and no image.

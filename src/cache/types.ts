@@ -1,4 +1,4 @@
-// Content-addressed on-disk cache. Keys are computed by the caller (see DESIGN.md, "Caches"):
+// Content-addressed on-disk cache. Keys are computed by the caller (see docs/methods.md, "Caches and staleness"):
 //   image embedding: model fingerprint + preprocessKey + image content hash
 //   text embedding : model fingerprint + exact text
 //   LLM completion : endpoint + model + full prompt + parameters

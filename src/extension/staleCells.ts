@@ -1,5 +1,5 @@
 // "$(warning) stale: re-run" in the status bar of cells whose inputs were redefined after they
-// ran (the kernel tracks that; DESIGN.md: stale, never silently wrong).
+// ran (the kernel tracks that; docs/methods.md, "Caches and staleness": stale, never silently wrong).
 import * as vscode from 'vscode';
 import { cellId, NOTEBOOK_TYPE, type LensController } from './controller';
 

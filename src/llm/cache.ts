@@ -1,5 +1,5 @@
 // Every completion on disk, keyed by what determines it: endpoint, model, the exact messages,
-// the sampling parameters and the sample index (DESIGN.md, "Caches"). The key is not part of it,
+// the sampling parameters and the sample index (docs/methods.md, "Caches and staleness"). The key is not part of it,
 // so a run on another day, or by a colleague with another key, reads the same replies.
 import { DiskCache } from '../cache/diskCache';
 import { canonicalJson, hashKey } from '../cache/hash';

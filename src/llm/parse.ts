@@ -1,4 +1,4 @@
-// Lenient reading of an LLM reply into descriptors (METHODS.md): one descriptor per line,
+// Lenient reading of an LLM reply into descriptors (docs/methods.md): one descriptor per line,
 // bullets stripped, empty lines and echoes of the question dropped; the first line may lack its
 // bullet because the prompt ends with an open "-".
 

@@ -1,4 +1,4 @@
-// Prompt recipes of METHODS.md ("LLM prompts for generate"). Each recipe turns one class into
+// Prompt recipes of docs/methods.md ("Descriptors from an LLM"). Each recipe turns one class into
 // the exact user messages sent to a chat model; the texts are part of the cache key and are
 // recorded in the output, so changing a character here re-asks the model.
 

@@ -1,4 +1,4 @@
-// Percentile bootstrap CIs (METHODS.md: 95 %, 1,000 resamples, seeded) and the paired bootstrap
+// Percentile bootstrap CIs (docs/methods.md, "Statistics": 95 %, 1,000 resamples, seeded) and the paired bootstrap
 // of an AUROC difference between two variants scored on the same images.
 //
 // A resample is represented by multiplicities (how often each image was drawn) rather than a

@@ -1,4 +1,4 @@
-// Classification metrics of METHODS.md: accuracy, balanced accuracy, macro-F1, per-class
+// Classification metrics of docs/methods.md: accuracy, balanced accuracy, macro-F1, per-class
 // one-vs-rest AUROC (rank-based, ties averaged) and the confusion matrix, plus a multi-label
 // variant. Pure functions; O(n·classes) apart from one sort per class for AUROC, so 10k images ×
 // 10 classes takes milliseconds.

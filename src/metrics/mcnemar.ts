@@ -1,5 +1,5 @@
-// Exact McNemar test of two variants' correctness on the same images (METHODS.md: paired
-// comparison). Only discordant images carry information: under "equally accurate", each is
+// Exact McNemar test of two variants' correctness on the same images (docs/methods.md,
+// "Statistics"). Only discordant images carry information: under "equally accurate", each is
 // equally likely to favour either variant, so their split is Binomial(b + c, 1/2).
 
 /** McNemar exact test from per-image correctness of two variants. */

@@ -1,4 +1,4 @@
-// Search metrics (ELIXR's semantic search, METHODS.md): rank images by a text query's score and
+// Search metrics (ELIXR's semantic search, docs/methods.md, "Metrics"): rank images by a text query's score and
 // judge the top k against a relevance label.
 
 /** Indices ranked by descending score; ties keep input order, so rankings are deterministic. */

@@ -94,7 +94,7 @@ export interface ScoreResult {
   variants: VariantResult[];
   /** Small inline thumbnails (data: URIs) keyed by image id, only for images the gallery shows. */
   thumbnails: Record<string, string>;
-  /** METHODS.md's sanity flags, shown above the comparison table. */
+  /** docs/methods.md's sanity flags, shown above the comparison table. */
   flags: SanityFlag[];
   multiLabel?: boolean;
   run: RunRecord;

@@ -7,7 +7,7 @@ import { basename, plural } from './_shared/format';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
 import { Thumbnails } from './_shared/thumbnails';
 
-/** METHODS.md flags classes this small: their metrics swing with a single image. */
+/** docs/methods.md flags classes this small: their metrics swing with a single image. */
 const SMALL_CLASS = 10;
 
 const CSS = `

@@ -1,4 +1,4 @@
-// Control variants of METHODS.md, built from the first descriptor set of a score cell (its class
+// Control variants of docs/methods.md, built from the first descriptor set of a score cell (its class
 // order, templates and negatives) and returned as ordinary DescriptorSets, so that the score step
 // plans, embeds, caches and scores them exactly like hand-written variants:
 //

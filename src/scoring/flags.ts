@@ -1,4 +1,4 @@
-// Sanity flags of METHODS.md, shown above a score table: things that make a number mean less
+// Sanity flags of docs/methods.md, shown above a score table: things that make a number mean less
 // than it seems. Pure checks over descriptor sets, class counts and AUROCs.
 import type { SanityFlag } from '../protocol/statistics';
 import type { DescriptorSet } from '../protocol/dataset';

@@ -1,4 +1,4 @@
-// Occlusion maps (METHODS.md, "Explanations"): slide a grey patch over the preprocessed image,
+// Occlusion maps (docs/methods.md, "Explanations"): slide a grey patch over the preprocessed image,
 // re-embed every occluded copy and record how much the similarity to a target text drops. It needs
 // nothing from the model but image embeddings, so it works with any exported vision tower.
 //

@@ -1,4 +1,4 @@
-// The scoring recipes of METHODS.md as pure functions over embeddings, in two stages so that the
+// The scoring recipes of docs/methods.md as pure functions over embeddings, in two stages so that the
 // score step can embed (and cache) exactly the texts a recipe needs before scoring:
 //
 //   import { planTexts, scoreImages, predictClasses } from '../../scoring/recipes';

@@ -1,4 +1,4 @@
-// The text a descriptor is embedded as (METHODS.md, "Text for a descriptor"). Explanations show
+// The text a descriptor is embedded as (docs/methods.md, "Text for a descriptor"). Explanations show
 // the raw descriptor; only the model sees these sentences.
 
 /** First words after which the descriptor reads as a noun phrase: "{class}, which is {d}". */

@@ -64,19 +64,19 @@ async function notebookList(page: Page): Promise<Locator> {
  * Visit the cells from the first down, as the keyboard moves through them: the notebook renders
  * only the rows near the viewport, and moving the focus reveals each row in turn. Stops early
  * when `visit` returns true; returns every cell visited.
+ *
+ * Below a tall output (a webview laid over the list) the focused row can end up outside the
+ * rendered range: the list estimated the output's height before the webview reported it. Then the
+ * workbench's own "Center Active Cell" (revealInCenter of the focused cell) brings it back; the
+ * list computes where the row is, which scrolling by hand could only guess.
  */
 async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => false): Promise<CellView[]> {
   const list = await notebookList(page);
   await runCommand(page, 'Notebook: Focus First Cell');
-  // Keyboard focus on the list itself (not an output or the markdown preview in the webview).
-  await list
-    .locator('.monaco-list-row.focused .cell-focus-indicator-left')
-    .first()
-    .click()
-    .catch(() => undefined);
+  await focusCellList(list);
   const cells: CellView[] = [];
   for (let index = 0; ; index++) {
-    let lastPress = Date.now();
+    let lastTry = Date.now();
     let reached: number | undefined;
     const row = await waitUntil(
       `cell ${index + 1} to be revealed`,
@@ -86,19 +86,18 @@ async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => 
         if (r && r.index === index) {
           reached ??= Date.now();
           if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
+          return undefined;
         }
-        if (index > 0 && Date.now() - lastPress > 1500) {
-          if (r?.index === index - 1) {
+        if (Date.now() - lastTry > 1500) {
+          if (!r) {
+            console.log(`  cell ${index + 1} is focused but not drawn: Notebook: Center Active Cell`);
+            await runCommand(page, 'Notebook: Center Active Cell');
+            await focusCellList(list);
+          } else {
             // A key press that arrived while the list was busy re-rendering is lost: press again.
-            await page.keyboard.press('ArrowDown');
-          } else if (!r) {
-            // The focus moved to a row the list has not revealed (below a tall output): scroll.
-            // Wheel over the left gutter: over an output, the webview laid on top takes the wheel.
-            const box = (await list.boundingBox())!;
-            await page.mouse.move(box.x + 12, box.y + box.height / 2);
-            await page.mouse.wheel(0, 4000);
+            await page.keyboard.press(r.index < index ? 'ArrowDown' : 'ArrowUp');
           }
-          lastPress = Date.now();
+          lastTry = Date.now();
         }
         return undefined;
       },
@@ -110,6 +109,15 @@ async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => 
     if (visit(cell) || row.last) return cells;
     await page.keyboard.press('ArrowDown');
   }
+}
+
+/** Keyboard focus on the list's focused row (not an output or the markdown preview in the webview). */
+async function focusCellList(list: Locator): Promise<void> {
+  await list
+    .locator('.monaco-list-row.focused .cell-focus-indicator-left')
+    .first()
+    .click({ timeout: 2000 })
+    .catch(() => undefined);
 }
 
 /** Every cell's mark and execution order. */

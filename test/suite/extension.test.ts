@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 // Extension API tests, run inside a real extension host (code-server or test-electron) on the
-// real demo model and real chest X-rays from ../shared/data.
+// real demo model and real chest X-rays (the Kermany subset in test/fixtures).
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -9,10 +9,10 @@ import type { SymptomLensApi } from '../../src/extension/main';
 import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
 import { MIME } from '../../src/protocol/mime';
 
-// Bundled to out/test/suite/: the repository is three folders up, `shared` beside it.
+// Bundled to out/test/suite/: the repository is three folders up.
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const DEMO_MODEL = path.join(REPO, 'models', 'demo');
-const KERMANY_CSV = path.resolve(REPO, '..', 'shared', 'data', 'kermany-test-224', 'labels.csv');
+const KERMANY_CSV = path.join(REPO, 'test', 'fixtures', 'kermany', 'labels.csv');
 const EXTENSION_ID = 'symptom-lens.symptom-lens';
 const CONTROLLER_ID = 'symptom-lens-kernel';
 const ERROR_MIME = 'application/vnd.code.notebook.error';
@@ -324,7 +324,7 @@ suite('Symptom Lens in the extension host', () => {
       // A cache folder of its own, so the images really go through the model.
       await config.update('cacheDir', path.join(workspace, 'interrupt-cache'), vscode.ConfigurationTarget.Global);
       const uri = await writeNotebook('interrupt.lensnb', [
-        imagesCell(300),
+        imagesCell(),
         modelCell,
         namesCell,
         scoreCell.replace('[names, v1]', 'names'),

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { loadImageSet, ImageSetError } from '../../src/images/imageSet';
 import { parseDelimited } from '../../src/images/csv';
 
-const KERMANY = path.resolve(__dirname, '../../../shared/data/kermany-test-224');
+import { KERMANY } from '../fixtures/clipFixtures';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'sl-imageset-'));
@@ -27,11 +27,11 @@ async function copyKermany(dir: string, n: number): Promise<{ id: string; label:
   return rows;
 }
 
-test('CSV with path,label columns: the whole Kermany test split', async () => {
+test('CSV with path,label columns: the vendored Kermany subset', async () => {
   const set = await loadImageSet({ name: 'k', from: path.join(KERMANY, 'labels.csv'), baseDir: process.cwd() });
-  assert.equal(set.entries.length, 624);
+  assert.equal(set.entries.length, 90);
   assert.deepEqual(set.classes, ['normal', 'pneumonia']);
-  assert.equal(set.entries.filter((e) => e.label === 'normal').length, 234);
+  assert.equal(set.entries.filter((e) => e.label === 'normal').length, 30);
   assert.equal(set.skipped.length, 0);
   assert.match(set.hash, /^[0-9a-f]{64}$/);
 });
@@ -51,7 +51,7 @@ test('limit takes a seeded class-stratified sample; same seed, same sample', asy
     c.entries.map((e) => e.id),
   );
   const normals = a.entries.filter((e) => e.label === 'normal').length;
-  assert.ok(normals >= 13 && normals <= 17, `normal share follows the set's (234/624 of 40 ≈ 15), got ${normals}`);
+  assert.ok(normals >= 12 && normals <= 15, `normal share follows the set's (30/90 of 40 ≈ 13), got ${normals}`);
 });
 
 test('a folder with one sub-folder per class; corrupt, truncated and empty files are skipped by name', async () => {

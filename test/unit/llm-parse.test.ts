@@ -1,4 +1,4 @@
-// Lenient reply parsing (METHODS.md): bullets of every style, a first line without its bullet,
+// Lenient reply parsing (docs/methods.md): bullets of every style, a first line without its bullet,
 // echoes of the question, empty and garbled replies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The prompt recipes of METHODS.md, checked for their exact shape.
+// The prompt recipes of docs/methods.md, checked for their exact shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { recipeFor } from '../../src/llm/prompts';

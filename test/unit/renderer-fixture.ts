@@ -13,8 +13,7 @@ import { mcnemarExact } from '../../src/metrics/mcnemar';
 import type { SanityFlag } from '../../src/protocol/statistics';
 import { mulberry32 } from '../../src/common/random';
 import { rendererEntries } from '../../scripts/renderer-entries.mjs';
-
-export const KERMANY = path.resolve(__dirname, '../../../shared/data/kermany-test-224');
+import { KERMANY } from '../fixtures/clipFixtures';
 
 /** What a hostile file name, label or descriptor might carry; renderers must show it as text. */
 export const XSS = '<img src=x onerror=alert(1)>';
@@ -342,7 +341,7 @@ export async function multiLabelScoreFixture(
 
 export async function imagesFixture(opts: { xss?: boolean } = {}): Promise<ImagesResult> {
   const classes = ['normal', 'bacterial', opts.xss ? XSS : 'viral'];
-  // A class under 10 images, as METHODS.md's sanity flags warn about.
+  // A class under 10 images, as docs/methods.md's sanity flags warn about.
   const rows = kermanyRows(10, classes).filter(
     (r, i, all) => r.label !== classes[2] || all.indexOf(r) - all.findIndex((x) => x.label === classes[2]) < 8,
   );

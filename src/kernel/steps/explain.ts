@@ -1,6 +1,6 @@
 // `explain: NAME` — why one image of a score was classified as it was: its descriptor evidence per
 // class (from the score's similarities), the margin to the runner-up, and an occlusion map of
-// where in the image the similarity to a target class or descriptor comes from (METHODS.md,
+// where in the image the similarity to a target class or descriptor comes from (docs/methods.md,
 // "Explanations").
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

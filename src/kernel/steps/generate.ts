@@ -1,5 +1,5 @@
 // `generate: NAME` — ask an OpenAI-compatible LLM for visual-symptom descriptors per class
-// (METHODS.md, "LLM prompts for generate"). The result is an ordinary descriptor set: a score
+// (docs/methods.md, "Descriptors from an LLM"). The result is an ordinary descriptor set: a score
 // cell uses it exactly like a hand-written descriptors cell. Every completion is cached on disk,
 // so a re-run, or a run on another day, gives the same descriptors without the service.
 import { runAll } from '../../common/async';
@@ -63,7 +63,7 @@ export const generateStep: StepDefinition = {
       prompt: {
         type: 'string',
         default: 'medical',
-        description: `a recipe of METHODS.md (${RECIPES.join(', ')}; default medical) or your own text with {class} and {modality}`,
+        description: `a prompt recipe of docs/methods.md (${RECIPES.join(', ')}; default medical) or your own text with {class} and {modality}`,
       },
       llm: {
         type: 'map',

@@ -66,7 +66,7 @@ export const scoreStep: StepDefinition = {
         description:
           'one descriptor set or a list of variants to compare, e.g. [names, v1]; the first is the baseline of the paired tests',
       },
-      method: { type: 'string', enum: RECIPES, default: 'mean', description: 'the scoring recipe of METHODS.md' },
+      method: { type: 'string', enum: RECIPES, default: 'mean', description: 'a scoring recipe of docs/methods.md' },
       controls: {
         type: 'string-or-list',
         enum: CONTROLS,

@@ -5,7 +5,7 @@ import { h } from '../_shared/dom';
 import { decimal, percent, plural, pValue, signed } from '../_shared/format';
 import type { Score, Variant } from './data';
 
-/** What each control tests, for the badge's tooltip (METHODS.md, "Controls"). */
+/** What each control tests, for the badge's tooltip (docs/methods.md, "Controls"). */
 const CONTROL_HELP: Record<string, string> = {
   'class-names': 'Control: class names only, no descriptors.',
   'random-words':
