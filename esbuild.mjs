@@ -1,14 +1,52 @@
 // One build script for every bundle: the extension host and the CLI (Node, CommonJS) and the
-// notebook renderers (browser, ESM, one bundle per output kind).
+// notebook renderers (browser, ESM, one bundle per output kind); with --bench only, the
+// providers benchmark as one file for a GPU machine (README "GPU").
 import * as esbuild from 'esbuild';
 import { rendererEntries } from './scripts/renderer-entries.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const benchOnly = process.argv.includes('--bench');
 
 // Native modules and the VS Code API cannot be bundled: they are loaded from node_modules
 // (or provided by the extension host) at run time.
 const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+
+// ESM dependencies such as fdir (through tinyglobby) call createRequire(import.meta.url),
+// which a CommonJS bundle leaves undefined: give them the bundle's own URL.
+const bundleUrl = {
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+/** sharp decodes image files; a bundle fed generated pixels leaves it (and libvips) out. */
+const withoutSharp = {
+  name: 'without-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'without-sharp' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({
+      contents:
+        "function sharp() { throw new Error('sharp is left out of this bundle: it takes generated pixels, not image files'); }\n" +
+        "sharp.versions = { vips: 'none' };\nmodule.exports = sharp;\n",
+      loader: 'js',
+    }));
+  },
+};
+
+const benchBuild = {
+  entryPoints: { providers: 'bench/providers.ts' },
+  outdir: 'dist/bench',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['onnxruntime-node'],
+  plugins: [withoutSharp],
+  ...bundleUrl,
+  minify: true,
+  logLevel: 'warning',
+};
 
 const builds = [
   {
@@ -19,10 +57,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
-    // ESM dependencies such as fdir (through tinyglobby) call createRequire(import.meta.url),
-    // which a CommonJS bundle leaves undefined: give them the bundle's own URL.
-    define: { 'import.meta.url': '__bundleUrl' },
-    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    ...bundleUrl,
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
@@ -53,8 +88,9 @@ const builds = [
   },
 ];
 
+const selected = benchOnly ? [benchBuild] : builds;
 if (watch) {
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  for (const b of selected) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all(selected.map((b) => esbuild.build(b)));
 }
