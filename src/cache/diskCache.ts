@@ -1,11 +1,19 @@
 // A content-addressed store on disk: one file per key, written atomically (temp file, fsync,
-// rename) so that a cancelled or crashed run never leaves a half-written entry behind.
+// rename) so that a cancelled or crashed run never leaves a half-written entry behind. A cache
+// folder that cannot be read or written (read-only, full, a file in its place) does not fail
+// the run: the problem is reported once through `onProblem` and the run goes on without it.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomicWrite';
 
 export class DiskCache {
-  constructor(readonly dir: string) {}
+  /** The first read or write failure, as a sentence; later ones are not repeated. */
+  problem: string | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly onProblem?: (message: string) => void,
+  ) {}
 
   private file(namespace: string, key: string, ext: string): string {
     return path.join(this.dir, namespace, key.slice(0, 2), `${key}${ext}`);
@@ -15,13 +23,25 @@ export class DiskCache {
     try {
       return await fs.readFile(this.file(namespace, key, ext));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.report(`cannot read the cache in ${this.dir} (${code ?? (e as Error).message})`);
+      return undefined;
     }
   }
 
   async write(namespace: string, key: string, ext: string, data: Buffer | string): Promise<void> {
-    await writeFileAtomic(this.file(namespace, key, ext), data);
+    if (this.problem) return;
+    try {
+      await writeFileAtomic(this.file(namespace, key, ext), data);
+    } catch (e) {
+      this.report((e as Error).message.replace(/; the previous version.*$/, ''));
+    }
+  }
+
+  private report(what: string): void {
+    if (this.problem) return;
+    this.problem = `${what}; this run goes on without caching (results are not affected, but nothing is kept for the next run).`;
+    this.onProblem?.(this.problem);
   }
 
   /** The folder one namespace's entries live in. */

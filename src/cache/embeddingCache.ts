@@ -1,19 +1,46 @@
 // Image and text embeddings on disk, keyed as docs/methods.md ("Caches and staleness") says:
 //   image: model fingerprint + preprocessing + image content hash
 //   text : model fingerprint + exact text
-// so editing one descriptor re-encodes that one text and no image.
+// so editing one descriptor re-encodes that one text and no image. Each entry carries a sha256
+// of its vector, checked on read: a corrupted or truncated entry is re-encoded and counted
+// (`repaired`, which the run record shows), never scored.
+import { createHash } from 'node:crypto';
+import { runAll } from '../common/async';
 import { DiskCache } from './diskCache';
 import { hashKey } from './hash';
 
 const NAMESPACE = 'embeddings';
+/** Entry layout: MAGIC, sha256 of the payload (32 bytes), float32 payload. */
+const MAGIC = Buffer.from('SLE1');
+const HEADER_BYTES = MAGIC.length + 32;
+/** Cache files open at once: far below any open-file limit (1024 is common). */
+const MAX_OPEN_FILES = 64;
 
 export class EmbeddingCache {
   private readonly disk: DiskCache;
   /** Process-wide memory layer: re-running a cell in the same session skips the disk too. */
   private static readonly memory = new Map<string, Float32Array>();
 
-  constructor(readonly dir: string) {
-    this.disk = new DiskCache(dir);
+  /** Entries found corrupted (checksum, size) in this instance's reads, re-encoded since. */
+  repaired = 0;
+
+  /** `onProblem` hears once that the folder cannot be used (the run then goes on without it). */
+  constructor(
+    readonly dir: string,
+    onProblem?: (message: string) => void,
+  ) {
+    this.disk = new DiskCache(dir, onProblem);
+  }
+
+  /** What a run record should say about the cache: repaired entries, an unusable folder. */
+  notes(): string[] {
+    const notes: string[] = [];
+    if (this.repaired > 0)
+      notes.push(
+        `${this.repaired} cached embedding${this.repaired === 1 ? '' : 's'} in ${this.dir} failed ${this.repaired === 1 ? 'its' : 'their'} checksum and ${this.repaired === 1 ? 'was' : 'were'} re-encoded.`,
+      );
+    if (this.disk.problem) notes.push(`The embedding cache ${this.disk.problem}`);
+    return notes;
   }
 
   static imageKey(modelFingerprint: string, preprocessKey: string, contentHash: string): string {
@@ -28,15 +55,27 @@ export class EmbeddingCache {
     const mem = EmbeddingCache.memory.get(`${this.dir}\u0000${key}`);
     if (mem) return mem;
     const buf = await this.disk.read(NAMESPACE, key, '.f32');
-    if (!buf || buf.byteLength % 4 !== 0 || buf.byteLength === 0) return undefined;
-    const vec = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    if (!buf) return undefined;
+    const payload = buf.subarray(HEADER_BYTES);
+    const intact =
+      buf.byteLength > HEADER_BYTES &&
+      payload.byteLength % 4 === 0 &&
+      buf.subarray(0, MAGIC.length).equals(MAGIC) &&
+      buf.subarray(MAGIC.length, HEADER_BYTES).equals(createHash('sha256').update(payload).digest());
+    if (!intact) {
+      this.repaired++;
+      return undefined;
+    }
+    const vec = new Float32Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength));
     EmbeddingCache.memory.set(`${this.dir}\u0000${key}`, vec);
     return vec;
   }
 
   async put(key: string, vec: Float32Array): Promise<void> {
     EmbeddingCache.memory.set(`${this.dir}\u0000${key}`, vec);
-    await this.disk.write(NAMESPACE, key, '.f32', Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength));
+    const payload = Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength);
+    const checksum = createHash('sha256').update(payload).digest();
+    await this.disk.write(NAMESPACE, key, '.f32', Buffer.concat([MAGIC, checksum, payload]));
   }
 
   /**
@@ -51,7 +90,7 @@ export class EmbeddingCache {
     chunkSize = 64,
   ): Promise<{ vectors: Float32Array[]; encoded: number }> {
     const keys = items.map(keyOf);
-    const vectors: (Float32Array | undefined)[] = await Promise.all(keys.map((k) => this.get(k)));
+    const vectors: (Float32Array | undefined)[] = await this.getAll(keys);
     // Encode each distinct key once even if it appears twice (e.g. two classes share a text).
     const firstOfKey = new Map<string, number>();
     vectors.forEach((v, i) => {
@@ -66,8 +105,15 @@ export class EmbeddingCache {
       );
       await Promise.all(chunk.map((i, j) => this.put(keys[i], encoded[j])));
     }
-    const filled = await Promise.all(keys.map(async (k, i) => vectors[i] ?? (await this.get(k))!));
-    return { vectors: filled, encoded: toEncode.length };
+    // Every miss was just put: the memory layer has it, whether or not the disk took it.
+    const filled = await this.getAll(keys.map((k, i) => (vectors[i] ? undefined : k)));
+    return { vectors: vectors.map((v, i) => v ?? filled[i]!), encoded: toEncode.length };
+  }
+
+  /** `get` for many keys (undefined: skip), with at most MAX_OPEN_FILES files open at once. */
+  private async getAll(keys: (string | undefined)[]): Promise<(Float32Array | undefined)[]> {
+    const never = new AbortController().signal;
+    return runAll(keys.length, MAX_OPEN_FILES, never, async (i) => (keys[i] ? this.get(keys[i]) : undefined));
   }
 
   /** Forget the memory layer (the Clear Embedding Cache command, tests). */

@@ -116,7 +116,10 @@ function intTensor(type: string, values: ArrayLike<number>, dims: number[]): Ten
   return new Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
 }
 
-/** Split a [batch, dim] output into L2-normalised rows (a zero vector stays zero, never NaN). */
+/**
+ * Split a [batch, dim] output into L2-normalised rows. A row with NaN or Infinity, or all zeros,
+ * fails the cell naming the tower: scored, it would give AUROC 0 or 1 that mean nothing.
+ */
 function normalisedRows(data: Float32Array, batch: number, file: string, output: string): Float32Array[] {
   if (data.length % batch !== 0 || data.length === 0) {
     throw new ModelError(`${file}: output "${output}" has ${data.length} values for ${batch} inputs.`, file);
@@ -128,7 +131,19 @@ function normalisedRows(data: Float32Array, batch: number, file: string, output:
     let sum = 0;
     for (let i = 0; i < dim; i++) sum += row[i] * row[i];
     const norm = Math.sqrt(sum);
-    if (norm > 0) for (let i = 0; i < dim; i++) row[i] /= norm;
+    if (!Number.isFinite(norm) || norm === 0) {
+      const what = row.some((v) => Number.isNaN(v))
+        ? 'NaN'
+        : row.some((v) => !Number.isFinite(v)) || !Number.isFinite(norm)
+          ? 'Infinity (or values too large to square)'
+          : 'only zeros';
+      const tower = output === 'image_embeds' ? 'vision' : 'text';
+      throw new ModelError(
+        `The ${tower} tower ${file} output ${what} in "${output}" (input ${b + 1} of a batch of ${batch}); nothing was scored. The export or its weights are broken (an fp16 export may overflow): re-export the model, or try variant: fp32.`,
+        file,
+      );
+    }
+    for (let i = 0; i < dim; i++) row[i] /= norm;
     rows.push(row);
   }
   return rows;

@@ -10,6 +10,7 @@ import { CancelledError } from '../common/errors';
 import { type ImageEntry, type ImageSet } from '../protocol/dataset';
 import { decodeImage, hashFile } from './decode';
 import { delimiterFor, parseDelimited } from './csv';
+import { LabelBook, LabelConflictError } from './labelBook';
 import { MAX_IMAGE_FILE_BYTES } from './limits';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
@@ -48,7 +49,15 @@ interface Candidate {
 }
 
 export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
-  const { candidates, skipped, multiLabelClasses } = await discover(spec);
+  const { candidates, skipped, multiLabelClasses } = await discover(spec).catch((err: unknown) => {
+    throw err instanceof LabelConflictError
+      ? new ImageSetError(
+          err.message,
+          spec.labels !== undefined && !err.message.startsWith(spec.from) ? 'labels' : 'from',
+          err.hint,
+        )
+      : err;
+  });
   let chosen = candidates;
   if (spec.limit !== undefined) {
     if (spec.limit < 1) throw new ImageSetError('"limit" must be at least 1.', 'limit');
@@ -171,10 +180,16 @@ async function discover(
         'Add a "label" column, or one 0/1 column per class for a multi-label set.',
       );
     multiLabelClasses = cols.map((c) => c.h);
+    const book = new LabelBook(spec.from);
     for (const r of table.rows) {
       const p = r.cells[pathCol];
       if (!p) {
         skipped.push({ id: `${spec.from}:${r.line}`, reason: `${spec.from}, line ${r.line}: empty path` });
+        continue;
+      }
+      const labels = cols.map((c) => `${c.h}=${r.cells[c.i] === '1' ? 1 : 0}`).join(' ');
+      if (!book.add(path.resolve(dir, p), p, `"${labels}"`, r.line)) {
+        skipped.push(repeated(spec.from, r.line, rel(path.resolve(dir, p))));
         continue;
       }
       candidates.push({
@@ -184,6 +199,7 @@ async function discover(
       });
     }
   } else {
+    const book = new LabelBook(spec.from);
     for (const r of table.rows) {
       const p = r.cells[pathCol];
       const l = r.cells[labelCol];
@@ -194,6 +210,10 @@ async function discover(
       const abs = path.resolve(dir, p);
       if (!l) {
         skipped.push({ id: rel(abs), reason: `${spec.from}, line ${r.line}: no label for ${p}` });
+        continue;
+      }
+      if (!book.add(abs, p, `"${l}"`, r.line)) {
+        skipped.push(repeated(spec.from, r.line, rel(abs)));
         continue;
       }
       candidates.push({ path: abs, id: rel(abs), label: l });
@@ -242,9 +262,14 @@ async function readLabelFile(spec: ImageSetSpec, field: string): Promise<Map<str
       `${spec.labels}, line 1: needs "path" and "label" columns (found: ${table.header.join(', ')}).`,
       field,
     );
-  return new Map(
-    table.rows.filter((r) => r.cells[l]).map((r) => [path.resolve(path.dirname(abs), r.cells[p]), r.cells[l]]),
-  );
+  const book = new LabelBook(spec.labels!);
+  const rows = table.rows.filter((r) => r.cells[l]);
+  for (const r of rows) book.add(path.resolve(path.dirname(abs), r.cells[p]), r.cells[p], `"${r.cells[l]}"`, r.line);
+  return new Map(rows.map((r) => [path.resolve(path.dirname(abs), r.cells[p]), r.cells[l]]));
+}
+
+function repeated(table: string, line: number, id: string): { id: string; reason: string } {
+  return { id: `${table}:${line}`, reason: `${table}, line ${line}: ${id} is listed again with the same label` };
 }
 
 /** A seeded, class-stratified sample of n candidates, kept in discovery order. */

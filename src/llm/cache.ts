@@ -27,8 +27,12 @@ const NAMESPACE = 'llm';
 export class CompletionCache {
   private readonly disk: DiskCache;
 
-  constructor(readonly dir: string) {
-    this.disk = new DiskCache(dir);
+  /** `onProblem` hears once that the folder cannot be used (the run then goes on without it). */
+  constructor(
+    readonly dir: string,
+    onProblem?: (message: string) => void,
+  ) {
+    this.disk = new DiskCache(dir, onProblem);
   }
 
   static key(request: CompletionRequest): string {

@@ -81,6 +81,8 @@ export interface RunRecord {
   packageVersion: string;
   /** What this run actually sent through the model (cache hits excluded). */
   encoded: { images: number; texts: number };
+  /** What went wrong with the cache and was worked around (corrupted entries re-encoded…). */
+  cacheNotes?: string[];
   seed?: number;
   startedAt: string;
   durationMs: number;

@@ -100,7 +100,7 @@ export const explainStep: StepDefinition = {
     const size = model.imageSize;
     const { patch, stride } = occlusionSettings(ctx, size);
 
-    const cache = new EmbeddingCache(ctx.cacheDir);
+    const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
     const texts = await cache.getOrEncode(
       target.embedded,
       (t) => EmbeddingCache.textKey(model.fingerprint, t),

@@ -107,7 +107,7 @@ export const generateStep: StepDefinition = {
       model: llm.model,
       timeoutMs: ctx.settings.llmTimeoutMs ?? 60_000,
       getApiKey: () => ctx.secrets.getApiKey(),
-      cache: new CompletionCache(cacheDir),
+      cache: new CompletionCache(cacheDir, ctx.log),
       refresh: ctx.cell.options.refresh === true,
       log: ctx.log,
     });

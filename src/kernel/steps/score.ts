@@ -117,7 +117,7 @@ export const scoreStep: StepDefinition = {
       });
     });
 
-    const cache = new EmbeddingCache(ctx.cacheDir);
+    const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
     ctx.progress(`Embedding ${imageSet.entries.length} images`, 0);
     const images = await cache.getOrEncode(
       imageSet.entries,
@@ -159,11 +159,15 @@ export const scoreStep: StepDefinition = {
         imageSet.entries.filter((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)).length,
       ]),
     );
-    const flags = sanityFlags({
-      sets: variants.map((v) => v.shown),
-      classCounts,
-      results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })),
-    });
+    const cacheNotes = cache.notes();
+    const flags = [
+      ...sanityFlags({
+        sets: variants.map((v) => v.shown),
+        classCounts,
+        results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })),
+      }),
+      ...cacheNotes.map((message) => ({ severity: 'info' as const, message })),
+    ];
     const thumbnails = await failureThumbnails(imageSet.entries, results);
     const result: ScoreResult = {
       name: ctx.cell.name,
@@ -189,6 +193,7 @@ export const scoreStep: StepDefinition = {
         method,
         packageVersion,
         encoded: { images: images.encoded, texts: texts.encoded },
+        ...(cacheNotes.length ? { cacheNotes } : {}),
         seed,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
