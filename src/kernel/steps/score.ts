@@ -6,6 +6,7 @@ import { thumbnailDataUri } from '../../images/decode';
 import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../metrics/bootstrap';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
 import { mcnemarExact } from '../../metrics/mcnemar';
+import { float32Decimal } from '../../metrics/float32';
 import { buildControl, CONTROLS, type ControlName } from '../../scoring/controls';
 import { sanityFlags } from '../../scoring/flags';
 import {
@@ -30,7 +31,17 @@ export const MAX_INLINE_THUMBNAILS = 40;
 const THUMBNAIL_PX = 64;
 
 /** Saved outputs stay reviewable: 4 decimals are far below any metric's resolution. */
+/** The heatmap's cosines are for the eye: four decimals keep saved outputs small. */
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/**
+ * Scores as the result saves them: float32 precision, shortest decimals. Predictions, metrics,
+ * intervals and comparisons are all computed from these, so they can be recomputed exactly from
+ * results.json (docs/methods.md, "Exact results").
+ */
+function asSaved(s: RecipeScores): RecipeScores {
+  return { ...s, scores: s.scores.map((row) => row.map(float32Decimal)) };
+}
 
 /** One variant to score: a descriptor set, or a control's sets whose class scores are averaged. */
 interface VariantPlan {
@@ -148,7 +159,7 @@ export const scoreStep: StepDefinition = {
     ctx.progress('Scoring and bootstrapping');
     const scored = variants.map((v) => {
       const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding));
-      return runs.length === 1 ? runs[0] : averageScores(runs);
+      return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
     });
     const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, seed));
     compareWithFirst(results, scored, imageSet, classes, seed);
@@ -227,7 +238,7 @@ function variantResult(
   seed: number,
 ): VariantResult {
   const entries = imageSet.entries;
-  const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, round4(s.scores[i][k])]));
+  const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, s.scores[i][k]]));
   let metrics: VariantResult['metrics'];
   let predictions: Prediction[];
   if (imageSet.multiLabel) {
