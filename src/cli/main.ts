@@ -3,11 +3,17 @@
 // non-zero naming the failing cell.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { version } from '../../package.json';
 import { escapeControl, escapeControlKeepLines } from '../common/terminal';
 import { runNotebook, type RunNotebookOptions } from './runNotebook';
 import { DEVICE_PREFERENCES, type DevicePreference } from '../clip/types';
 
 const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR] [--device ${DEVICE_PREFERENCES.join('|')}] [--batch-size N]
+       symptom-lens --help | --version
+
+Runs every cell of a Symptom Lens notebook with the kernel VS Code uses, and writes results.json
+and a self-contained report.html. Paths in the notebook, in messages and in results.json are
+relative to the notebook's folder.
 
   --out DIR        where results.json and report.html go (default: NOTEBOOK's folder/out)
   --cache DIR      embedding / LLM cache (default: .symptom-lens/cache beside the notebook)
@@ -18,9 +24,11 @@ const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR]
 
 The LLM key for generate cells is read from OPENAI_API_KEY.`;
 
-export function parseArgs(argv: string[]): RunNotebookOptions | { help: string } {
+export function parseArgs(argv: string[]): RunNotebookOptions | { print: string } {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') return { help: USAGE };
+  if (!command || command === '--help' || command === '-h' || command === 'help') return { print: USAGE };
+  if (command === '--version' || command === '-v') return { print: `symptom-lens ${version}` };
+  if (rest.includes('--help') || rest.includes('-h')) return { print: USAGE };
   if (command !== 'run') throw new UsageError(`Unknown command "${command}".`);
   const opts: Partial<RunNotebookOptions> = {};
   for (let i = 0; i < rest.length; i++) {
@@ -74,8 +82,9 @@ async function main(): Promise<number> {
     process.stderr.write(`symptom-lens: ${escapeControl((e as Error).message)}\n\n${USAGE}\n`);
     return 2;
   }
-  if ('help' in opts) {
-    process.stdout.write(`${opts.help}\n`);
+  // --help and --version: print and exit 0.
+  if ('print' in opts) {
+    process.stdout.write(`${opts.print}\n`);
     return 0;
   }
   try {

@@ -90,7 +90,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await kernel.dispose();
   }
   const resultsPath = path.join(opts.outDir, 'results.json');
-  const results = { notebook: opts.notebook, cells: cells.map(({ notRun: _n, ...c }) => c) };
+  // The notebook's file name: every path inside results.json is relative to its folder.
+  const results = { notebook: path.basename(notebookPath), cells: cells.map(({ notRun: _n, ...c }) => c) };
   await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const reportPath = await writeReport(opts.outDir, {
     notebookPath,

@@ -75,7 +75,9 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
         await decodeImage(c.path);
         entries.push({ ...c, contentHash });
       } catch (e) {
-        skipped.push({ id: c.id, reason: e instanceof Error ? e.message : String(e) });
+        // The reason names the file as the notebook does (its id), not by its path on this machine.
+        const reason = e instanceof Error ? e.message : String(e);
+        skipped.push({ id: c.id, reason: reason.split(c.path).join(c.id) });
       }
       spec.onProgress?.(++done, chosen.length);
     }

@@ -2,6 +2,7 @@
 // (controller.ts) and the headless runner (src/cli). It knows nothing of vscode.
 import * as path from 'node:path';
 import { parseCell, formatCellError } from './parse';
+import { pathsRelativeTo } from './relativePaths';
 import { Session } from './session';
 import { stepDefinition } from './steps';
 import type { KernelSettings, SecretProvider } from './steps/step';
@@ -64,9 +65,12 @@ export class Kernel {
   private readonly records = new Map<string, CellRecord>();
   private readonly secrets: SecretProvider;
   private readonly log: (message: string) => void;
+  /** Error messages name files relative to the notebook, as its cells do. */
+  private readonly relative: (text: string) => string;
 
   constructor(readonly options: KernelOptions) {
     this.notebookDir = path.dirname(path.resolve(options.notebookPath));
+    this.relative = pathsRelativeTo(this.notebookDir);
     this.cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir(path.resolve(options.notebookPath)));
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.secrets = options.secrets ?? { getApiKey: async () => process.env.OPENAI_API_KEY };
@@ -127,7 +131,7 @@ export class Kernel {
       return { ok: false, cancelled: true, step, name, outputs: [errorOutput(message)], error: message, durationMs };
     }
     if (err instanceof CellError) {
-      const message = formatCellError(err);
+      const message = this.relative(formatCellError(err));
       return {
         ok: false,
         step,
@@ -140,7 +144,9 @@ export class Kernel {
       };
     }
     // An unexpected failure: still one clear line for the user; the stack goes to the log only.
-    const message = `Internal error${step ? ` in the ${step} step` : ''}: ${err instanceof Error ? err.message : String(err)}`;
+    const message = this.relative(
+      `Internal error${step ? ` in the ${step} step` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     this.log(err instanceof Error && err.stack ? err.stack : String(err));
     return { ok: false, step, name, outputs: [errorOutput(message)], error: message, durationMs };
   }

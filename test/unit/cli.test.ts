@@ -35,7 +35,7 @@ test('runs the example notebook: results.json, report.html; a second run encodes
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /Report: .*report\.html/);
   const results = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')) as Results;
-  assert.equal(results.notebook, DEMO);
+  assert.equal(results.notebook, 'demo.lensnb');
   assert.ok(
     results.cells.every((c) => c.ok),
     JSON.stringify(results.cells.filter((c) => !c.ok)),
@@ -106,4 +106,85 @@ test('usage errors exit 2 with the usage text', async () => {
   const bad = await cli(['run', DEMO, '--device', 'tpu']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--device must be auto, cuda, webgpu, cpu \(got "tpu"\)/);
+});
+
+test('--help and --version', async () => {
+  const help = await cli(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: symptom-lens run NOTEBOOK\.lensnb/);
+  assert.match(help.stdout, /--version/);
+  assert.equal((await cli(['run', '--help'])).stdout, help.stdout);
+  const version = await cli(['--version']);
+  assert.equal(version.code, 0);
+  const { version: expected } = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(version.stdout.trim(), `symptom-lens ${expected}`);
+});
+
+test('installed as users install it (npm install -g into a prefix, as npm link does), it runs a notebook in another folder; results name files relative to the notebook', async () => {
+  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'sl-installed-')));
+  const prefix = path.join(tmp, 'prefix');
+  await run(
+    'npm',
+    ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ROOT],
+    {
+      cwd: tmp,
+    },
+  );
+  const bin = path.join(prefix, 'bin', 'symptom-lens');
+
+  // A study folder elsewhere: images beside the notebook (one of them broken), models one level up.
+  const study = path.join(tmp, 'study');
+  await fs.cp(path.join(ROOT, 'examples/data'), path.join(study, 'nb/data'), { recursive: true });
+  await fs.symlink(path.join(ROOT, 'models'), path.join(study, 'models'));
+  await fs.writeFile(path.join(study, 'nb/data/normal/broken.png'), 'not an image');
+  await fs.appendFile(path.join(study, 'nb/data/labels.csv'), 'normal/broken.png,normal,,,,\n');
+  const cells = [
+    'images: cxr\nfrom: data/labels.csv',
+    'model: demo\npath: ../models/demo\ndevice: cpu',
+    'descriptors: names\nclasses: { normal: [], effusion: [], cardiomegaly: [], nodule: [], pneumothorax: [] }',
+    'score: s\nimages: cxr\nmodel: demo\ndescriptors: names',
+    'model: gone\npath: ../models/nowhere',
+  ];
+  const notebook = {
+    cells: cells.map((c) => ({ cell_type: 'code', metadata: {}, source: [c], execution_count: null, outputs: [] })),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  await fs.writeFile(path.join(study, 'nb/study.lensnb'), JSON.stringify(notebook));
+
+  let res: { code: number; stdout: string; stderr: string };
+  try {
+    const { stdout, stderr } = await run(
+      bin,
+      ['run', 'study/nb/study.lensnb', '--out', 'out', '--cache', 'cache', '--quiet'],
+      { cwd: tmp, maxBuffer: 64 << 20 },
+    );
+    res = { code: 0, stdout, stderr };
+  } catch (e) {
+    res = e as { code: number; stdout: string; stderr: string };
+  }
+  // The last cell fails on purpose, naming the folder as the cell wrote it.
+  assert.equal(res.code, 1, res.stderr);
+  assert.match(
+    res.stderr,
+    /Cell 5 \(model: gone\) failed: line 2, field `path`: .*"\.\.\/models\/nowhere" does not exist/,
+  );
+  assert.ok(!res.stderr.includes(tmp), `no machine path in the message:\n${res.stderr}`);
+  const text = await fs.readFile(path.join(tmp, 'out', 'results.json'), 'utf8');
+  assert.ok(!text.includes(tmp), 'results.json holds no path of this machine');
+  const results = JSON.parse(text) as Results;
+  assert.equal(results.notebook, 'study.lensnb');
+  assert.deepEqual(
+    results.cells.map((c) => c.ok),
+    [true, true, true, true, false],
+  );
+  const skipped = results.cells[0].result!.skipped as { id: string; reason: string }[];
+  assert.deepEqual(
+    skipped.map((s) => s.id),
+    ['data/normal/broken.png'],
+  );
+  assert.match(skipped[0].reason, /^data\/normal\/broken\.png: /);
+  const predictions = results.cells[3].result!.variants[0].predictions as { image: string }[];
+  assert.ok(predictions.every((p) => p.image.startsWith('data/')));
 });
