@@ -69,7 +69,9 @@ const builds = [
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-    sourcemap: false,
+    // Linked source maps in development builds (VS Code's webview devtools read them); none
+    // in the package.
+    sourcemap: !production,
     minify: true,
     logLevel: 'warning',
   },

@@ -197,7 +197,8 @@ ${scripts.map((s) => `<script type="module">${s}</script>`).join('\n')}
 function readBundle(file: string): string {
   if (!existsSync(file))
     throw new Error(`The renderer bundle ${file} is missing: build the package first (npm run build).`);
-  return readFileSync(file, 'utf8');
+  // A development build links its source map; the report is a single file, so the link goes.
+  return readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 }
 
 /**

@@ -10,7 +10,7 @@ import * as esbuild from 'esbuild';
 import { Kernel } from '../../src/kernel/kernel';
 import type { ExplainResult } from '../../src/protocol/results';
 import { chromiumSkipReason, launchChromium, serveFiles, watchPage } from '../helpers/chromium';
-import { DESCRIPTORS, lesions, MODEL, PHANTOMS, ROOT } from './explain-fixture';
+import { DESCRIPTORS, lesions, MODEL, PHANTOMS, ROOT } from '../fixtures/explain-fixture';
 
 const RESULTS = path.join(ROOT, 'test-results');
 const HOSTILE = '<img src=x onerror=alert(1)>';

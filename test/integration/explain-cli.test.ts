@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { serializeNotebook, DEFAULT_NOTEBOOK_METADATA, type NotebookCellModel } from '../../src/kernel/nbformat';
 import type { ExplainResult } from '../../src/protocol/results';
-import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, ROOT, subset } from './explain-fixture';
+import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, ROOT, subset } from '../fixtures/explain-fixture';
 
 const run = promisify(execFile);
 

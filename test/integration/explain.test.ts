@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
 import type { ExplainResult, ScoreResult } from '../../src/protocol/results';
-import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, subset } from './explain-fixture';
+import { DESCRIPTORS, lesions, MODEL, peakInLesion, PHANTOMS, subset } from '../fixtures/explain-fixture';
 
 /** Images checked per finding: enough for a rate, few enough for well under a minute on 2 cores. */
 const PER_FINDING = 5;

@@ -21,7 +21,7 @@ import {
   type ReportCell,
 } from '../../src/report/report';
 import { chromiumSkipReason, launchChromium, watchPage } from '../helpers/chromium';
-import { REPO, XSS, buildPackage, imagesFixture, scoreFixture } from './renderer-fixture';
+import { REPO, XSS, buildPackage, imagesFixture, scoreFixture } from '../fixtures/renderer-fixture';
 
 const SHOTS = path.join(REPO, 'test-results');
 
