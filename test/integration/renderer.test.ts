@@ -16,7 +16,14 @@ import {
   type PageProblems,
   type StaticServer,
 } from '../helpers/chromium';
-import { REPO, XSS, buildRenderers, imagesFixture, multiLabelScoreFixture, scoreFixture } from '../fixtures/renderer-fixture';
+import {
+  REPO,
+  XSS,
+  buildRenderers,
+  imagesFixture,
+  multiLabelScoreFixture,
+  scoreFixture,
+} from '../fixtures/renderer-fixture';
 
 const SHOTS = path.join(REPO, 'test-results');
 const skip = chromiumSkipReason();
