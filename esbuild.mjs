@@ -3,6 +3,9 @@
 // providers benchmark as one file for a GPU machine (README "GPU").
 import * as esbuild from 'esbuild';
 import { rendererEntries } from './scripts/renderer-entries.mjs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -89,6 +92,15 @@ const builds = [
     logLevel: 'warning',
   },
 ];
+
+// The DICOM codecs' WebAssembly loads from beside the bundle (src/images/dicom/codecs.ts), so the
+// VSIX and the CLI decode offline.
+const require = createRequire(import.meta.url);
+mkdirSync('dist', { recursive: true });
+copyFileSync(
+  path.join(path.dirname(require.resolve('dcmjs-codecs')), 'dcmjs-native-codecs.wasm'),
+  'dist/dcmjs-native-codecs.wasm',
+);
 
 const selected = benchOnly ? [benchBuild] : builds;
 if (watch) {

@@ -95,7 +95,7 @@ class OnnxClipModel implements ClipModel {
   }
 
   preprocess(image: ImageInput): Promise<Float32Array> {
-    return preprocessFile(image.path, this.preprocessing);
+    return preprocessFile(image.path, this.preprocessing, image.decode);
   }
 
   encodeImages(images: ImageInput[], options?: EncodeOptions): Promise<Float32Array[]> {

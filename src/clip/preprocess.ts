@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp, { type KernelEnum } from 'sharp';
 import { decodeImage, type DecodedImage } from '../images/decode';
+import type { DicomDecodeOptions } from '../protocol/dataset';
 import { ModelError } from './errors';
 import { resampleRgb } from './resample';
 import type { JsonObject } from './modelFolder';
@@ -227,6 +228,10 @@ export function toPixelValues(image: DecodedImage, p: Preprocessing): Float32Arr
 }
 
 /** Decode one image file and preprocess it to CHW float32 pixel_values. */
-export async function preprocessFile(file: string, p: Preprocessing): Promise<Float32Array> {
-  return toPixelValues(await resizeRgb(await decodeImage(file), p), p);
+export async function preprocessFile(
+  file: string,
+  p: Preprocessing,
+  dicom?: DicomDecodeOptions,
+): Promise<Float32Array> {
+  return toPixelValues(await resizeRgb(await decodeImage(file, dicom), p), p);
 }

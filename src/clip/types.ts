@@ -1,6 +1,8 @@
 // The contract between the kernel and the CLIP engine. The kernel never touches onnxruntime,
 // the tokenizer or pixel arrays directly.
 
+import type { DicomDecodeOptions } from '../protocol/dataset';
+
 /** The execution providers Symptom Lens can use, in the order `auto` tries them. */
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -39,6 +41,8 @@ export interface EncodeOptions {
 /** An image for the vision tower: a file on disk (decoded with sharp). */
 export interface ImageInput {
   path: string;
+  /** DICOM window/frame options (absent: the defaults). */
+  decode?: DicomDecodeOptions;
 }
 
 export interface ClipModel {

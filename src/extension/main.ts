@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
     registerCellLanguageFeatures(),
     registerCommands(context, controller),
   );
-  return { controller, imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image) };
+  return { controller, imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image)?.path };
 }
 
 export function deactivate(): void {

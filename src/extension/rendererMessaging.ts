@@ -1,10 +1,13 @@
 // The extension's side of renderer messaging: lazy thumbnails and "open image" for galleries.
 // A renderer is page code fed by notebook outputs, so its requests are untrusted input: only
 // images of the kernel's loaded image sets are ever read, never an arbitrary path.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensController } from './controller';
 import { thumbnailDataUri } from '../images/decode';
+import { pngRendering } from '../images/dicom/png';
+import type { ImageEntry } from '../protocol/dataset';
 import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../protocol/messages';
 
 type ImageRequest = ThumbnailRequest | OpenImageRequest;
@@ -22,16 +25,21 @@ export function resolveLoadedImage(
   controller: LensController,
   notebook: vscode.NotebookDocument,
   image: string,
-): string | undefined {
+): ImageEntry | undefined {
   const kernel = controller.kernelFor(notebook);
   if (!kernel) return undefined;
   const asPath = path.resolve(kernel.notebookDir, image);
   for (const set of kernel.session.imageSets.values()) {
     for (const entry of set.entries) {
-      if (entry.id === image || entry.path === asPath) return entry.path;
+      if (entry.id === image || entry.path === asPath) return entry;
     }
   }
   return undefined;
+}
+
+/** The file "open image" shows: the image itself, or for DICOM a PNG of its decoded pixels. */
+async function viewableImage(entry: ImageEntry): Promise<string | undefined> {
+  return (await pngRendering(entry.path, entry.decode, path.join(os.tmpdir(), 'symptom-lens-open'))) ?? entry.path;
 }
 
 /** One messaging channel per renderer the manifest contributes, keyed by renderer id. */
@@ -60,8 +68,10 @@ export function createRendererMessaging(
     editor: vscode.NotebookEditor,
     request: ImageRequest,
   ) {
-    const file = resolveLoadedImage(controller, editor.notebook, request.image);
+    const entry = resolveLoadedImage(controller, editor.notebook, request.image);
     if (request.type === 'openImage') {
+      // VS Code cannot show DICOM: open a PNG rendering of the decoded (windowed) image instead.
+      const file = entry && (await viewableImage(entry));
       if (file)
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), {
           viewColumn: vscode.ViewColumn.Beside,
@@ -69,7 +79,7 @@ export function createRendererMessaging(
         });
       return;
     }
-    if (!file) {
+    if (!entry) {
       // Answer anyway so the renderer can stop waiting and show a placeholder.
       const refusal: ThumbnailReply = {
         type: 'thumbnail',
@@ -79,7 +89,11 @@ export function createRendererMessaging(
       await messaging.postMessage(refusal, editor);
       return;
     }
-    const reply: ThumbnailReply = { type: 'thumbnail', image: request.image, dataUri: await thumbnailDataUri(file) };
+    const reply: ThumbnailReply = {
+      type: 'thumbnail',
+      image: request.image,
+      dataUri: await thumbnailDataUri(entry.path, undefined, entry.decode),
+    };
     await messaging.postMessage(reply, editor);
   }
 

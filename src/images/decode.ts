@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { ImageLimitError, MAX_IMAGE_PIXELS, checkImageHeader, openRegularFile, readImageFile } from './limits';
+import type { DicomDecodeOptions } from '../protocol/dataset';
+import { DEFAULT_DICOM_OPTIONS, DicomError, decodeDicom, hasDicomPreamble, type DicomFacts } from './dicom';
 
 /** A file that cannot be turned into pixels. `message` names the file and says what is wrong. */
 export class ImageDecodeError extends Error {
@@ -21,6 +23,8 @@ export interface DecodedImage {
   data: Buffer;
   width: number;
   height: number;
+  /** DICOM files: the decoding facts (transfer syntax, photometric, bits, VOI used). */
+  dicom?: DicomFacts;
 }
 
 /**
@@ -37,34 +41,33 @@ export async function hashFile(path: string, maxBytes?: number): Promise<string>
 type Format = 'png' | 'jpeg' | 'tiff' | 'webp';
 
 function sniffFormat(bytes: Buffer): Format | 'dicom' | undefined {
+  // First: a DICOM preamble may itself hold a TIFF header (the standard allows dual-format files).
+  if (hasDicomPreamble(bytes)) return 'dicom';
   const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
   if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
   if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
   if (starts(0x52, 0x49, 0x46, 0x46) && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp';
-  // DICOM part 10: a 128-byte preamble, then "DICM".
-  if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') return 'dicom';
   return undefined;
 }
 
-async function readImageBytes(path: string): Promise<Buffer> {
+const DICOM_EXTENSION = /\.(dcm|dicom)$/i;
+
+async function readImageBytes(path: string): Promise<{ bytes: Buffer; format: Format | 'dicom' | 'raw-dicom' }> {
   const bytes = await withinLimits(readImageFile(path));
   if (bytes.length === 0) throw new ImageDecodeError(path, `${path}: the file is empty (0 bytes)`);
   const format = sniffFormat(bytes);
-  if (format === 'dicom' || /\.(dcm|dicom)$/i.test(path)) {
-    throw new ImageDecodeError(
-      path,
-      `${path}: DICOM is not supported yet; convert the file to PNG (16-bit PNG keeps the full range)`,
-    );
-  }
+  // A .dcm file without the "DICM" preamble is tried as a bare data set (no meta header).
+  if (format === undefined && DICOM_EXTENSION.test(path)) return { bytes, format: 'raw-dicom' };
   if (format === undefined) {
     throw new ImageDecodeError(
       path,
-      `${path}: unsupported or unrecognised image format (expected PNG or JPEG; TIFF and WebP also work)`,
+      `${path}: unsupported or unrecognised image format (expected PNG, JPEG or DICOM; TIFF and WebP also work)`,
     );
   }
-  await withinLimits(checkImageHeader(path, bytes));
-  return bytes;
+  // DICOM headers are checked against the same pixel limits by the DICOM reader.
+  if (format !== 'dicom') await withinLimits(checkImageHeader(path, bytes));
+  return { bytes, format };
 }
 
 /** To callers of decodeImage a file over a limit is a file that cannot be decoded: same class. */
@@ -99,8 +102,22 @@ function openSharp(bytes: Buffer): Sharp {
  * scaled over the full range (libvips keeps the high byte: 65535 -> 255, 32768 -> 128), never
  * clipped at 255 as a plain cast would; the PNG spec has writers scale 12-bit data up to 16 bits.
  */
-export async function decodeImage(path: string): Promise<DecodedImage> {
-  const bytes = await readImageBytes(path);
+export async function decodeImage(path: string, dicom?: DicomDecodeOptions): Promise<DecodedImage> {
+  const { bytes, format } = await readImageBytes(path);
+  if (format === 'dicom' || format === 'raw-dicom') {
+    try {
+      const { data, width, height, facts } = await decodeDicom(
+        bytes,
+        format === 'raw-dicom',
+        dicom ?? DEFAULT_DICOM_OPTIONS,
+      );
+      return { data, width, height, dicom: facts };
+    } catch (err) {
+      if (!(err instanceof DicomError)) throw err;
+      const what = format === 'raw-dicom' ? 'DICOM data set without meta header' : 'DICOM';
+      throw new ImageDecodeError(path, `${path}: ${what}: ${err.message}`);
+    }
+  }
   let result: { data: Buffer; info: OutputInfo };
   try {
     result = await openSharp(bytes)
@@ -122,8 +139,8 @@ export async function decodeImage(path: string): Promise<DecodedImage> {
 }
 
 /** A small JPEG data: URI (longest side `size`), ~1–3 KB, for outputs and galleries. */
-export async function thumbnailDataUri(path: string, size = 64): Promise<string> {
-  const image = await decodeImage(path);
+export async function thumbnailDataUri(path: string, size = 64, dicom?: DicomDecodeOptions): Promise<string> {
+  const image = await decodeImage(path, dicom);
   const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(size, size, { fit: 'inside', kernel: 'lanczos3' })
     .jpeg({ quality: 75, mozjpeg: true })

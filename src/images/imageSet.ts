@@ -7,13 +7,19 @@ import { glob } from 'tinyglobby';
 import { hashKey } from '../cache/hash';
 import { mulberry32 } from '../common/random';
 import { CancelledError } from '../common/errors';
-import { type ImageEntry, type ImageSet } from '../protocol/dataset';
+import { type DicomDecodeOptions, type ImageEntry, type ImageSet } from '../protocol/dataset';
 import { decodeImage, hashFile } from './decode';
 import { delimiterFor, parseDelimited } from './csv';
 import { LabelBook, LabelConflictError } from './labelBook';
 import { MAX_IMAGE_FILE_BYTES } from './limits';
+import { countDicom, isDicomFile } from './dicom/discovery';
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.dcm', '.dicom'];
+
+/** A known image extension, or any other file that opens with the DICOM preamble. */
+async function isImageFile(file: string): Promise<boolean> {
+  return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase()) || isDicomFile(file);
+}
 
 /** A problem with the set's definition (not with one image): names the cell field to fix. */
 export class ImageSetError extends Error {
@@ -37,6 +43,8 @@ export interface ImageSetSpec {
   seed?: number;
   /** Folder that relative paths resolve against (the notebook's). */
   baseDir: string;
+  /** DICOM window and frame choice; absent = the defaults (auto, middle). */
+  decode?: DicomDecodeOptions;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -64,6 +72,7 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     chosen = sample(candidates, spec.limit, spec.seed ?? 0);
   }
   const entries: ImageEntry[] = [];
+  const dicom = countDicom();
   let done = 0;
   // Decode a few at a time: sharp uses its own threads, and this bounds memory on huge sets.
   const queue = [...chosen];
@@ -72,8 +81,9 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
       if (spec.signal?.aborted) return;
       try {
         const contentHash = await hashFile(c.path, MAX_IMAGE_FILE_BYTES);
-        await decodeImage(c.path);
-        entries.push({ ...c, contentHash });
+        const image = await decodeImage(c.path, spec.decode);
+        dicom.add(image.dicom);
+        entries.push({ ...c, contentHash, ...(spec.decode ? { decode: spec.decode } : {}) });
       } catch (e) {
         // The reason names the file as the notebook does (its id), not by its path on this machine.
         const reason = e instanceof Error ? e.message : String(e);
@@ -91,12 +101,23 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     throw new ImageSetError(
       `No readable images in "${spec.from}"${skipped.length ? ` (${skipped.length} skipped: ${skipped[0].id}: ${skipped[0].reason})` : ''}.`,
       'from',
-      'Check the path (relative to the notebook) and that it holds PNG or JPEG files.',
+      'Check the path (relative to the notebook) and that it holds PNG, JPEG or DICOM files.',
     );
   }
   const classes = multiLabelClasses ?? [...new Set(entries.map((e) => e.label!))].sort();
-  const hash = hashKey(...entries.map((e) => `${e.id}\t${e.contentHash}\t${e.label ?? JSON.stringify(e.labels)}`));
-  return { name: spec.name, entries, classes, multiLabel: multiLabelClasses !== undefined, skipped, hash };
+  const hash = hashKey(
+    ...entries.map((e) => `${e.id}\t${e.contentHash}\t${e.label ?? JSON.stringify(e.labels)}`),
+    ...(spec.decode ? [JSON.stringify(spec.decode)] : []),
+  );
+  return {
+    name: spec.name,
+    entries,
+    classes,
+    multiLabel: multiLabelClasses !== undefined,
+    skipped,
+    hash,
+    ...(dicom.summary.files ? { dicom: dicom.summary } : {}),
+  };
 }
 
 async function discover(
@@ -106,12 +127,11 @@ async function discover(
   const skipped: { id: string; reason: string }[] = [];
   const rel = (p: string) => path.relative(spec.baseDir, p).split(path.sep).join('/');
   if (/[*?[\]{}]/.test(spec.from)) {
-    const files = (await glob(spec.from, { cwd: spec.baseDir, absolute: true, caseSensitiveMatch: false }))
-      .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
-      .sort();
+    const matched = (await glob(spec.from, { cwd: spec.baseDir, absolute: true, caseSensitiveMatch: false })).sort();
+    const files = await filterImages(matched);
     if (files.length === 0)
       throw new ImageSetError(
-        `The glob "${spec.from}" matches no PNG or JPEG file.`,
+        `The glob "${spec.from}" matches no PNG, JPEG or DICOM file.`,
         'from',
         'Globs are relative to the notebook, e.g. "data/**/*.png".',
       );
@@ -150,8 +170,8 @@ async function discover(
     }
     const files: Candidate[] = [];
     for (const cls of classDirs) {
-      for (const f of (await glob('**/*', { cwd: path.join(from, cls), absolute: true })).sort()) {
-        if (IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())) files.push({ path: f, id: rel(f), label: cls });
+      for (const f of await filterImages((await glob('**/*', { cwd: path.join(from, cls), absolute: true })).sort())) {
+        files.push({ path: f, id: rel(f), label: cls });
       }
     }
     const labelOf = spec.labels ? await readLabelFile(spec, 'labels') : undefined;
@@ -222,6 +242,11 @@ async function discover(
     }
   }
   return { candidates, skipped, multiLabelClasses };
+}
+
+async function filterImages(files: string[]): Promise<string[]> {
+  const keep = await Promise.all(files.map(isImageFile));
+  return files.filter((_, i) => keep[i]);
 }
 
 function label(

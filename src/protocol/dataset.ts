@@ -11,6 +11,26 @@ export interface ImageEntry {
   labels?: Record<string, number>;
   /** sha256 of the file bytes, hex. */
   contentHash: string;
+  /** DICOM rendering options the images cell set (absent: the defaults); other formats ignore them. */
+  decode?: DicomDecodeOptions;
+}
+
+/** How a DICOM file becomes 8-bit grey levels: `auto` = VOI LUT, else first window, else min–max. */
+export interface DicomDecodeOptions {
+  window: 'auto' | 'minmax' | { center: number; width: number };
+  /** Multi-frame files: the first frame or the middle one (index floor(frames / 2)). */
+  frame: 'first' | 'middle';
+}
+
+/** Per image set: how many DICOM files used each way of choosing grey levels. */
+export interface DicomSummary {
+  files: number;
+  voiLut: number;
+  window: number;
+  minmax: number;
+  /** Colour files (RGB, YBR, palette): no VOI. */
+  colour: number;
+  inverted: number;
 }
 
 export interface ImageSet {
@@ -22,6 +42,8 @@ export interface ImageSet {
   skipped: { id: string; reason: string }[];
   /** Hash over (id, contentHash, label) of every entry: part of every run record. */
   hash: string;
+  /** Present when the set holds DICOM files. */
+  dicom?: DicomSummary;
 }
 
 export interface DescriptorSet {

@@ -1,5 +1,6 @@
 // The results of every step: the `result` of each cell in results.json and the data of its output
 // MIME. Keep field names stable: results.json is a public format.
+import type { DicomSummary } from './dataset';
 import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
 
 export interface ClassificationMetrics {
@@ -112,6 +113,8 @@ export interface ImagesResult {
   /** A few examples per class with inline thumbnails. */
   samples: { image: string; label: string; thumbnail: string }[];
   hash: string;
+  /** Sets with DICOM files: how many used a VOI LUT, a window, min–max or colour, how many inverted. */
+  dicom?: DicomSummary;
 }
 
 /** A box in pixels, [x0, y0, x1, y1], end exclusive. */

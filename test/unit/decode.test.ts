@@ -167,14 +167,14 @@ describe('decodeImage', () => {
       await expectError(dir, /folder/);
     });
 
-    it('DICOM says it is not supported yet', async () => {
+    it('a DICOM preamble with a malformed header is named as DICOM that cannot be parsed', async () => {
       const dicom = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(64)]);
       const file = path.join(dir, 'scan.dcm');
       await fs.writeFile(file, dicom);
-      await expectError(file, /DICOM is not supported yet/);
+      await expectError(file, /scan\.dcm: DICOM: the DICOM header cannot be parsed/);
       const noExtension = path.join(dir, 'IM0001');
       await fs.writeFile(noExtension, dicom);
-      await expectError(noExtension, /DICOM is not supported yet/);
+      await expectError(noExtension, /IM0001: DICOM: the DICOM header cannot be parsed/);
     });
   });
 });

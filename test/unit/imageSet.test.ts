@@ -102,7 +102,7 @@ test('definition errors name the field', async () => {
   );
   await fs.writeFile(path.join(dir, 'bad.csv'), 'file,class\na.png,x\n');
   await assert.rejects(loadImageSet({ name: 'x', from: 'bad.csv', baseDir: dir }), /line 1: no "path" column/);
-  await assert.rejects(loadImageSet({ name: 'x', from: '*.png', baseDir: dir }), /matches no PNG or JPEG/);
+  await assert.rejects(loadImageSet({ name: 'x', from: '*.png', baseDir: dir }), /matches no PNG, JPEG or DICOM/);
 });
 
 test('multi-label CSV: 0/1 columns become classes', async () => {

@@ -109,7 +109,7 @@ export const explainStep: StepDefinition = {
     const targetVector = meanDirection(texts.vectors);
 
     const preprocessing = await readPreprocessing(model.dir);
-    const pixels = await model.preprocess({ path: entry.path });
+    const pixels = await model.preprocess({ path: entry.path, decode: entry.decode });
     const fill = greyFill(preprocessing);
     const copies = patchStarts(size, patch, stride).length ** 2 + 1;
     ctx.progress(`Occluding ${entry.id}: ${copies} copies`, 0);
@@ -127,7 +127,7 @@ export const explainStep: StepDefinition = {
       { chunkSize: model.batchSize * 4 },
     );
 
-    const geometry = await inputGeometry(preprocessing, entry.path);
+    const geometry = await inputGeometry(preprocessing, entry);
     const toOriginal = (box: PixelBox, clip = true) => inputBoxToOriginal(box, geometry, clip).map(round2) as PixelBox;
     const result: ExplainResult = {
       name: ctx.cell.name,
@@ -172,7 +172,7 @@ export const explainStep: StepDefinition = {
         durationMs: Date.now() - started,
       },
     };
-    const thumbnail = await thumbnailDataUri(entry.path, PICTURE_PX);
+    const thumbnail = await thumbnailDataUri(entry.path, PICTURE_PX, entry.decode);
     return {
       result,
       outputs: [{ mime: MIME.explain, data: { ...result, thumbnail }, markdown: explainMarkdown(result) }],
@@ -317,8 +317,8 @@ async function readPreprocessing(modelDir: string): Promise<Preprocessing> {
 }
 
 /** Where the model input sits on the original image. */
-async function inputGeometry(preprocessing: Preprocessing, imagePath: string): Promise<InputGeometry> {
-  const { width, height } = await decodeImage(imagePath);
+async function inputGeometry(preprocessing: Preprocessing, image: ImageEntry): Promise<InputGeometry> {
+  const { width, height } = await decodeImage(image.path, image.decode);
   const resized = resizedSize(width, height, preprocessing);
   const crop = preprocessing.crop ?? resized;
   return {

@@ -1,6 +1,7 @@
 // `images: NAME` — load a labelled image set.
 import { thumbnailDataUri } from '../../images/decode';
 import { ImageSetError, loadImageSet } from '../../images/imageSet';
+import { dicomMarkdown, readDecodeOptions } from './imagesDicom';
 import { MIME } from '../../protocol/mime';
 import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
@@ -23,10 +24,23 @@ export const imagesStep: StepDefinition = {
       labels: { type: 'string', description: 'a CSV/TSV with path,label columns for a folder or glob' },
       limit: { type: 'integer', description: 'use at most this many images (a seeded, class-stratified sample)' },
       seed: { type: 'integer', description: 'seed for `limit` sampling', default: 0 },
+      window: {
+        type: 'any',
+        description:
+          'DICOM grey levels: auto (VOI LUT, else the first window, else min–max), minmax, or {center, width} in modality units',
+        default: 'auto',
+      },
+      frame: {
+        type: 'string',
+        enum: ['first', 'middle'],
+        description: 'which frame of a multi-frame DICOM file to use',
+        default: 'middle',
+      },
     },
   },
   async run(ctx) {
     const o = ctx.cell.options;
+    const decode = readDecodeOptions(ctx);
     let set;
     try {
       set = await loadImageSet({
@@ -36,6 +50,7 @@ export const imagesStep: StepDefinition = {
         limit: o.limit as number | undefined,
         seed: o.seed as number | undefined,
         baseDir: ctx.resolvePath('.'),
+        decode,
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(`Reading images ${done}/${total}`, done / total),
       });
@@ -58,7 +73,11 @@ export const imagesStep: StepDefinition = {
         .map((e) => ({ e, c })),
     );
     const samples = await Promise.all(
-      sampleEntries.map(async ({ e, c }) => ({ image: e.id, label: c, thumbnail: await thumbnailDataUri(e.path, 64) })),
+      sampleEntries.map(async ({ e, c }) => ({
+        image: e.id,
+        label: c,
+        thumbnail: await thumbnailDataUri(e.path, 64, e.decode),
+      })),
     );
     const result: ImagesResult = {
       name: set.name,
@@ -69,6 +88,7 @@ export const imagesStep: StepDefinition = {
       skipped: set.skipped,
       samples,
       hash: set.hash,
+      ...(set.dicom ? { dicom: set.dicom } : {}),
     };
     const markdown = [
       `**images: ${md(set.name)}** — ${set.entries.length} images, ${set.classes.length} classes${set.multiLabel ? ' (multi-label)' : ''}`,
@@ -76,6 +96,7 @@ export const imagesStep: StepDefinition = {
       '| class | images |',
       '| --- | ---: |',
       ...set.classes.map((c) => `| ${md(c)} | ${counts[c]} |`),
+      ...(set.dicom ? ['', dicomMarkdown(set.dicom)] : []),
       ...(set.skipped.length
         ? [
             '',

@@ -21,7 +21,7 @@ import {
 } from '../../scoring/recipes';
 import { version as packageVersion } from '../../../package.json';
 import { MIME } from '../../protocol/mime';
-import { type DescriptorSet, type ImageSet } from '../../protocol/dataset';
+import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { fieldError, lookup, md, num, pct, sessionKey } from './common';
 import type { StepContext, StepDefinition } from './step';
@@ -132,10 +132,16 @@ export const scoreStep: StepDefinition = {
     ctx.progress(`Embedding ${imageSet.entries.length} images`, 0);
     const images = await cache.getOrEncode(
       imageSet.entries,
-      (e) => EmbeddingCache.imageKey(model.fingerprint, model.preprocessKey, e.contentHash),
+      // DICOM window/frame options change the pixels, so they are part of the key when set.
+      (e) =>
+        EmbeddingCache.imageKey(
+          model.fingerprint,
+          model.preprocessKey,
+          e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
+        ),
       (missing, already) =>
         model.encodeImages(
-          missing.map((e) => ({ path: e.path })),
+          missing.map((e) => ({ path: e.path, decode: e.decode })),
           {
             signal: ctx.signal,
             onProgress: (done) =>
@@ -326,10 +332,7 @@ function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], f
  * wrong (lowest margin of the true class over the best other class), taken in turn across
  * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
  */
-async function failureThumbnails(
-  entries: { id: string; path: string }[],
-  variants: VariantResult[],
-): Promise<Record<string, string>> {
+async function failureThumbnails(entries: ImageEntry[], variants: VariantResult[]): Promise<Record<string, string>> {
   // Multi-label labels ("a, b", "(none)") have no single true-class score: keep their order.
   const margin = (p: Prediction) =>
     p.label in p.scores
@@ -350,9 +353,12 @@ async function failureThumbnails(
   for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
     for (const q of queues) if (rank < q.length && wanted.size < MAX_INLINE_THUMBNAILS) wanted.add(q[rank]);
   }
-  const byId = new Map(entries.map((e) => [e.id, e.path]));
+  const byId = new Map(entries.map((e) => [e.id, e]));
   const out: Record<string, string> = {};
-  for (const id of wanted) out[id] = await thumbnailDataUri(byId.get(id)!, THUMBNAIL_PX);
+  for (const id of wanted) {
+    const entry = byId.get(id)!;
+    out[id] = await thumbnailDataUri(entry.path, THUMBNAIL_PX, entry.decode);
+  }
   return out;
 }
 

@@ -1,0 +1,40 @@
+// The images cell's DICOM options (window, frame) and the line its output gives DICOM sets.
+import type { DicomDecodeOptions, DicomSummary } from '../../protocol/dataset';
+import { fieldError } from './common';
+import type { StepContext } from './step';
+
+/** The cell's `window:` and `frame:`; undefined when both are left at their defaults. */
+export function readDecodeOptions(ctx: StepContext): DicomDecodeOptions | undefined {
+  const o = ctx.cell.options;
+  if (o.window === undefined && o.frame === undefined) return undefined;
+  let window: DicomDecodeOptions['window'] = 'auto';
+  const w = o.window;
+  if (w === 'auto' || w === 'minmax' || w === undefined) window = (w ?? 'auto') as 'auto' | 'minmax';
+  else if (typeof w === 'object' && w !== null && !Array.isArray(w)) {
+    const { center, width, ...rest } = w as Record<string, unknown>;
+    if (typeof center !== 'number' || typeof width !== 'number' || !(width >= 1) || Object.keys(rest).length)
+      throw fieldError(
+        ctx,
+        'window',
+        `"window" needs a number "center" and a "width" of at least 1 (found ${JSON.stringify(w)}).`,
+        'For example: window: {center: 40, width: 400}.',
+      );
+    window = { center, width };
+  } else {
+    throw fieldError(
+      ctx,
+      'window',
+      `"window" must be auto, minmax or {center, width} (found ${JSON.stringify(w)}).`,
+      'auto uses the file’s VOI LUT or first window, else the min–max of its values.',
+    );
+  }
+  const frame = (o.frame ?? 'middle') as DicomDecodeOptions['frame'];
+  return { window, frame };
+}
+
+export function dicomMarkdown(d: DicomSummary): string {
+  return (
+    `DICOM: ${d.files} files — VOI LUT ${d.voiLut}, window ${d.window}, min–max ${d.minmax}` +
+    `${d.colour ? `, colour ${d.colour}` : ''}; inverted ${d.inverted}.`
+  );
+}
