@@ -53,7 +53,12 @@ const benchBuild = {
 
 const builds = [
   {
-    entryPoints: { extension: 'src/extension/main.ts', cli: 'src/cli/main.ts' },
+    entryPoints: {
+      extension: 'src/extension/main.ts',
+      cli: 'src/cli/main.ts',
+      // DICOM decoding's worker thread (src/images/dicom/pool.ts starts it from beside the bundle).
+      'dicom-worker': 'src/images/dicom/worker.ts',
+    },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

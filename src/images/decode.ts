@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { ImageLimitError, MAX_IMAGE_PIXELS, checkImageHeader, openRegularFile, readImageFile } from './limits';
 import type { DicomDecodeOptions } from '../protocol/dataset';
-import { DEFAULT_DICOM_OPTIONS, DicomError, decodeDicom, hasDicomPreamble, type DicomFacts } from './dicom';
+import { DEFAULT_DICOM_OPTIONS, DicomError, hasDicomPreamble, type DicomFacts } from './dicom';
+import { decodeDicomOffThread } from './dicom/pool';
 
 /** A file that cannot be turned into pixels. `message` names the file and says what is wrong. */
 export class ImageDecodeError extends Error {
@@ -106,7 +107,7 @@ export async function decodeImage(path: string, dicom?: DicomDecodeOptions): Pro
   const { bytes, format } = await readImageBytes(path);
   if (format === 'dicom' || format === 'raw-dicom') {
     try {
-      const { data, width, height, facts } = await decodeDicom(
+      const { data, width, height, facts } = await decodeDicomOffThread(
         bytes,
         format === 'raw-dicom',
         dicom ?? DEFAULT_DICOM_OPTIONS,

@@ -1,0 +1,100 @@
+// DICOM decoding in worker threads: a few workers, each with its own WebAssembly codecs, take
+// files in turn so decoding runs beside ONNX inference. Where a worker cannot start, decoding
+// falls back to this thread.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { DicomDecodeOptions } from '../../protocol/dataset';
+import { decodeDicom, DicomError, type DecodedDicom } from './index';
+import type { DecodeReply, DecodeRequest } from './worker';
+
+const BUNDLED_WORKER = path.join(__dirname, 'dicom-worker.js');
+
+/** A worker from the bundle (dist/dicom-worker.js), or from source through tsx when run from source. */
+function startWorker(): Worker {
+  if (existsSync(BUNDLED_WORKER)) return new Worker(BUNDLED_WORKER);
+  const source = path.join(__dirname, 'worker.ts');
+  // tsx is resolved from the source file inside the worker's own code, so the bundle never names it.
+  const file = JSON.stringify(source);
+  return new Worker(`require(require('node:module').createRequire(${file}).resolve('tsx/cjs')); require(${file});`, {
+    eval: true,
+  });
+}
+
+interface Pending {
+  resolve: (d: DecodedDicom) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+const SIZE = Math.max(1, Math.min(4, os.availableParallelism() - 1));
+const slots: Slot[] = [];
+let nextId = 0;
+let unavailable = false;
+
+function slot(): Slot | undefined {
+  if (unavailable) return undefined;
+  if (slots.length < SIZE) {
+    let worker: Worker;
+    try {
+      worker = startWorker();
+    } catch {
+      unavailable = true;
+      return undefined;
+    }
+    // Idle workers must not keep the CLI or a test process alive.
+    worker.unref();
+    const s: Slot = { worker, pending: new Map() };
+    worker.on('message', (reply: DecodeReply) => {
+      const p = s.pending.get(reply.id);
+      if (!p) return;
+      s.pending.delete(reply.id);
+      if (s.pending.size === 0) worker.unref();
+      if (reply.ok) {
+        p.resolve({
+          data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength),
+          width: reply.width,
+          height: reply.height,
+          facts: reply.facts,
+        });
+      } else {
+        p.reject(reply.dicomError ? new DicomError(reply.message) : new Error(reply.message));
+      }
+    });
+    // A worker that dies (out of memory, a crash in the codecs) fails only what it was decoding.
+    const retire = (why: string) => {
+      slots.splice(slots.indexOf(s), 1);
+      for (const p of s.pending.values()) p.reject(new DicomError(`the decoder stopped (${why})`));
+      s.pending.clear();
+    };
+    worker.on('error', (e) => retire(e.message));
+    worker.on('exit', (code) => {
+      if (slots.includes(s)) retire(`exit code ${code}`);
+    });
+    slots.push(s);
+    return s;
+  }
+  return slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+}
+
+/** decodeDicom in a worker thread (or here, where workers cannot start). */
+export function decodeDicomOffThread(
+  bytes: Uint8Array,
+  raw: boolean,
+  options: DicomDecodeOptions,
+): Promise<DecodedDicom> {
+  const s = slot();
+  if (!s) return decodeDicom(bytes, raw, options);
+  return new Promise<DecodedDicom>((resolve, reject) => {
+    const id = nextId++;
+    s.pending.set(id, { resolve, reject });
+    s.worker.ref();
+    const request: DecodeRequest = { id, bytes, raw, options };
+    s.worker.postMessage(request);
+  });
+}
