@@ -372,11 +372,23 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const notOk = cells.filter((c) => c.state !== 'success');
       if (notOk.length)
         throw new Error(`cells without a success mark: ${notOk.map((c) => `${c.index + 1} (${c.state})`).join(', ')}`);
-      // The status bar names the model and its execution provider.
-      await page
-        .locator('.statusbar-item', { hasText: /demo · (CPU|CUDA|WebGPU)/ })
-        .first()
-        .waitFor({ timeout: 10_000 });
+      // The status bar names the model and its execution provider; on the CPU (no GPU here) its
+      // tooltip says why `auto` skipped CUDA and WebGPU (its spaces are non-breaking, hence \s).
+      const status = page.locator('.statusbar-item', { hasText: /demo · (CPU|CUDA|WebGPU)/ }).first();
+      await status.waitFor({ timeout: 10_000 });
+      if (/demo · CPU/.test(await status.innerText())) {
+        await status.hover();
+        await page
+          .getByText(/WebGPU\sskipped:\s/)
+          .first()
+          .waitFor({ timeout: 10_000 });
+        await page
+          .getByText(/CUDA\sskipped:\s/)
+          .first()
+          .waitFor({ timeout: 5_000 });
+        await page.mouse.move(0, 0);
+        await page.keyboard.press('Escape');
+      }
 
       await scrollToCell(page, 'score:');
       const frame = await outputFrame(page, '.sl-comparison-table');
