@@ -1,9 +1,9 @@
 // The extension's side of the generate renderer's "Insert as descriptors cell" action: a new
 // YAML cell with the generated descriptors goes right below the generate cell it came from.
 import * as vscode from 'vscode';
-import { isMap, isScalar, parseDocument } from 'yaml';
 import { isInsertDescriptorsCellMessage } from '../protocol/messages';
 import { MIME } from '../protocol/mime';
+import { readCellHeader } from '../kernel/cellHeader';
 
 /** Far above any real descriptor set; a bigger message is not from our renderer. */
 const MAX_YAML_CHARS = 200_000;
@@ -32,7 +32,7 @@ export async function insertDescriptorsCell(
   name: string,
 ): Promise<number | undefined> {
   // A renderer is page code fed by outputs: insert only what is a descriptors cell.
-  if (yaml.length > MAX_YAML_CHARS || firstKey(yaml) !== 'descriptors') return undefined;
+  if (yaml.length > MAX_YAML_CHARS || readCellHeader(yaml)?.step !== 'descriptors') return undefined;
   const notebook = editor.notebook;
   const source = findSourceCell(notebook, yaml, name);
   const index = source === undefined ? notebook.cellCount : source.index + 1;
@@ -69,29 +69,10 @@ function findSourceCell(
   );
   return (
     byOutput ??
-    cells.find(
-      (cell) =>
-        cell.kind === vscode.NotebookCellKind.Code &&
-        firstKey(cell.document.getText()) === 'generate' &&
-        firstValue(cell.document.getText()) === name,
-    )
+    cells.find((cell) => {
+      if (cell.kind !== vscode.NotebookCellKind.Code) return false;
+      const header = readCellHeader(cell.document.getText());
+      return header?.step === 'generate' && header.name === name;
+    })
   );
-}
-
-function firstEntry(text: string): { key?: string; value?: string } {
-  const doc = parseDocument(text);
-  if (!isMap(doc.contents) || doc.contents.items.length === 0) return {};
-  const { key, value } = doc.contents.items[0];
-  return {
-    key: isScalar(key) ? String(key.value) : undefined,
-    value: isScalar(value) ? String(value.value).trim() : undefined,
-  };
-}
-
-function firstKey(text: string): string | undefined {
-  return firstEntry(text).key;
-}
-
-function firstValue(text: string): string | undefined {
-  return firstEntry(text).value;
 }

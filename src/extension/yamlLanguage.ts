@@ -3,8 +3,10 @@
 // so the editor can never accept what the kernel rejects, or the other way round.
 import * as vscode from 'vscode';
 import { NOTEBOOK_TYPE } from './controller';
+import { readCellHeader } from '../kernel/cellHeader';
 import { parseCell } from '../kernel/parse';
-import { allSchemas, schemaFor, type OptionSchema, type StepSchema } from '../kernel/schema';
+import type { OptionSchema, StepSchema } from '../kernel/schema';
+import { allSchemas, schemaFor } from '../kernel/steps';
 import { CellError } from '../common/errors';
 
 const SELECTOR: vscode.DocumentSelector = { notebookType: NOTEBOOK_TYPE, language: 'yaml' };
@@ -25,16 +27,10 @@ function notebookOf(doc: vscode.TextDocument): vscode.NotebookDocument | undefin
   );
 }
 
-/** The first top-level key of a cell: its step. */
-function firstKey(text: string): { key: string; value: string; line: number } | undefined {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.trim() === '' || l.trimStart().startsWith('#')) continue;
-    const m = TOP_KEY.exec(l);
-    return m ? { key: m[1], value: m[2].replace(/\s+#.*$/, '').trim(), line: i } : undefined;
-  }
-  return undefined;
+/** A cell's step and name as the kernel reads them, with the 0-based line of the step. */
+function firstKey(text: string): { key: string; value: string | undefined; line: number } | undefined {
+  const header = readCellHeader(text);
+  return header && { key: header.step, value: header.name, line: header.position.line - 1 };
 }
 
 /** kind -> names that cells of this notebook define (from their first lines). */
@@ -45,7 +41,7 @@ function definedNames(notebook: vscode.NotebookDocument): Map<string, Set<string
     const first = firstKey(cell.document.getText());
     if (!first || !first.value) continue;
     const set = names.get(first.key) ?? new Set<string>();
-    set.add(first.value.replace(/^["']|["']$/g, ''));
+    set.add(first.value);
     names.set(first.key, set);
   }
   return names;
@@ -163,11 +159,12 @@ function diagnose(doc: vscode.TextDocument, notebook: vscode.NotebookDocument): 
   try {
     const cell = parseCell(text);
     const schema = schemaFor(cell.step);
+    const options: Record<string, unknown> = cell.options;
     const out: vscode.Diagnostic[] = [];
     for (const [key, opt] of Object.entries(schema?.options ?? {})) {
-      if (!opt.refersTo || !(key in cell.options)) continue;
+      if (!opt.refersTo || !(key in cell.positions)) continue;
       const known = new Set(namesFor(opt.refersTo, notebook));
-      const value = cell.options[key];
+      const value = options[key];
       const refs = Array.isArray(value) ? value : [value];
       refs.forEach((ref, i) => {
         if (typeof ref !== 'string' && typeof ref !== 'number') return;

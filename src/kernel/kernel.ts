@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { parseCell, formatCellError } from './parse';
 import { pathsRelativeTo } from './relativePaths';
 import { Session } from './session';
-import { stepDefinition } from './steps';
+import { STEPS } from './steps';
+import type { StepDefinition } from './steps/step';
 import type { KernelSettings, SecretProvider } from './steps/step';
 import { CancelledError, CellError } from '../common/errors';
 import { MIME } from '../protocol/mime';
@@ -90,14 +91,8 @@ export class Kernel {
       const cell = parseCell(source);
       step = cell.step;
       name = cell.name;
-      const def = stepDefinition(cell.step);
-      if (!def) {
-        throw new CellError(
-          `The ${cell.step} step is not available in this version of Symptom Lens.`,
-          cell.positions[cell.step],
-          cell.step,
-        );
-      }
+      // parseCell checked the options against this very step's schema.
+      const def = STEPS[cell.step] as StepDefinition;
       const run = await def.run({
         session: this.session,
         cell,

@@ -1,10 +1,18 @@
-// YAML cell → ParsedCell, with every error located at a line and field of the cell.
+// YAML cell → ParsedCell: checked against its step's schema, with the schema's defaults applied,
+// and every error located at a line and field of the cell.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Scalar } from 'yaml';
-import { schemaFor, allSchemas, type OptionSchema } from './schema';
 import { CellError, type SourcePosition } from '../common/errors';
-import { type ParsedCell, type StepKind } from './types';
+import { headerOf } from './cellHeader';
+import type { OptionSchema, OptionsOf } from './schema';
+import { allSchemas, schemaFor, STEPS } from './steps';
+import type { ParsedCell, StepKind } from './types';
 
-export function parseCell(source: string): ParsedCell {
+/** A parsed cell of any step: `cell.step` tells which, and types `cell.options` accordingly. */
+export type AnyParsedCell = {
+  [K in StepKind]: ParsedCell<OptionsOf<(typeof STEPS)[K]['schema']>> & { step: K };
+}[StepKind];
+
+export function parseCell(source: string): AnyParsedCell {
   const lineCounter = new LineCounter();
   // The yaml package's own unique-key check compares every key with every earlier one
   // (20,000 keys took 7 s); duplicateKey does it with a set.
@@ -23,8 +31,7 @@ export function parseCell(source: string): ParsedCell {
       'Each cell is one YAML mapping, e.g. "images: cxr" on the first line and options below it as "key: value".',
     );
   }
-  const root = doc.contents;
-  const duplicate = duplicateKey(root as YamlNode | null);
+  const duplicate = duplicateKey(doc.contents as YamlNode | null);
   if (duplicate) {
     throw new CellError(
       `This cell is not valid YAML: the key "${String(duplicate.value)}" appears twice in one mapping.`,
@@ -33,46 +40,35 @@ export function parseCell(source: string): ParsedCell {
       'Keep one of them.',
     );
   }
-  if (!root || !isMap(root) || root.items.length === 0) {
+  const header = headerOf(doc, lineCounter);
+  const steps = allSchemas()
+    .map((s) => s.step)
+    .join(', ');
+  if (!header) {
     throw new CellError(
       'This cell is empty or not a YAML mapping.',
       { line: 1, column: 1 },
       undefined,
-      `Start the cell with a step and a name, e.g. "images: cxr". Steps: ${allSchemas()
-        .map((s) => s.step)
-        .join(', ')}.`,
+      `Start the cell with a step and a name, e.g. "images: cxr". Steps: ${steps}.`,
     );
   }
-  const positions: Record<string, SourcePosition> = {};
-  const nestedPositions: Record<string, SourcePosition> = {};
-  const first = root.items[0];
-  const stepKey = isScalar(first.key) ? String(first.key.value) : '';
-  const stepPos = at((first.key as YamlNode | null)?.range?.[0]) ?? { line: 1, column: 1 };
-  const schema = schemaFor(stepKey);
+  const { step, position: stepPos } = header;
+  const schema = schemaFor(step);
   if (!schema) {
+    throw new CellError(`Unknown step "${step}".`, stepPos, step, `The first key of a cell names the step: ${steps}.`);
+  }
+  if (header.name === undefined) {
     throw new CellError(
-      `Unknown step "${stepKey}".`,
+      `"${step}:" needs a value: ${schema.nameDescription}.`,
       stepPos,
-      stepKey,
-      `The first key of a cell names the step: ${allSchemas()
-        .map((s) => s.step)
-        .join(', ')}.`,
+      step,
+      `Write e.g. "${step}: my-${step}" on the first line.`,
     );
   }
-  positions[stepKey] = stepPos;
-  const nameNode = first.value;
-  if (!isScalar(nameNode) || nameNode.value === null || String(nameNode.value).trim() === '') {
-    throw new CellError(
-      `"${stepKey}:" needs a value: ${schema.nameDescription}.`,
-      stepPos,
-      stepKey,
-      `Write e.g. "${stepKey}: my-${stepKey}" on the first line.`,
-    );
-  }
-  const name = String(nameNode.value).trim();
-
+  const positions: Record<string, SourcePosition> = { [step]: stepPos };
+  const nestedPositions: Record<string, SourcePosition> = {};
   const options: Record<string, unknown> = {};
-  for (const item of root.items.slice(1)) {
+  for (const item of (doc.contents as { items: { key: unknown; value: unknown }[] }).items.slice(1)) {
     const key = isScalar(item.key) ? String(item.key.value) : '';
     const pos = at((item.key as YamlNode | null)?.range?.[0]) ?? stepPos;
     positions[key] = pos;
@@ -81,28 +77,33 @@ export function parseCell(source: string): ParsedCell {
       const known = Object.keys(schema.options);
       const close = known.find((k) => editDistance(k, key) <= 2);
       throw new CellError(
-        `"${key}" is not an option of the ${stepKey} step.`,
+        `"${key}" is not an option of the ${step} step.`,
         pos,
         key,
-        close ? `Did you mean "${close}"?` : `Options of ${stepKey}: ${known.join(', ')}.`,
+        close ? `Did you mean "${close}"?` : `Options of ${step}: ${known.join(', ')}.`,
       );
     }
     collectNested(item.value as YamlNode | null, key, nestedPositions, at);
     const value = item.value == null ? null : (item.value as YamlNode).toJSON();
-    checkType(stepKey, key, optionSchema, value, at((item.value as YamlNode | null)?.range?.[0]) ?? pos);
-    options[key] = value;
+    const valuePos = at((item.value as YamlNode | null)?.range?.[0]) ?? pos;
+    const checked = checkValue(key, optionSchema, value, valuePos, (i) => nestedPositions[`${key}.${i}`] ?? valuePos);
+    // An option written with nothing after the colon counts as not set.
+    if (checked !== null) options[key] = checked;
   }
   for (const [key, opt] of Object.entries(schema.options)) {
-    if (opt.required && !(key in options)) {
+    if (key in options) continue;
+    if (opt.required) {
       throw new CellError(
-        `The ${stepKey} step needs "${key}": ${opt.description}.`,
+        `The ${step} step needs "${key}": ${opt.description}.`,
         stepPos,
         key,
         `Add a line "${key}: …" to this cell.`,
       );
     }
+    if (opt.default !== undefined) options[key] = opt.default;
   }
-  return { step: stepKey as StepKind, name, options, positions, nestedPositions };
+  // Checked against the schema of `step` just above: the options are what OptionsOf describes.
+  return { step: schema.step, name: header.name, options, positions, nestedPositions } as AnyParsedCell;
 }
 
 /** The first scalar key that repeats an earlier one in the same mapping, in linear time. */
@@ -146,7 +147,17 @@ function collectNested(
   }
 }
 
-function checkType(step: string, key: string, opt: OptionSchema, value: unknown, pos: SourcePosition): void {
+/**
+ * The option's value as the step reads it (a number written where a text goes becomes that text),
+ * or null when it is empty; throws, located, when it does not fit the schema.
+ */
+function checkValue(
+  key: string,
+  opt: OptionSchema,
+  value: unknown,
+  pos: SourcePosition,
+  itemPos: (index: number) => SourcePosition,
+): unknown {
   const fail = (expected: string) => {
     throw new CellError(
       `"${key}" must be ${expected}, got ${describe(value)}.`,
@@ -157,11 +168,14 @@ function checkType(step: string, key: string, opt: OptionSchema, value: unknown,
   };
   if (value === null) {
     if (opt.required) fail(`set (${opt.type})`);
-    return;
+    return null;
   }
+  const isText = (v: unknown) => typeof v === 'string' || typeof v === 'number';
+  let checked = value;
   switch (opt.type) {
     case 'string':
-      if (typeof value !== 'string' && typeof value !== 'number') fail('a text');
+      if (!isText(value)) fail('a text');
+      checked = String(value);
       break;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) fail('a whole number');
@@ -173,8 +187,8 @@ function checkType(step: string, key: string, opt: OptionSchema, value: unknown,
       if (typeof value !== 'boolean') fail('true or false');
       break;
     case 'string-list':
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && typeof v !== 'number'))
-        fail('a list of texts, e.g. [a, b]');
+      if (!Array.isArray(value) || !value.every(isText)) fail('a list of texts, e.g. [a, b]');
+      checked = (value as unknown[]).map(String);
       break;
     case 'string-or-list':
       if (typeof value !== 'string' && !(Array.isArray(value) && value.every((v) => typeof v === 'string')))
@@ -186,10 +200,21 @@ function checkType(step: string, key: string, opt: OptionSchema, value: unknown,
     case 'any':
       break;
   }
-  if (opt.enum && typeof value === 'string' && !opt.enum.includes(value)) {
-    throw new CellError(`"${key}" must be one of ${opt.enum.join(', ')}; got "${value}".`, pos, key);
+  if (opt.enum) {
+    const allowed = opt.enum;
+    const items = Array.isArray(checked) ? checked : [checked];
+    items.forEach((item, i) => {
+      if (typeof item === 'string' && !allowed.includes(item)) {
+        const listed = Array.isArray(checked);
+        throw new CellError(
+          `"${listed ? `${key}[${i + 1}]` : key}" must be one of ${allowed.join(', ')}; got "${item}".`,
+          listed ? itemPos(i) : pos,
+          listed ? `${key}.${i}` : key,
+        );
+      }
+    });
   }
-  void step;
+  return checked;
 }
 
 function describe(v: unknown): string {

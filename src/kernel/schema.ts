@@ -1,5 +1,6 @@
-// The cell vocabulary as data. The kernel validates cells against it, and the editor's YAML
-// completions and diagnostics read the same object, so they can never disagree.
+// The cell vocabulary as data: each step file declares its options here, parseCell validates a
+// cell against them and applies their defaults, the step reads the typed result, and the
+// editor's completions, hovers and diagnostics read the same objects, so none can disagree.
 import type { StepKind } from './types';
 
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'string-list' | 'string-or-list' | 'map' | 'any';
@@ -9,6 +10,7 @@ export interface OptionSchema {
   description: string;
   required?: boolean;
   enum?: readonly string[];
+  /** What parseCell fills in when the cell does not set the option. */
   default?: unknown;
   /** The option names an object defined by another cell of this kind. */
   refersTo?: 'images' | 'model' | 'descriptors' | 'score';
@@ -22,16 +24,28 @@ export interface StepSchema {
   options: Record<string, OptionSchema>;
 }
 
-const schemas = new Map<StepKind, StepSchema>();
+/** The value parseCell hands over for an option: texts as strings, enums as their literals. */
+type ValueOf<O extends OptionSchema> = O['type'] extends 'string'
+  ? O extends { enum: readonly (infer E)[] }
+    ? E
+    : string
+  : O['type'] extends 'integer' | 'number'
+    ? number
+    : O['type'] extends 'boolean'
+      ? boolean
+      : O['type'] extends 'string-list'
+        ? string[]
+        : O['type'] extends 'string-or-list'
+          ? O extends { enum: readonly (infer E)[] }
+            ? E | E[]
+            : string | string[]
+          : O['type'] extends 'map'
+            ? Record<string, unknown>
+            : unknown;
 
-export function registerSchema(schema: StepSchema): void {
-  schemas.set(schema.step, schema);
-}
-
-export function schemaFor(step: string): StepSchema | undefined {
-  return schemas.get(step as StepKind);
-}
-
-export function allSchemas(): StepSchema[] {
-  return [...schemas.values()];
-}
+/** A step's options after parseCell: present when required or defaulted, else maybe undefined. */
+export type OptionsOf<S extends StepSchema> = {
+  -readonly [K in keyof S['options']]: S['options'][K] extends { required: true } | { default: NonNullable<unknown> }
+    ? ValueOf<S['options'][K]>
+    : ValueOf<S['options'][K]> | undefined;
+};

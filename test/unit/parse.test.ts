@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCell, formatCellError } from '../../src/kernel/parse';
-import '../../src/kernel/steps'; // registers the step schemas
 import { CellError } from '../../src/common/errors';
 
 function errorOf(source: string): CellError {

@@ -7,7 +7,7 @@ import { type ScoreResult } from '../../protocol/results';
 import type { StepContext } from './step';
 
 /** A CellError placed at `field` (or a nested path such as `classes.normal`) of this cell. */
-export function fieldError(ctx: StepContext, field: string, message: string, hint?: string): CellError {
+export function fieldError(ctx: StepContext<unknown>, field: string, message: string, hint?: string): CellError {
   const { cell } = ctx;
   const position = cell.nestedPositions[field] ?? cell.positions[field.split('.')[0]] ?? cell.positions[cell.step];
   return new CellError(message, position, field, hint);
@@ -31,7 +31,12 @@ function mapOf<K extends SessionKind>(session: Session, kind: K): Map<string, Ki
 }
 
 /** Find what a `kind: name` cell defined; the error says which names exist. */
-export function lookup<K extends SessionKind>(ctx: StepContext, kind: K, name: string, field: string): KindMap[K] {
+export function lookup<K extends SessionKind>(
+  ctx: StepContext<unknown>,
+  kind: K,
+  name: string,
+  field: string,
+): KindMap[K] {
   const map = mapOf(ctx.session, kind);
   const found = map.get(name);
   if (found) return found;
@@ -63,18 +68,29 @@ export function num(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits);
 }
 
-/** A template option that must contain every `{placeholder}` it fills. */
-export function templateOption(ctx: StepContext, field: string, placeholders: string[]): string | undefined {
-  const t = ctx.cell.options[field];
-  if (t === undefined || t === null) return undefined;
-  const text = String(t);
-  for (const p of placeholders) {
-    if (!text.includes(`{${p}}`)) {
+/**
+ * A descriptor set's template option: it must contain each `{placeholder}` in `needs`, and no
+ * placeholder other than `allowed` (a misspelt "{clas}" would reach the model as typed).
+ */
+export function checkTemplate(
+  ctx: StepContext<unknown>,
+  field: string,
+  text: string | undefined,
+  needs: string[],
+  allowed: string[],
+): string | undefined {
+  if (text === undefined) return undefined;
+  const example = `e.g. ${field}: "${needs.map((x) => `{${x}}`).join(' with ')}"`;
+  for (const p of needs) {
+    if (!text.includes(`{${p}}`)) throw fieldError(ctx, field, `"${field}" must contain {${p}}.`, example);
+  }
+  for (const [, p] of text.matchAll(/\{(\w+)\}/g)) {
+    if (!allowed.includes(p)) {
       throw fieldError(
         ctx,
         field,
-        `"${field}" must contain {${p}}.`,
-        `e.g. ${field}: "${placeholders.map((x) => `{${x}}`).join(' with ')}"`,
+        `"${field}" has the placeholder {${p}}, which is not filled in.`,
+        `Its placeholders are ${allowed.map((x) => `{${x}}`).join(' and ')}.`,
       );
     }
   }

@@ -1,12 +1,16 @@
 // `descriptors: NAME` — one prompt variant: visual-symptom descriptors per class.
 import { makeDescriptorSet } from '../../scoring/descriptorSet';
 import { MIME } from '../../protocol/mime';
-import { fieldError, md, sessionKey, templateOption } from './common';
-import type { StepContext, StepDefinition } from './step';
+import { checkTemplate, fieldError, md, sessionKey } from './common';
+import { defineStep, type StepContext } from './step';
 
 /** class → list of texts; an empty list or no value means "class name only". */
-function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): Record<string, string[]> {
-  const raw = ctx.cell.options[field] as Record<string, unknown>;
+function readClassLists(
+  ctx: StepContext<unknown>,
+  field: string,
+  raw: Record<string, unknown>,
+  allowEmpty: boolean,
+): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [cls, value] of Object.entries(raw)) {
     const at = `${field}.${cls}`;
@@ -55,7 +59,7 @@ function readClassLists(ctx: StepContext, field: string, allowEmpty: boolean): R
   return out;
 }
 
-export const descriptorsStep: StepDefinition = {
+export const descriptorsStep = defineStep({
   schema: {
     step: 'descriptors',
     summary: 'A descriptor set: one prompt variant',
@@ -69,7 +73,7 @@ export const descriptorsStep: StepDefinition = {
       template: {
         type: 'string',
         description:
-          'sentence for each descriptor with {class} and {descriptor}; default: "{class}, which has {descriptor}" (Menon & Vondrick)',
+          'sentence for each descriptor with {descriptor} and, if wanted, {class}; "{descriptor}" scores the descriptors as written (CheXzero-style prompts); default: "{class}, which has {descriptor}" (Menon & Vondrick)',
       },
       template_class: {
         type: 'string',
@@ -79,8 +83,9 @@ export const descriptorsStep: StepDefinition = {
     },
   },
   async run(ctx) {
-    const classes = readClassLists(ctx, 'classes', true);
-    const negatives = ctx.cell.options.negatives ? readClassLists(ctx, 'negatives', false) : undefined;
+    const o = ctx.cell.options;
+    const classes = readClassLists(ctx, 'classes', o.classes, true);
+    const negatives = o.negatives ? readClassLists(ctx, 'negatives', o.negatives, false) : undefined;
     for (const cls of Object.keys(negatives ?? {})) {
       if (!(cls in classes))
         throw fieldError(
@@ -92,8 +97,8 @@ export const descriptorsStep: StepDefinition = {
     const set = makeDescriptorSet({
       name: ctx.cell.name,
       classes,
-      template: templateOption(ctx, 'template', ['class', 'descriptor']),
-      templateClass: templateOption(ctx, 'template_class', ['class']),
+      template: checkTemplate(ctx, 'template', o.template, ['descriptor'], ['class', 'descriptor']),
+      templateClass: checkTemplate(ctx, 'template_class', o.template_class, ['class'], ['class']),
       negatives,
       source: 'descriptors',
     });
@@ -121,4 +126,4 @@ export const descriptorsStep: StepDefinition = {
       defines: sessionKey('descriptors', set.name),
     };
   },
-};
+});

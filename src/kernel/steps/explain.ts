@@ -21,7 +21,7 @@ import { MIME } from '../../protocol/mime';
 import { type ExplainResult, type PixelBox, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
-import type { StepContext, StepDefinition } from './step';
+import { defineStep, type StepContext } from './step';
 
 /** Longest side of the picture saved in the output: enough to read a heatmap, a few KB as JPEG. */
 const PICTURE_PX = 224;
@@ -30,7 +30,7 @@ const PICTURE_PX = 224;
 const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-export const explainStep: StepDefinition = {
+export const explainStep = defineStep({
   schema: {
     step: 'explain',
     summary: 'Explain one image of a score: descriptor bars per class, the margin, and an occlusion heatmap',
@@ -43,7 +43,8 @@ export const explainStep: StepDefinition = {
         description: 'the score cell whose image to explain',
       },
       image: {
-        type: 'string',
+        // A path, or a number: the index.
+        type: 'any',
         required: true,
         description: "an image of the score's set: its path (relative to the notebook) or its 0-based index",
       },
@@ -70,9 +71,9 @@ export const explainStep: StepDefinition = {
   async run(ctx) {
     const started = Date.now();
     const o = ctx.cell.options;
-    const score = lookup(ctx, 'score', String(o.score), 'score');
-    const variant = pickVariant(ctx, score);
-    const { index, entry } = pickImage(ctx, score, variant);
+    const score = lookup(ctx, 'score', o.score, 'score');
+    const variant = pickVariant(ctx, score, o.variant);
+    const { index, entry } = pickImage(ctx, score, variant, o.image);
     const loaded = lookup(ctx, 'model', score.run.model, 'score');
     const model = loaded.model;
     if (model.fingerprint !== score.run.modelFingerprint) {
@@ -96,9 +97,9 @@ export const explainStep: StepDefinition = {
     const prediction = variant.predictions[index];
     const classes = classEvidence(variant, index, score.classes);
     // The top class: the prediction of a single-label score; a multi-label one may predict several.
-    const target = pickTarget(ctx, plan.perClass, classes[0].class);
+    const target = pickTarget(ctx, plan.perClass, classes[0].class, o.target);
     const size = model.imageSize;
-    const { patch, stride } = occlusionSettings(ctx, size);
+    const { patch, stride } = occlusionSettings(ctx, size, o);
 
     const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
     const texts = await cache.getOrEncode(
@@ -184,20 +185,19 @@ export const explainStep: StepDefinition = {
       ],
     };
   },
-};
+});
 
 /** The named variant, else the last descriptor set the score lists (controls come after those). */
-function pickVariant(ctx: StepContext, score: ScoreResult): VariantResult {
-  const wanted = ctx.cell.options.variant;
+function pickVariant(ctx: StepContext<unknown>, score: ScoreResult, wanted: string | undefined): VariantResult {
   const explainable = score.variants.filter((v) => v.control === undefined);
   const names = explainable.map((v) => `"${v.name}"`).join(', ');
   if (wanted === undefined) return explainable[explainable.length - 1];
-  const found = score.variants.find((v) => v.name === String(wanted));
+  const found = score.variants.find((v) => v.name === wanted);
   if (!found)
     throw fieldError(
       ctx,
       'variant',
-      `Score "${score.name}" has no variant "${String(wanted)}".`,
+      `Score "${score.name}" has no variant "${wanted}".`,
       `Its descriptor variants are ${names}.`,
     );
   if (found.control !== undefined) {
@@ -212,8 +212,12 @@ function pickVariant(ctx: StepContext, score: ScoreResult): VariantResult {
 }
 
 /** The image by 0-based index into the score's predictions, or by path / id. */
-function pickImage(ctx: StepContext, score: ScoreResult, variant: VariantResult): { index: number; entry: ImageEntry } {
-  const written = ctx.cell.options.image;
+function pickImage(
+  ctx: StepContext<unknown>,
+  score: ScoreResult,
+  variant: VariantResult,
+  written: unknown,
+): { index: number; entry: ImageEntry } {
   const predictions = variant.predictions;
   const last = predictions.length - 1;
   const set = ctx.session.imageSets.get(score.images);
@@ -230,7 +234,9 @@ function pickImage(ctx: StepContext, score: ScoreResult, variant: VariantResult)
     }
     index = written;
   } else {
-    const text = String(written);
+    if (typeof written !== 'string')
+      throw fieldError(ctx, 'image', '"image" must be a path or an index.', `e.g. "image: 0" or a path from the set.`);
+    const text = written;
     const absolute = ctx.resolvePath(text);
     index = predictions.findIndex((p) => p.image === text || byId.get(p.image)?.path === absolute);
     if (index < 0) {
@@ -266,9 +272,13 @@ interface Target {
   embedded: string[];
 }
 
-function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['perClass'], topClass: string): Target {
-  const written = ctx.cell.options.target;
-  const wanted = written === undefined ? topClass : String(written).trim();
+function pickTarget(
+  ctx: StepContext<unknown>,
+  perClass: ReturnType<typeof planTexts>['perClass'],
+  topClass: string,
+  written: string | undefined,
+): Target {
+  const wanted = written === undefined ? topClass : written.trim();
   const cls =
     perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
   if (cls) return { kind: 'class', class: cls.class, text: cls.class, embedded: cls.columns.map((col) => col.text) };
@@ -287,9 +297,12 @@ function pickTarget(ctx: StepContext, perClass: ReturnType<typeof planTexts>['pe
   );
 }
 
-function occlusionSettings(ctx: StepContext, size: number): { patch: number; stride: number } {
-  const o = ctx.cell.options;
-  const patch = o.patch !== undefined ? Number(o.patch) : Math.max(1, Math.round(size / 7));
+function occlusionSettings(
+  ctx: StepContext<unknown>,
+  size: number,
+  written: { patch?: number; stride?: number },
+): { patch: number; stride: number } {
+  const patch = written.patch ?? Math.max(1, Math.round(size / 7));
   if (patch < 1 || patch > size) {
     throw fieldError(
       ctx,
@@ -298,7 +311,7 @@ function occlusionSettings(ctx: StepContext, size: number): { patch: number; str
       `Use a patch from 1 to ${size}, e.g. ${Math.max(1, Math.round(size / 7))}.`,
     );
   }
-  const stride = o.stride !== undefined ? Number(o.stride) : Math.max(1, Math.round(patch / 2));
+  const stride = written.stride ?? Math.max(1, Math.round(patch / 2));
   if (stride < 1 || stride > patch) {
     throw fieldError(
       ctx,

@@ -5,11 +5,11 @@ import { dicomMarkdown, readDecodeOptions } from './imagesDicom';
 import { MIME } from '../../protocol/mime';
 import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
-import type { StepDefinition } from './step';
+import { defineStep } from './step';
 
 const SAMPLES_PER_CLASS = 4;
 
-export const imagesStep: StepDefinition = {
+export const imagesStep = defineStep({
   schema: {
     step: 'images',
     summary: 'Load a labelled image set',
@@ -45,10 +45,10 @@ export const imagesStep: StepDefinition = {
     try {
       set = await loadImageSet({
         name: ctx.cell.name,
-        from: String(o.from),
-        labels: o.labels === undefined ? undefined : String(o.labels),
-        limit: o.limit as number | undefined,
-        seed: o.seed as number | undefined,
+        from: o.from,
+        labels: o.labels,
+        limit: o.limit,
+        seed: o.seed,
         baseDir: ctx.resolvePath('.'),
         decode,
         signal: ctx.signal,
@@ -117,4 +117,4 @@ export const imagesStep: StepDefinition = {
       defines: sessionKey('images', set.name),
     };
   },
-};
+});

@@ -1,22 +1,30 @@
-// The step registry: one file per step, each registering its schema for validation and editor
-// completions. Add a step by adding its file here.
-import { registerSchema } from '../schema';
+// Every step, by the name a cell starts with. Add a step by adding its kind to StepKind
+// (types.ts) and its definition here: the table must list every kind, and nothing registers
+// itself on import.
 import type { StepKind } from '../types';
+import type { StepSchema } from '../schema';
 import type { StepDefinition } from './step';
 import { imagesStep } from './images';
 import { modelStep } from './model';
 import { descriptorsStep } from './descriptors';
-import { scoreStep } from './score';
 import { generateStep } from './generate';
+import { scoreStep } from './score';
 import { explainStep } from './explain';
 
-const steps = new Map<StepKind, StepDefinition>();
+export const STEPS = {
+  images: imagesStep,
+  model: modelStep,
+  descriptors: descriptorsStep,
+  generate: generateStep,
+  score: scoreStep,
+  explain: explainStep,
+} satisfies { [K in StepKind]: StepDefinition<StepSchema & { step: K }> };
 
-for (const def of [imagesStep, modelStep, descriptorsStep, generateStep, scoreStep, explainStep]) {
-  steps.set(def.schema.step, def);
-  registerSchema(def.schema);
+/** The schema of a step name as written in a cell, or undefined when no step has that name. */
+export function schemaFor(step: string): StepSchema | undefined {
+  return Object.hasOwn(STEPS, step) ? STEPS[step as StepKind].schema : undefined;
 }
 
-export function stepDefinition(step: StepKind): StepDefinition | undefined {
-  return steps.get(step);
+export function allSchemas(): StepSchema[] {
+  return Object.values(STEPS).map((s) => s.schema);
 }

@@ -3,20 +3,13 @@ import { promises as fs } from 'node:fs';
 import { loadClipModel } from '../../clip/model';
 import { ModelError, ProviderError } from '../../clip/errors';
 import { SUPPORTED_VARIANTS } from '../../clip/providers';
-import {
-  DEVICE_PREFERENCES,
-  PROVIDER_LABEL,
-  PROVIDERS,
-  VARIANTS,
-  type DevicePreference,
-  type Variant,
-} from '../../clip/types';
+import { DEVICE_PREFERENCES, PROVIDER_LABEL, PROVIDERS, VARIANTS, type DevicePreference } from '../../clip/types';
 import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey } from './common';
-import type { StepContext, StepDefinition } from './step';
+import { defineStep, type StepContext } from './step';
 import type { ClipModel } from '../../clip/types';
 
-export const modelStep: StepDefinition = {
+export const modelStep = defineStep({
   schema: {
     step: 'model',
     summary: 'Pick a CLIP-family model',
@@ -35,8 +28,7 @@ export const modelStep: StepDefinition = {
         type: 'string',
         enum: [...DEVICE_PREFERENCES],
         description:
-          'execution provider; auto tries CUDA (when its libraries are installed), then WebGPU (when the GPU driver gives an adapter), then CPU',
-        default: 'auto',
+          'execution provider; auto tries CUDA (when its libraries are installed), then WebGPU (when the GPU driver gives an adapter), then CPU; default: the symptomLens.device setting (auto)',
       },
       variant: {
         type: 'string',
@@ -56,7 +48,7 @@ export const modelStep: StepDefinition = {
         'Download the model folder (config.json, tokenizer.json, onnx/…) yourself and point `path:` at it.',
       );
     }
-    const written = o.path !== undefined ? String(o.path) : ctx.settings.defaultModelPath;
+    const written = o.path ?? ctx.settings.defaultModelPath;
     if (!written) {
       throw fieldError(
         ctx,
@@ -75,8 +67,8 @@ export const modelStep: StepDefinition = {
         'Paths are relative to the notebook file.',
       );
     }
-    const device = (o.device as DevicePreference | undefined) ?? ctx.settings.device;
-    const variant = (o.variant as Variant | undefined) ?? 'fp32';
+    const device = o.device ?? ctx.settings.device;
+    const variant = o.variant;
     const loadKey = JSON.stringify([dir, device, variant, ctx.settings.batchSize]);
     const name = ctx.cell.name;
     const previous = ctx.session.models.get(name);
@@ -117,7 +109,7 @@ export const modelStep: StepDefinition = {
       defines: sessionKey('model', name),
     };
   },
-};
+});
 
 /** The provider section of the model output: the provider used, its batch size, each one skipped and why. */
 function providerMarkdown(model: ClipModel, device: DevicePreference): string {
@@ -128,9 +120,9 @@ function providerMarkdown(model: ClipModel, device: DevicePreference): string {
 }
 
 /** A forced provider that cannot run: at the cell's `device:` or `variant:` when it has one. */
-function providerFieldError(ctx: StepContext, e: ProviderError): Error {
-  const options = ctx.cell.options;
-  if (e.option in options) return fieldError(ctx, e.option, e.message);
+function providerFieldError(ctx: StepContext<unknown>, e: ProviderError): Error {
+  // Written in the cell, not filled in from the schema's default.
+  if (e.option in ctx.cell.positions) return fieldError(ctx, e.option, e.message);
   if (e.option === 'device') {
     return fieldError(ctx, 'model', `${e.message} (device from the symptomLens.device setting or --device)`);
   }

@@ -15,7 +15,6 @@ import {
   predictClasses,
   RECIPES,
   scoreImages,
-  type RecipeName,
   type RecipeScores,
   type TextPlan,
 } from '../../scoring/recipes';
@@ -24,7 +23,7 @@ import { MIME } from '../../protocol/mime';
 import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { fieldError, lookup, md, num, pct, sessionKey } from './common';
-import type { StepContext, StepDefinition } from './step';
+import { defineStep, type StepContext } from './step';
 
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
@@ -52,7 +51,7 @@ interface VariantPlan {
   plans: TextPlan[];
 }
 
-export const scoreStep: StepDefinition = {
+export const scoreStep = defineStep({
   schema: {
     step: 'score',
     summary: 'Zero-shot scoring of descriptor variants on one image set',
@@ -89,13 +88,12 @@ export const scoreStep: StepDefinition = {
   async run(ctx) {
     const started = Date.now();
     const o = ctx.cell.options;
-    const imageSet = lookup(ctx, 'images', String(o.images), 'images');
-    const loaded = lookup(ctx, 'model', String(o.model), 'model');
+    const imageSet = lookup(ctx, 'images', o.images, 'images');
+    const loaded = lookup(ctx, 'model', o.model, 'model');
     const model = loaded.model;
-    const method = ((o.method as string | undefined) ?? 'mean') as RecipeName;
-    const seed = (o.seed as number | undefined) ?? 0;
+    const { method, seed } = o;
     const listed = Array.isArray(o.descriptors);
-    const variantNames = (listed ? (o.descriptors as unknown[]) : [o.descriptors]).map(String);
+    const variantNames = Array.isArray(o.descriptors) ? o.descriptors : [o.descriptors];
     if (variantNames.length === 0)
       throw fieldError(ctx, 'descriptors', 'No descriptor set listed.', 'e.g. descriptors: [names, v1]');
     const sets = variantNames.map((n, i) => lookup(ctx, 'descriptors', n, listed ? `descriptors.${i}` : 'descriptors'));
@@ -107,26 +105,16 @@ export const scoreStep: StepDefinition = {
       shown: set,
       plans: [planTexts(set, method, { classes })],
     }));
-    const controlNames = (o.controls === undefined ? [] : Array.isArray(o.controls) ? o.controls : [o.controls]).map(
-      String,
-    );
-    controlNames.forEach((name, i) => {
-      if (!(CONTROLS as readonly string[]).includes(name)) {
-        throw fieldError(
-          ctx,
-          Array.isArray(o.controls) ? `controls.${i}` : 'controls',
-          `Unknown control "${name}".`,
-          `Controls: ${CONTROLS.join(', ')}.`,
-        );
-      }
-      const control = buildControl(name as ControlName, sets[sets.length - 1], { classes, seed });
+    const controlNames = o.controls === undefined ? [] : Array.isArray(o.controls) ? o.controls : [o.controls];
+    for (const name of controlNames) {
+      const control = buildControl(name, sets[sets.length - 1], { classes, seed });
       variants.push({
         name: `control: ${name}`,
-        control: name as ControlName,
+        control: name,
         shown: control.sets[0],
         plans: control.sets.map((s) => planTexts(s, method, { classes })),
       });
-    });
+    }
 
     const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
     ctx.progress(`Embedding ${imageSet.entries.length} images`, 0);
@@ -233,7 +221,7 @@ export const scoreStep: StepDefinition = {
       defines: sessionKey('score', result.name),
     };
   },
-};
+});
 
 /** Predictions and metrics (with bootstrap CIs) of one scored variant. */
 function variantResult(

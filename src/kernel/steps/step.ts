@@ -1,8 +1,9 @@
-// What every step file exports: its schema and its run function.
+// What every step file exports: its schema and its run function, which reads the cell's options
+// as the schema types them.
 import type { Session } from '../session';
 import type { ParsedCell } from '../types';
 import type { StepOutput } from '../../protocol/mime';
-import type { StepSchema } from '../schema';
+import type { OptionsOf, StepSchema } from '../schema';
 import type { DevicePreference } from '../../clip/types';
 
 export interface KernelSettings {
@@ -23,9 +24,9 @@ export interface SecretProvider {
   getApiKey(): Promise<string | undefined>;
 }
 
-export interface StepContext {
+export interface StepContext<Options = Record<string, unknown>> {
   session: Session;
-  cell: ParsedCell;
+  cell: ParsedCell<Options>;
   signal: AbortSignal;
   /** User-visible progress; fraction in [0, 1] when known. */
   progress(message: string, fraction?: number): void;
@@ -48,7 +49,14 @@ export interface StepRun {
   defines?: string;
 }
 
-export interface StepDefinition {
-  schema: StepSchema;
-  run(ctx: StepContext): Promise<StepRun>;
+export interface StepDefinition<Schema extends StepSchema = StepSchema> {
+  schema: Schema;
+  run(ctx: StepContext<OptionsOf<Schema>>): Promise<StepRun>;
+}
+
+/** A step whose run function sees its options typed by its schema (kept literal for that). */
+export function defineStep<const Schema extends StepSchema>(
+  definition: StepDefinition<Schema>,
+): StepDefinition<Schema> {
+  return definition;
 }
