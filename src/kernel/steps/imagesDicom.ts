@@ -6,7 +6,9 @@ import type { StepContext } from './step';
 /** The cell's `window:` and `frame:`; undefined when both are left at their defaults. */
 export function readDecodeOptions(ctx: StepContext): DicomDecodeOptions | undefined {
   const o = ctx.cell.options;
-  if (o.window === undefined && o.frame === undefined) return undefined;
+  // Only a cell that sets them gets decode options (they enter the image set's hash); parseCell
+  // fills in the schema's defaults, so look at what the cell wrote.
+  if (!('window' in ctx.cell.positions) && !('frame' in ctx.cell.positions)) return undefined;
   let window: DicomDecodeOptions['window'] = 'auto';
   const w = o.window;
   if (w === 'auto' || w === 'minmax' || w === undefined) window = (w ?? 'auto') as 'auto' | 'minmax';
