@@ -39,16 +39,29 @@ export class CompletionCache {
     return hashKey('llm-completion-v1', canonicalJson(request));
   }
 
-  /** The stored completion, or undefined (also for an unreadable file, which is then rewritten). */
+  /** Entries read whose checksum did not match (corrupted or edited by hand): asked again. */
+  repaired = 0;
+
+  /**
+   * The stored completion, or undefined (also for an unreadable file or a checksum mismatch;
+   * the entry is then rewritten). Entries without a checksum, written before it existed, are
+   * read as they are.
+   */
   async get(request: CompletionRequest): Promise<CachedCompletion | undefined> {
     const raw = await this.disk.read(NAMESPACE, CompletionCache.key(request), '.json');
     if (!raw) return undefined;
+    let entry: CachedCompletion & { sha256?: unknown };
     try {
-      const entry = JSON.parse(raw.toString('utf8')) as CachedCompletion;
-      return typeof entry.reply === 'string' ? entry : undefined;
+      entry = JSON.parse(raw.toString('utf8')) as CachedCompletion & { sha256?: unknown };
     } catch {
       return undefined;
     }
+    if (typeof entry.reply !== 'string') return undefined;
+    if (entry.sha256 !== undefined && entry.sha256 !== checksum(entry)) {
+      this.repaired++;
+      return undefined;
+    }
+    return entry;
   }
 
   async put(entry: CachedCompletion): Promise<void> {
@@ -56,7 +69,14 @@ export class CompletionCache {
       NAMESPACE,
       CompletionCache.key(entry.request),
       '.json',
-      `${JSON.stringify(entry, null, 2)}\n`,
+      `${JSON.stringify({ ...entry, sha256: checksum(entry) }, null, 2)}\n`,
     );
   }
+}
+
+/** sha256 of the entry's content (every field but the checksum itself). */
+function checksum(entry: CachedCompletion & { sha256?: unknown }): string {
+  const { sha256: _stored, ...content } = entry;
+  void _stored;
+  return hashKey('llm-completion-entry-v1', canonicalJson(content));
 }

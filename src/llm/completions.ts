@@ -47,11 +47,14 @@ export class CompletionService {
     const { endpoint, model, cache, refresh } = this.options;
     const request: CompletionRequest = { endpoint: endpoint.url, model, messages, parameters, sample };
     if (!refresh) {
+      const repairedBefore = cache.repaired;
       const hit = await cache.get(request);
       if (hit) {
         this.cached++;
         return { text: hit.reply, finishReason: hit.finishReason, servedBy: hit.servedBy, fromCache: true };
       }
+      if (cache.repaired > repairedBefore)
+        this.log(`A cached completion in ${cache.dir} failed its checksum (corrupted or edited); asking again.`);
     }
     if (signal.aborted) throw new CancelledError();
     const client = await (this.client ??= this.createClient());

@@ -12,6 +12,8 @@ import { EmbeddingCache } from '../../src/cache/embeddingCache';
 import { Kernel } from '../../src/kernel/kernel';
 import type { ScoreResult } from '../../src/protocol/results';
 import { loadImageSet } from '../../src/images/imageSet';
+import { newLlmKernel } from '../helpers/llmKernel';
+import { startOpenAIServer } from '../helpers/openaiServer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATA = path.join(ROOT, 'examples/data/labels.csv');
@@ -155,4 +157,22 @@ test('label conflicts: the same path twice with different labels is a located er
     ['a.png', 'b.png'],
   );
   assert.match(set.skipped[0].reason, /same\.csv, line 4: a\.png is listed again with the same label/);
+});
+
+test('a corrupted cached LLM completion (same size) is asked again, with a log line, not used', async (t) => {
+  const server = await startOpenAIServer({ reply: () => '- blunted costophrenic angle' });
+  t.after(() => server.close());
+  const { kernel, dir, logs } = await newLlmKernel();
+  const cell = `generate: g\nclasses: [effusion]\nmodality: chest X-ray\nllm: {model: m}\nendpoint: ${server.baseUrl}\n`;
+  assert.ok((await kernel.runCell('g', cell)).ok);
+  const [file] = (await fs.readdir(path.join(dir, '.symptom-lens'), { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => path.join(e.parentPath, e.name));
+  const text = await fs.readFile(file, 'utf8');
+  await fs.writeFile(file, text.replace('blunted', 'Blunted'));
+  const again = await kernel.runCell('g', cell);
+  assert.ok(again.ok, again.error);
+  assert.equal(server.chatCount(), 2, 'the corrupted entry was not used');
+  assert.ok(logs.some((l) => /failed its checksum/.test(l)));
+  assert.match(await fs.readFile(file, 'utf8'), /blunted/, 'and it was rewritten');
 });
