@@ -6,6 +6,7 @@ declare module 'dcmjs' {
     write(options?: Record<string, unknown>): ArrayBuffer;
   }
   export const data: {
+    DicomDict: new (meta: Record<string, unknown>) => DicomDict;
     DicomMessage: {
       readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDict;
     };
