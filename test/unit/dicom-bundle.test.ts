@@ -1,0 +1,69 @@
+// The WebAssembly codecs and the decoding worker load from beside the bundle, as in the VSIX:
+// the CLI bundle decodes DICOM with only the native runtime modules installed (no dcmjs,
+// dcmjs-codecs or tsx), offline.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, it } from 'node:test';
+import { promisify } from 'node:util';
+import { removeTempDirs, tempDir } from '../fixtures/clipFixtures';
+import { fixture } from '../helpers/dicom';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+// What .vscodeignore lets into the VSIX from node_modules: the native modules' runtime.
+const RUNTIME_MODULES = ['onnxruntime-node', 'onnxruntime-common', 'sharp', '@img', 'detect-libc', 'semver'];
+
+after(removeTempDirs);
+
+it('the CLI bundle decodes DICOM with the .wasm and worker beside it and no dcmjs installed', async () => {
+  const dir = tempDir('dicom-bundle-');
+  // The built package as the VSIX holds it: package.json and dist/ (the bundles, the worker, the .wasm).
+  cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  for (const m of RUNTIME_MODULES) symlinkSync(path.join(ROOT, 'node_modules', m), path.join(dir, 'node_modules', m));
+  for (const [i, name] of [
+    'pydicom__693_J2KI.dcm',
+    'pydicom__JPGExtended.dcm',
+    'pydicom__MR_small_jpeg_ls_lossless.dcm',
+  ].entries()) {
+    mkdirSync(path.join(dir, 'data', i % 2 ? 'b' : 'a'), { recursive: true });
+    copyFileSync(fixture(name), path.join(dir, 'data', i % 2 ? 'b' : 'a', name));
+  }
+  const notebook = path.join(dir, 'n.lensnb');
+  writeFileSync(
+    notebook,
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: 'code',
+          metadata: {},
+          source: ['images: scans\n', 'from: data'],
+          outputs: [],
+          execution_count: null,
+        },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  );
+  const out = path.join(dir, 'out');
+  writeFileSync(path.join(dir, 'cli.js'), "require('./dist/cli.js').cliMain();\n");
+  await run(
+    process.execPath,
+    [path.join(dir, 'cli.js'), 'run', notebook, '--out', out, '--cache', path.join(dir, 'cache')],
+    {
+      cwd: dir,
+    },
+  );
+  const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  const images = results.cells[0].result;
+  assert.deepEqual(
+    [images.count, images.skipped.length, images.dicom.files],
+    [3, 0, 3],
+    JSON.stringify(images.skipped),
+  );
+});
