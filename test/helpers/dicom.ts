@@ -1,29 +1,10 @@
-// Writing DICOM copies for tests with dcmjs: change header values, drop elements, swap the pixel
-// data, as a real file would have them.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Test helpers for DICOM: fixtures and their reference renderings.
 import path from 'node:path';
 import sharp from 'sharp';
-import * as dcmjs from 'dcmjs';
+export { rewriteDicom, type Editable } from './dicomWrite';
 
 export const DICOM_FIXTURES = path.resolve(__dirname, '../fixtures/dicom');
 export const fixture = (name: string) => path.join(DICOM_FIXTURES, name);
-
-type Element = { vr: string; Value: unknown[] };
-export interface Editable {
-  meta: Record<string, Element>;
-  dict: Record<string, Element>;
-}
-
-/** Read `src`, let `edit` change its denaturalized meta/dict (tag-keyed), write `dst`. */
-export function rewriteDicom(src: string, dst: string, edit: (d: Editable) => void): string {
-  const bytes = readFileSync(src);
-  const message = dcmjs.data.DicomMessage.readFile(
-    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-  ) as unknown as Editable & { write(): ArrayBuffer };
-  edit(message);
-  writeFileSync(dst, Buffer.from(message.write()));
-  return dst;
-}
 
 /** The 8-bit RGB reference rendering of a fixture file (computed by reference.py). */
 export async function referenceRgb(file: string): Promise<{ data: Buffer; width: number; height: number }> {

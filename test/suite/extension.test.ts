@@ -8,11 +8,13 @@ import * as vscode from 'vscode';
 import type { SymptomLensApi } from '../../src/extension/main';
 import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
 import { MIME } from '../../src/protocol/mime';
+import { markIdentifyingFields, PRIVACY_NEEDLES, rewriteDicom } from '../helpers/dicomWrite';
 
 // Bundled to out/test/suite/: the repository is three folders up.
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const DEMO_MODEL = path.join(REPO, 'models', 'demo');
 const KERMANY_CSV = path.join(REPO, 'test', 'fixtures', 'kermany', 'labels.csv');
+const DICOM_FIXTURES = path.join(REPO, 'test', 'fixtures', 'dicom');
 const EXTENSION_ID = 'symptom-lens.symptom-lens';
 const CONTROLLER_ID = 'symptom-lens-kernel';
 const ERROR_MIME = 'application/vnd.code.notebook.error';
@@ -458,6 +460,71 @@ suite('Symptom Lens in the extension host', () => {
     const html = await fs.readFile(report, 'utf8');
     assert.match(html, /<html/i);
     assert.ok(html.includes('Report test'), 'the markdown cell is in the report');
+  });
+
+  test('DICOM: no header value reaches the outputs, the saved notebook, the cache or the report', async () => {
+    // Copies of the committed DICOM fixtures with markers in their identifying fields, and one
+    // marked file whose codestream is cut (its skip reason is shown and saved too).
+    const dir = path.join(workspace, 'dicom-privacy');
+    const names = [
+      'pydicom__CT_small.dcm',
+      'pydicom__693_J2KI.dcm',
+      'pydicom__JPGExtended.dcm',
+      'pydicom__MR_small_jpeg_ls_lossless.dcm',
+      'pydicom__SC_rgb_rle.dcm',
+      'pydicom-data__emri_small_RLE.dcm',
+    ];
+    for (const [i, name] of names.entries()) {
+      await fs.mkdir(path.join(dir, i % 2 ? 'b' : 'a'), { recursive: true });
+      rewriteDicom(path.join(DICOM_FIXTURES, name), path.join(dir, i % 2 ? 'b' : 'a', name), markIdentifyingFields);
+    }
+    rewriteDicom(path.join(DICOM_FIXTURES, 'pydicom__693_J2KI.dcm'), path.join(dir, 'a', 'broken.dcm'), (d) => {
+      markIdentifyingFields(d);
+      const codestream = new Uint8Array(d.dict['7FE00010'].Value[0] as ArrayBuffer);
+      d.dict['7FE00010'].Value = [codestream.slice(0, 400).buffer];
+    });
+    const uri = await writeNotebook('dicom-privacy.lensnb', [
+      'images: scans\nfrom: dicom-privacy',
+      modelCell,
+      'descriptors: names\nclasses: { a: [], b: [] }',
+      'score: s\nimages: scans\nmodel: demo\ndescriptors: names',
+      'explain: e\nscore: s\nvariant: names\nimage: dicom-privacy/a/pydicom__CT_small.dcm\npatch: 64\nstride: 64',
+    ]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const code = notebook.getCells();
+    await waitFor(
+      'all cells to finish',
+      () => code.every((c) => c.executionSummary?.success !== undefined),
+      120_000,
+      notebook,
+    );
+    for (const cell of code)
+      assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} failed:\n${describe(notebook)}`);
+    const set = json<{ count: number; skipped: { id: string }[]; dicom: { files: number } }>(code[0], MIME.images);
+    assert.deepEqual(
+      [set.count, set.dicom.files, set.skipped.map((s) => s.id)],
+      [6, 6, ['dicom-privacy/a/broken.dcm']],
+    );
+    await vscode.commands.executeCommand('workbench.action.files.saveAll');
+    const report = await vscode.commands.executeCommand<string>('symptomLens.openReport', notebook.uri);
+    const written = [uri.fsPath, report];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+        if (e.isDirectory()) await walk(path.join(d, e.name));
+        else written.push(path.join(d, e.name));
+      }
+    };
+    await walk(path.join(workspace, '.symptom-lens'));
+    assert.ok(written.length > 2, 'the embedding cache was written');
+    const outputs = code.flatMap((c) => c.outputs.flatMap((o) => o.items.map((i) => new TextDecoder().decode(i.data))));
+    for (const needle of PRIVACY_NEEDLES) {
+      for (const file of written)
+        assert.ok(!(await fs.readFile(file, 'latin1')).includes(needle), `${needle} in ${file}`);
+      assert.ok(!outputs.some((o) => o.includes(needle)), `${needle} in an output`);
+    }
+    const input = await fs.readFile(path.join(dir, 'a', names[0]), 'latin1');
+    assert.ok(input.includes('Zyxmarker'), 'the markers are in the inputs');
   });
 
   test('New Notebook opens the tutorial on the bundled demo model, ready to run', async () => {

@@ -9,30 +9,13 @@ import { promisify } from 'node:util';
 import { decodeImage } from '../../src/images/decode';
 import { serializeNotebook, DEFAULT_NOTEBOOK_METADATA } from '../../src/kernel/nbformat';
 import { removeTempDirs, tempDir } from '../fixtures/clipFixtures';
-import { DICOM_FIXTURES, rewriteDicom, type Editable } from '../helpers/dicom';
+import { DICOM_FIXTURES, rewriteDicom } from '../helpers/dicom';
+import { markIdentifyingFields, PRIVACY_NEEDLES } from '../helpers/dicomWrite';
 import { SHARED_DICOM } from '../helpers/dicomReference';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/symptom-lens.js');
-
-// Tag -> [VR, marker]. The birth date must stay a valid DA, so its marker is a date no test
-// file or output would hold by chance.
-const MARKERS: Record<string, [string, string]> = {
-  '00100010': ['PN', 'Zyxmarker^PatientName'],
-  '00100020': ['LO', 'ZYXMARK-PATIENT-ID-4417'],
-  '00100030': ['DA', '17760704'],
-  '00080050': ['SH', 'ZYXACC9931'],
-  '00080080': ['LO', 'Zyxmarker Institution'],
-  '00080090': ['PN', 'Zyxmarker^Referring'],
-  '00081030': ['LO', 'Zyxmarker study description'],
-};
-const NEEDLES = ['Zyxmarker', 'ZYXMARK', '17760704', '1776-07-04', 'ZYXACC9931'];
-
-function mark(d: Editable): void {
-  for (const [tag, [vr, value]] of Object.entries(MARKERS))
-    d.dict[tag] = { vr, Value: [vr === 'PN' ? { Alphabetic: value } : value] };
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -58,7 +41,7 @@ describe('DICOM privacy (headless runner)', () => {
     for (const [i, src] of sources.entries()) {
       const dst = path.join(dir, 'data', i % 2 ? 'b' : 'a', `${i}-${path.basename(src)}`);
       try {
-        rewriteDicom(src, dst, mark);
+        rewriteDicom(src, dst, markIdentifyingFields);
         // dcmjs does not write every file back faithfully (a deflated data set comes back
         // undeflated, an RT dose back hundreds of MB long): keep only copies that still decode.
         if (statSync(dst).size < 2 * statSync(src).size + (64 << 10)) {
@@ -74,12 +57,12 @@ describe('DICOM privacy (headless runner)', () => {
     assert.ok(copies.length >= 8);
     // Marked files that must be skipped: their skip reasons are printed and saved too.
     rewriteDicom(path.join(DICOM_FIXTURES, 'pydicom__693_J2KI.dcm'), path.join(dir, 'data/a/broken.dcm'), (d) => {
-      mark(d);
+      markIdentifyingFields(d);
       const codestream = new Uint8Array(d.dict['7FE00010'].Value[0] as ArrayBuffer);
       d.dict['7FE00010'].Value = [codestream.slice(0, 400).buffer];
     });
     rewriteDicom(path.join(DICOM_FIXTURES, 'pydicom__CT_small.dcm'), path.join(dir, 'data/b/report.dcm'), (d) => {
-      mark(d);
+      markIdentifyingFields(d);
       delete d.dict['7FE00010'];
     });
     const explainImage = path.relative(
@@ -131,9 +114,9 @@ describe('DICOM privacy (headless runner)', () => {
     assert.ok(written.some((f) => f.endsWith('report.html')));
     for (const file of written) {
       const text = (await fs.readFile(file)).toString('latin1');
-      for (const needle of NEEDLES) assert.ok(!text.includes(needle), `${needle} found in ${file}`);
+      for (const needle of PRIVACY_NEEDLES) assert.ok(!text.includes(needle), `${needle} found in ${file}`);
     }
-    for (const needle of NEEDLES) {
+    for (const needle of PRIVACY_NEEDLES) {
       assert.ok(!stdout.includes(needle) && !stderr.includes(needle), `${needle} printed`);
     }
     // The markers are really in the inputs: the check above could not pass vacuously.
