@@ -5,9 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { decodeImage, ImageDecodeError } from '../../src/images/decode';
 import { wasmBytes } from '../../src/images/dicom/codecs';
 import { decodeDicom, DEFAULT_DICOM_OPTIONS, DICOM_MAX_BYTES, DicomError } from '../../src/images/dicom/index';
+import { pngRendering } from '../../src/images/dicom/png';
 import { loadImageSet } from '../../src/images/imageSet';
 import { removeTempDirs, tempDir } from '../fixtures/clipFixtures';
 import { DICOM_FIXTURES, fixture, referenceRgb, rewriteDicom, withinOneLevel } from '../helpers/dicom';
+import { markIdentifyingFields, PRIVACY_NEEDLES } from '../helpers/dicomWrite';
 
 // Every committed fixture with a committed reference rendering (the 1024² MONOCHROME1 chest CR's
 // would be half a megabyte: the ../shared reference test covers it).
@@ -123,6 +125,22 @@ describe('DICOM decoding (committed fixtures)', () => {
     assert.match(reasons['set/b/broken.dcm'], /JPEG 2000 .* codestream is corrupt/);
     for (const [id, reason] of Object.entries(reasons)) assert.ok(reason.includes(id.split('/').pop()!), reason);
     assert.deepEqual(loaded.dicom, { files: 2, voiLut: 0, window: 1, minmax: 1, colour: 0, inverted: 0 });
+  });
+
+  it('"open image" gets a PNG of the decoded DICOM pixels, and the file itself for PNG', async () => {
+    const src = rewriteDicom(
+      fixture('torchxrayvision__Fake_MONOHR1.dcm'),
+      path.join(dir, 'marked.dcm'),
+      markIdentifyingFields,
+    );
+    const png = await pngRendering(src, undefined, path.join(dir, 'open'));
+    assert.ok(png?.endsWith('.png'));
+    const shown = await decodeImage(png!);
+    assert.ok(shown.data.equals((await decodeImage(src)).data), 'the PNG holds the windowed, inverted pixels');
+    const bytes = readFileSync(png!).toString('latin1');
+    for (const needle of PRIVACY_NEEDLES) assert.ok(!bytes.includes(needle), `${needle} in the PNG`);
+    const phantom = path.join(__dirname, '../../examples/data/normal/normal-000.png');
+    assert.equal(await pngRendering(phantom, undefined, path.join(dir, 'open')), undefined);
   });
 
   it('refuses a file over the size limit before parsing it', async () => {
