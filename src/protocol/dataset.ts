@@ -33,6 +33,14 @@ export interface DicomSummary {
   inverted: number;
 }
 
+/** The one line the images output (renderer and markdown) gives a set's DICOM files. */
+export function describeDicomSummary(d: DicomSummary): string {
+  return (
+    `DICOM: ${d.files} files — VOI LUT ${d.voiLut}, window ${d.window}, min–max ${d.minmax}` +
+    `${d.colour ? `, colour ${d.colour}` : ''}; inverted ${d.inverted}.`
+  );
+}
+
 export interface ImageSet {
   name: string;
   entries: ImageEntry[];

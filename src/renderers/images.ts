@@ -2,6 +2,7 @@
 // class has, which files were skipped and why, and a few thumbnails per class. Plain DOM only:
 // this bundle stays small (no plotly, no controls).
 import type { ImagesResult } from '../protocol/results';
+import { describeDicomSummary } from '../protocol/dataset';
 import { h, section } from './_shared/dom';
 import { basename, plural } from './_shared/format';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
@@ -54,6 +55,9 @@ export const activate = createRenderer<ImagesResult>({
       ),
       classCounts(data),
     );
+    if (data.dicom) {
+      container.appendChild(h('p', { class: 'sl-subtitle', testid: 'dicom' }, describeDicomSummary(data.dicom)));
+    }
     if (data.skipped.length) container.appendChild(skippedList(data.skipped));
     if (data.samples.length) container.appendChild(samples(data, thumbs));
   },

@@ -592,7 +592,10 @@ describe('renderers in Chromium', { skip }, () => {
   });
 
   test('images output: class counts, skipped files with reasons, thumbnails per class', async () => {
-    const images = await imagesFixture();
+    const images = {
+      ...(await imagesFixture()),
+      dicom: { files: 7, voiLut: 1, window: 4, minmax: 1, colour: 1, inverted: 2 },
+    };
     const { page, problems } = await open();
     const id = await render(page, 'images', MIME.images, images);
     const out = page.locator(`#${id}`);
@@ -609,6 +612,10 @@ describe('renderers in Chromium', { skip }, () => {
     );
     assert.equal(await out.locator('.sl-skipped li').count(), 2);
     assert.match((await out.locator('.sl-skipped').textContent()) ?? '', /truncated\.jpeg — JPEG data ends early/);
+    assert.equal(
+      await out.locator('[data-testid="dicom"]').textContent(),
+      'DICOM: 7 files — VOI LUT 1, window 4, min–max 1, colour 1; inverted 2.',
+    );
     assert.equal(await out.locator('.sl-sample-row').count(), 3);
     assert.equal(await out.locator('.sl-sample img.sl-thumb').count(), images.samples.length);
     await page.screenshot({ path: path.join(SHOTS, 'renderer-images-light.png'), fullPage: true });

@@ -1,7 +1,8 @@
 // `images: NAME` — load a labelled image set.
 import { thumbnailDataUri } from '../../images/decode';
 import { ImageSetError, loadImageSet } from '../../images/imageSet';
-import { dicomMarkdown, readDecodeOptions } from './imagesDicom';
+import { readDecodeOptions } from './imagesDicom';
+import { describeDicomSummary } from '../../protocol/dataset';
 import { MIME } from '../../protocol/mime';
 import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
@@ -96,7 +97,7 @@ export const imagesStep = defineStep({
       '| class | images |',
       '| --- | ---: |',
       ...set.classes.map((c) => `| ${md(c)} | ${counts[c]} |`),
-      ...(set.dicom ? ['', dicomMarkdown(set.dicom)] : []),
+      ...(set.dicom ? ['', md(describeDicomSummary(set.dicom))] : []),
       ...(set.skipped.length
         ? [
             '',

@@ -1,5 +1,5 @@
-// The images cell's DICOM options (window, frame) and the line its output gives DICOM sets.
-import type { DicomDecodeOptions, DicomSummary } from '../../protocol/dataset';
+// The images cell's DICOM options (window, frame).
+import type { DicomDecodeOptions } from '../../protocol/dataset';
 import { fieldError } from './common';
 import type { StepContext } from './step';
 
@@ -32,11 +32,4 @@ export function readDecodeOptions(ctx: StepContext): DicomDecodeOptions | undefi
   }
   const frame = (o.frame ?? 'middle') as DicomDecodeOptions['frame'];
   return { window, frame };
-}
-
-export function dicomMarkdown(d: DicomSummary): string {
-  return (
-    `DICOM: ${d.files} files — VOI LUT ${d.voiLut}, window ${d.window}, min–max ${d.minmax}` +
-    `${d.colour ? `, colour ${d.colour}` : ''}; inverted ${d.inverted}.`
-  );
 }
