@@ -92,8 +92,12 @@ export function vulkanLoaderFound(
   }
 }
 
-/** Why `provider` cannot run `variants` here, found without opening a session; undefined: try it. */
-export function providerBlocker(provider: Provider, variants: readonly Variant[]): string | undefined {
+/**
+ * Why `provider` cannot run `variants` here, found without opening a session; undefined: try it.
+ * A missing Vulkan loader stops only `auto`: a forced WebGPU is tried all the same, since a
+ * loader outside the places looked in (e.g. NixOS) would still be found by the dynamic loader.
+ */
+export function providerBlocker(provider: Provider, variants: readonly Variant[], forced = false): string | undefined {
   const unsupported = variants.filter((v) => !SUPPORTED_VARIANTS[provider].includes(v));
   if (unsupported.length > 0) {
     const runners = PROVIDERS.filter((p) => unsupported.every((v) => SUPPORTED_VARIANTS[p].includes(v)));
@@ -110,7 +114,7 @@ export function providerBlocker(provider: Provider, variants: readonly Variant[]
     if (!listSupportedBackends().some((b) => b.name === 'webgpu')) {
       return `this onnxruntime-node build (${process.platform}-${process.arch}) has no WebGPU provider`;
     }
-    if (process.platform === 'linux' && !vulkanLoaderFound()) {
+    if (!forced && process.platform === 'linux' && !vulkanLoaderFound()) {
       return `no Vulkan loader (${VULKAN_LOADER}) found, so no WebGPU adapter`;
     }
   }
@@ -180,7 +184,11 @@ export async function openOn(provider: Provider, files: string[], threads: numbe
 
 function couldNotStart(provider: Provider, failure: OpenFailure): string {
   if (provider === 'cuda') return `it could not start (${failure.message}); CUDA 12 and cuDNN 9 must be installed`;
-  if (provider === 'webgpu') return `no WebGPU adapter (${failure.message})`;
+  if (provider === 'webgpu') {
+    const loader =
+      process.platform === 'linux' && !vulkanLoaderFound() ? `; no Vulkan loader (${VULKAN_LOADER}) found` : '';
+    return `no WebGPU adapter (${failure.message}${loader})`;
+  }
   return failure.message;
 }
 
@@ -200,7 +208,7 @@ export async function openSessions(files: string[], settings: SessionSettings): 
   const order = settings.device === 'auto' ? PROVIDERS : [settings.device];
   const skipped: SkippedProvider[] = [];
   for (const provider of order) {
-    let reason = providerBlocker(provider, settings.variants);
+    let reason = providerBlocker(provider, settings.variants, settings.device !== 'auto');
     if (reason === undefined) {
       try {
         const sessions = await openOn(provider, files, threads);
