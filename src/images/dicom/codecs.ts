@@ -66,7 +66,7 @@ function discardInstance(): void {
 
 /** The codecs' WebAssembly memory now, in bytes (0 before the first compressed decode). */
 export function wasmBytes(): number {
-  const api = (NativeCodecs as unknown as { wasmApi?: { wasmMemory?: WebAssembly.Memory } }).wasmApi;
+  const api = (NativeCodecs as unknown as { wasmApi?: { wasmMemory?: { buffer: ArrayBufferLike } } }).wasmApi;
   return api?.wasmMemory?.buffer.byteLength ?? 0;
 }
 
