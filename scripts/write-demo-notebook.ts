@@ -139,6 +139,57 @@ target: enlarged heart shadow
 patch: 24
 stride: 8
 `),
+  md(`
+## 7. Search by text or by image
+ELIXR's semantic search over the cached image embeddings: each query returns the top \`k\` images
+with their cosine. A query with \`relevant:\` is judged by precision@k and NDCG@k; the means over
+the judged queries get bootstrap intervals that resample queries. \`like:\` searches by an image.
+`),
+  yaml(`
+search: findings
+images: phantoms
+model: demo
+k: 8
+queries:
+  - {text: clear lung fields, relevant: normal}
+  - {text: fluid meniscus at the lung base, relevant: effusion}
+  - {text: enlarged heart shadow, relevant: cardiomegaly}
+  - {text: round opacity, relevant: nodule}
+  - {text: visible pleural line, relevant: pneumothorax}
+  - {like: data/nodule/nodule-003.png}
+`),
+  md(`
+## 8. Learning from a few labels
+Half of each class is held out for testing; from the other half, 1 to 8 labelled images per class
+train a linear probe on the image embeddings, a ViP-like merge of the descriptors
+(\`descriptor-weights\`, whose learned weights show which symptoms the data says matter) and a
+probe that starts from the zero-shot classifier. The dashed line is the zero-shot result.
+`),
+  yaml(`
+fewshot: curve
+images: phantoms
+model: demo
+descriptors: v1
+shots: [1, 2, 4, 8]
+repeats: 10
+`),
+  md(`
+## 9. Ask about one image
+An LLM answers from the evidence the notebook has: the true and predicted class, the class scores,
+every descriptor's similarity and the explain map of step 6. Like the generate cell, this one runs
+offline from a committed cache (\`ask-cache/\`) whose reply was scripted from that evidence (model
+\`scripted-demo\`); point \`endpoint\` and \`llm.model\` at a real model and add \`refresh: true\`.
+`),
+  yaml(`
+ask: why-effusion
+score: names-vs-v1
+variant: v1
+image: data/effusion/effusion-000.png
+question: Which findings argue for and against an effusion here?
+llm: {model: scripted-demo}
+endpoint: http://localhost:11434/v1
+cache: ask-cache
+`),
 ];
 
 const file = path.resolve(__dirname, '../examples/demo.lensnb');

@@ -6,18 +6,23 @@ import { registerSerializer } from './serializer';
 import { apiKeySecrets, registerApiKeyCommand } from './apiKey';
 import { registerCommands } from './commands';
 import { registerGenerateActions } from './generateActions';
+import { insertSimilarSearch, registerFindSimilar } from './findSimilar';
+import type { FindSimilarRequest } from '../protocol/messages';
 import { createRendererMessaging, resolveLoadedImage } from './rendererMessaging';
 import { registerStaleCellMarks } from './staleCells';
 import { registerModelStatus } from './statusBar';
 import { registerCellLanguageFeatures } from './yamlLanguage';
 
 const GENERATE_RENDERER = 'symptom-lens.generate';
+const SCORE_RENDERER = 'symptom-lens.score';
 
 /** What activate() returns: for the extension's own API tests. */
 export interface SymptomLensApi {
   controller: LensController;
   /** The file a renderer's image request would read, or undefined when it is refused. */
   imageForRenderer(notebook: vscode.NotebookDocument, image: string): string | undefined;
+  /** What the score renderer's "Find similar" does: insert and run a search cell; returns its index. */
+  findSimilar(editor: vscode.NotebookEditor, request: FindSimilarRequest): Promise<number | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): SymptomLensApi {
@@ -29,6 +34,8 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   const messaging = createRendererMessaging(controller, rendererIds, log);
   const generateChannel = messaging.channels.get(GENERATE_RENDERER);
   if (generateChannel) registerGenerateActions(context, generateChannel);
+  const scoreChannel = messaging.channels.get(SCORE_RENDERER);
+  if (scoreChannel) registerFindSimilar(context, scoreChannel);
   registerApiKeyCommand(context);
   context.subscriptions.push(
     log,
@@ -40,7 +47,11 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
     registerCellLanguageFeatures(),
     registerCommands(context, controller),
   );
-  return { controller, imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image)?.path };
+  return {
+    controller,
+    imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image)?.path,
+    findSimilar: insertSimilarSearch,
+  };
 }
 
 export function deactivate(): void {

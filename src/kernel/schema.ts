@@ -13,7 +13,7 @@ export interface OptionSchema {
   /** What parseCell fills in when the cell does not set the option. */
   default?: unknown;
   /** The option names an object defined by another cell of this kind. */
-  refersTo?: 'images' | 'model' | 'descriptors' | 'score';
+  refersTo?: 'images' | 'model' | 'descriptors' | 'score' | 'ask';
 }
 
 export interface StepSchema {

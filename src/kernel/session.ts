@@ -3,9 +3,10 @@
 // older version can be shown as stale.
 import type { ClipModel } from '../clip/types';
 import type { DescriptorSet, ImageSet } from '../protocol/dataset';
-import type { ScoreResult } from '../protocol/results';
+import type { AskThread } from '../llm/ask';
+import type { ExplainResult, ScoreResult } from '../protocol/results';
 
-export type SessionKind = 'images' | 'model' | 'descriptors' | 'score';
+export type SessionKind = 'images' | 'model' | 'descriptors' | 'score' | 'explain' | 'ask';
 
 export interface LoadedModel {
   name: string;
@@ -20,6 +21,10 @@ export class Session {
   readonly models = new Map<string, LoadedModel>();
   readonly descriptorSets = new Map<string, DescriptorSet>();
   readonly scores = new Map<string, ScoreResult>();
+  /** Explanations, for ask cells that ground their prompt in an occlusion map. */
+  readonly explanations = new Map<string, ExplainResult>();
+  /** The conversations of ask cells, which `follow:` continues. */
+  readonly conversations = new Map<string, AskThread>();
   private readonly versions = new Map<string, number>();
 
   static key(kind: SessionKind, name: string): string {

@@ -3,6 +3,7 @@
 // so a run on another day, or by a colleague with another key, reads the same replies.
 import { DiskCache } from '../cache/diskCache';
 import { canonicalJson, hashKey } from '../cache/hash';
+import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatParameters } from './client';
 
 export interface CompletionRequest {
@@ -65,11 +66,12 @@ export class CompletionCache {
   }
 
   async put(entry: CachedCompletion): Promise<void> {
+    const stored = { ...entry, request: withoutImages(entry.request) };
     await this.disk.write(
       NAMESPACE,
       CompletionCache.key(entry.request),
       '.json',
-      `${JSON.stringify({ ...entry, sha256: checksum(entry) }, null, 2)}\n`,
+      `${JSON.stringify({ ...stored, sha256: checksum(stored) }, null, 2)}\n`,
     );
   }
 }
@@ -79,4 +81,31 @@ function checksum(entry: CachedCompletion & { sha256?: unknown }): string {
   const { sha256: _stored, ...content } = entry;
   void _stored;
   return hashKey('llm-completion-entry-v1', canonicalJson(content));
+}
+
+/**
+ * The request as the cache file records it: an attached image (a patient image, for ask's
+ * send_image) is replaced by its digest. The key still covers the image itself.
+ */
+function withoutImages(request: CompletionRequest): CompletionRequest {
+  return {
+    ...request,
+    messages: request.messages.map((m) =>
+      m.role === 'user' && typeof m.content !== 'string'
+        ? {
+            ...m,
+            content: m.content.map((part) =>
+              part.type === 'image_url'
+                ? {
+                    type: 'image_url' as const,
+                    image_url: {
+                      url: `sha256:${createHash('sha256').update(part.image_url.url).digest('hex')} (not stored)`,
+                    },
+                  }
+                : part,
+            ),
+          }
+        : m,
+    ),
+  };
 }

@@ -7,10 +7,13 @@ import { CancelledError } from '../common/errors';
 import type { Endpoint } from './endpoint';
 import { redact } from '../common/secrets';
 
-export interface ChatMessage {
-  role: 'user';
-  content: string;
-}
+/** Text, or (vision models) an image as an OpenAI-compatible data URL. */
+export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string | ChatContentPart[] }
+  | { role: 'assistant'; content: string };
 
 export interface ChatParameters {
   temperature: number;

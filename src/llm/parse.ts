@@ -15,13 +15,17 @@ export interface ParsedReply {
   dropped: string[];
 }
 
+/** The reply without the <think> block that reasoning models (DeepSeek-R1, Qwen3 through Ollama) prepend. */
+export function stripThinking(reply: string): string {
+  return reply.replace(/<think>[\s\S]*?(<\/think>|$)/gi, '');
+}
+
 export function parseDescriptors(reply: string, echoes: readonly string[] = []): ParsedReply {
   const echoKeys = new Set(echoes.map(normalise).filter(Boolean));
   const descriptors: string[] = [];
   const seen = new Set<string>();
   const dropped: string[] = [];
-  // Reasoning models (DeepSeek-R1, Qwen3 through Ollama) prepend their thinking.
-  const text = reply.replace(/<think>[\s\S]*?(<\/think>|$)/gi, '');
+  const text = stripThinking(reply);
   for (const rawLine of text.split(/\r?\n/)) {
     const line = rawLine.trim();
     if (!line) continue;

@@ -66,6 +66,24 @@ export function bootstrapMany(
   return estimates.map((estimate, k) => (estimate === null ? null : percentileInterval(estimate, draws[k], level)));
 }
 
+/**
+ * The mean of per-unit values (e.g. NDCG@k of each search query) with a percentile bootstrap CI
+ * that resamples the units. Null without values; with one value the interval is that value.
+ */
+export function meanCI(values: readonly number[], options: BootstrapOptions = {}): ConfidenceInterval | null {
+  if (values.length === 0) return null;
+  const mean: WeightedStatistic = (w) => {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < values.length; i++) {
+      sum += w[i] * values[i];
+      count += w[i];
+    }
+    return count > 0 ? sum / count : null;
+  };
+  return bootstrapCI(values.length, mean, options);
+}
+
 export interface ClassificationCIs {
   accuracy: ConfidenceInterval;
   balancedAccuracy: ConfidenceInterval;

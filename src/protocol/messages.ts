@@ -43,3 +43,26 @@ export function isInsertDescriptorsCellMessage(m: unknown): m is InsertDescripto
   const r = m as Partial<InsertDescriptorsCellMessage> | null;
   return !!r && r.type === 'insertDescriptorsCell' && typeof r.yaml === 'string' && typeof r.name === 'string';
 }
+
+/**
+ * Renderer → extension: "Find similar" on a score's failure card. The extension inserts a search
+ * cell with `like:` this image below the score cell and runs it.
+ */
+export interface FindSimilarRequest {
+  type: 'findSimilar';
+  /** Image id as the score lists it (relative to the notebook). */
+  image: string;
+  /** The score cell's name and the image set and model it ran on. */
+  score: string;
+  images: string;
+  model: string;
+}
+
+export function isFindSimilarRequest(m: unknown): m is FindSimilarRequest {
+  const r = m as Partial<FindSimilarRequest> | null;
+  return (
+    !!r &&
+    r.type === 'findSimilar' &&
+    [r.image, r.score, r.images, r.model].every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1000)
+  );
+}

@@ -7,6 +7,9 @@ export const MIME = {
   generate: 'application/vnd.symptom-lens.generate+json',
   score: 'application/vnd.symptom-lens.score+json',
   explain: 'application/vnd.symptom-lens.explain+json',
+  search: 'application/vnd.symptom-lens.search+json',
+  fewshot: 'application/vnd.symptom-lens.fewshot+json',
+  ask: 'application/vnd.symptom-lens.ask+json',
   error: 'application/vnd.symptom-lens.error+json',
 } as const;
 

@@ -66,8 +66,15 @@ test('runs the example notebook: results.json, report.html; a second run encodes
   const n = variants[0].predictions.length;
   assert.equal(runRecord.encoded.images, n);
 
+  // The research steps are in results.json with their figures, and in the report with their renderers.
+  const byStep = (step: string) => results.cells.find((c) => c.step === step)!.result!;
+  assert.ok(byStep('search').metrics.ndcgAtK.estimate > 0);
+  assert.equal(byStep('fewshot').points.length, 12);
+  assert.equal(byStep('ask').answers[0].fromCache, true);
   const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
   assert.match(report, /<html/i);
+  for (const renderer of ['search', 'fewshot', 'ask'])
+    assert.ok(report.includes(`"renderer":"symptom-lens.${renderer}"`), `the report renders the ${renderer} output`);
   assert.ok(!/<script[^>]+src=["']https?:/i.test(report), 'no remote scripts');
 
   const second = await cli(['run', DEMO, '--out', out, '--cache', cache, '--device', 'cpu', '--quiet']);

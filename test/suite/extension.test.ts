@@ -9,6 +9,7 @@ import type { SymptomLensApi } from '../../src/extension/main';
 import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
 import { MIME } from '../../src/protocol/mime';
 import { markIdentifyingFields, PRIVACY_NEEDLES, rewriteDicom } from '../helpers/dicomWrite';
+import { startOpenAIServer } from '../helpers/openaiServer';
 
 // Bundled to out/test/suite/: the repository is three folders up.
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -352,6 +353,71 @@ suite('Symptom Lens in the extension host', () => {
     } finally {
       await config.update('batchSize', undefined, vscode.ConfigurationTarget.Global);
       await config.update('cacheDir', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('search, fewshot and ask run in the host with their outputs; Find similar inserts and runs a search', async () => {
+    const server = await startOpenAIServer({ reply: () => 'The "clear lung fields" descriptor matches best.' });
+    try {
+      const uri = await writeNotebook('research.lensnb', [
+        imagesCell(12),
+        modelCell,
+        namesCell,
+        v1Cell,
+        scoreCell,
+        'search: s\nimages: cxr\nmodel: demo\nk: 4\nqueries:\n  - {text: clear lung fields, relevant: normal}\n  - {text: patchy consolidation, relevant: pneumonia}',
+        'fewshot: f\nimages: cxr\nmodel: demo\ndescriptors: v1\nshots: [1, 2]\nrepeats: 2',
+        `ask: a\nscore: cmp\nimage: 0\nquestion: Why?\nllm: {model: local}\nendpoint: ${server.baseUrl}`,
+      ]);
+      const notebook = await openNotebook(uri);
+      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+      const code = notebook.getCells();
+      await waitFor(
+        'all cells to finish',
+        () => code.every((c) => c.executionSummary?.success !== undefined),
+        120_000,
+        notebook,
+      );
+      for (const cell of code) assert.equal(cell.executionSummary?.success, true, describe(notebook));
+      assert.deepEqual(mimes(code[5]), [[MIME.search, 'text/markdown']]);
+      assert.deepEqual(mimes(code[6]), [[MIME.fewshot, 'text/markdown']]);
+      assert.deepEqual(mimes(code[7]), [[MIME.ask, 'text/markdown']]);
+      const search = json<{ queries: { hits: unknown[]; ndcgAtK: number | null }[] }>(code[5], MIME.search);
+      assert.equal(search.queries[0].hits.length, 4);
+      const ask = json<{ answers: { mentioned: string[] }[] }>(code[7], MIME.ask);
+      assert.deepEqual(ask.answers[0].mentioned, ['clear lung fields']);
+      assert.equal(server.chatCount(), 1);
+
+      const score = json<{ variants: { predictions: { image: string }[] }[] }>(code[4], MIME.score);
+      const image = score.variants[0].predictions[0].image;
+      const editor = vscode.window.activeNotebookEditor!;
+      const index = await api.findSimilar(editor, {
+        type: 'findSimilar',
+        image,
+        score: 'cmp',
+        images: 'cxr',
+        model: 'demo',
+      });
+      assert.equal(index, 5, 'the search cell goes right below the score cell');
+      const inserted = notebook.cellAt(5);
+      const lines = inserted.document
+        .getText()
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'));
+      assert.match(lines[0], /^search: like-/);
+      assert.deepEqual(lines.slice(1, 5), ['images: cxr', 'model: demo', `like: ${image}`, 'k: 12']);
+      await waitFor(
+        'the inserted search to run',
+        () => inserted.executionSummary?.success !== undefined,
+        60_000,
+        notebook,
+      );
+      assert.equal(inserted.executionSummary?.success, true, describe(notebook));
+      const similar = json<{ queries: { kind: string; hits: { image: string }[] }[] }>(inserted, MIME.search);
+      assert.equal(similar.queries[0].kind, 'image');
+      assert.ok(!similar.queries[0].hits.some((h) => h.image === image), 'the image itself is not its own neighbour');
+    } finally {
+      await server.close();
     }
   });
 

@@ -3,7 +3,8 @@ import type { LoadedModel, SessionKind } from '../session';
 import { Session } from '../session';
 import { CellError } from '../../common/errors';
 import { type DescriptorSet, type ImageSet } from '../../protocol/dataset';
-import { type ScoreResult } from '../../protocol/results';
+import type { AskThread } from '../../llm/ask';
+import { type ExplainResult, type ScoreResult } from '../../protocol/results';
 import type { StepContext } from './step';
 
 /** A CellError placed at `field` (or a nested path such as `classes.normal`) of this cell. */
@@ -18,6 +19,8 @@ interface KindMap {
   model: LoadedModel;
   descriptors: DescriptorSet;
   score: ScoreResult;
+  explain: ExplainResult;
+  ask: AskThread;
 }
 
 function mapOf<K extends SessionKind>(session: Session, kind: K): Map<string, KindMap[K]> {
@@ -26,6 +29,8 @@ function mapOf<K extends SessionKind>(session: Session, kind: K): Map<string, Ki
     model: session.models,
     descriptors: session.descriptorSets,
     score: session.scores,
+    explain: session.explanations,
+    ask: session.conversations,
   };
   return maps[kind] as Map<string, KindMap[K]>;
 }
@@ -95,4 +100,17 @@ export function checkTemplate(
     }
   }
   return text;
+}
+
+/** Every image-set class must have an entry; extra classes are flagged, not scored. */
+export function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], field: string): void {
+  const missing = classes.filter((c) => !(c in set.classes));
+  if (missing.length > 0) {
+    throw fieldError(
+      ctx,
+      field,
+      `Descriptor set "${set.name}" has no entry for class${missing.length > 1 ? 'es' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of image set labels (${classes.join(', ')}).`,
+      `Add "${missing[0]}: []" to its classes to score that class by its name alone.`,
+    );
+  }
 }

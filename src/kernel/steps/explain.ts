@@ -18,9 +18,10 @@ import {
 } from '../../scoring/occlusion';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
 import { MIME } from '../../protocol/mime';
-import { type ExplainResult, type PixelBox, type ScoreResult, type VariantResult } from '../../protocol/results';
+import { type ExplainResult, type PixelBox } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
+import { classEvidence, pickImage, pickVariant } from './scoreImage';
 import { defineStep, type StepContext } from './step';
 
 /** Longest side of the picture saved in the output: enough to read a heatmap, a few KB as JPEG. */
@@ -173,6 +174,7 @@ export const explainStep = defineStep({
         durationMs: Date.now() - started,
       },
     };
+    ctx.session.explanations.set(result.name, result);
     const thumbnail = await thumbnailDataUri(entry.path, PICTURE_PX, entry.decode);
     return {
       result,
@@ -183,85 +185,10 @@ export const explainStep = defineStep({
         sessionKey('model', loaded.name),
         sessionKey('descriptors', variant.name),
       ],
+      defines: sessionKey('explain', result.name),
     };
   },
 });
-
-/** The named variant, else the last descriptor set the score lists (controls come after those). */
-function pickVariant(ctx: StepContext<unknown>, score: ScoreResult, wanted: string | undefined): VariantResult {
-  const explainable = score.variants.filter((v) => v.control === undefined);
-  const names = explainable.map((v) => `"${v.name}"`).join(', ');
-  if (wanted === undefined) return explainable[explainable.length - 1];
-  const found = score.variants.find((v) => v.name === wanted);
-  if (!found)
-    throw fieldError(
-      ctx,
-      'variant',
-      `Score "${score.name}" has no variant "${wanted}".`,
-      `Its descriptor variants are ${names}.`,
-    );
-  if (found.control !== undefined) {
-    throw fieldError(
-      ctx,
-      'variant',
-      `"${found.name}" is a control, made of stand-in descriptors: there is nothing of it to explain.`,
-      `Explain one of the descriptor variants: ${names}.`,
-    );
-  }
-  return found;
-}
-
-/** The image by 0-based index into the score's predictions, or by path / id. */
-function pickImage(
-  ctx: StepContext<unknown>,
-  score: ScoreResult,
-  variant: VariantResult,
-  written: unknown,
-): { index: number; entry: ImageEntry } {
-  const predictions = variant.predictions;
-  const last = predictions.length - 1;
-  const set = ctx.session.imageSets.get(score.images);
-  const byId = new Map(set?.entries.map((e) => [e.id, e]) ?? []);
-  let index: number;
-  if (typeof written === 'number') {
-    if (!Number.isInteger(written) || written < 0 || written > last) {
-      throw fieldError(
-        ctx,
-        'image',
-        `There is no image ${written} in score "${score.name}": it has ${predictions.length} images.`,
-        `Use an index from 0 to ${last}, or a path.`,
-      );
-    }
-    index = written;
-  } else {
-    if (typeof written !== 'string')
-      throw fieldError(ctx, 'image', '"image" must be a path or an index.', `e.g. "image: 0" or a path from the set.`);
-    const text = written;
-    const absolute = ctx.resolvePath(text);
-    index = predictions.findIndex((p) => p.image === text || byId.get(p.image)?.path === absolute);
-    if (index < 0) {
-      // The same file name elsewhere is the likeliest slip (a wrong folder); else show the first.
-      const sameName = predictions.findIndex((p) => path.basename(p.image) === path.basename(text));
-      const suggestion = sameName >= 0 ? sameName : 0;
-      throw fieldError(
-        ctx,
-        'image',
-        `"${text}" is not in image set "${score.images}" that score "${score.name}" ran on (${predictions.length} images; looked for ${absolute}).`,
-        `Give a path from that set or an index from 0 to ${last}, e.g. "image: ${suggestion}" for ${predictions[suggestion].image}.`,
-      );
-    }
-  }
-  const entry = byId.get(predictions[index].image);
-  if (!entry) {
-    throw fieldError(
-      ctx,
-      'score',
-      `Image set "${score.images}" has changed since score "${score.name}" ran.`,
-      `Re-run the score cell "${score.name}" first.`,
-    );
-  }
-  return { index, entry };
-}
 
 interface Target {
   kind: 'class' | 'descriptor';
@@ -342,23 +269,6 @@ async function inputGeometry(preprocessing: Preprocessing, image: ImageEntry): P
     cropLeft: Math.floor((resized.width - crop.width) / 2),
     cropTop: Math.floor((resized.height - crop.height) / 2),
   };
-}
-
-/** The image's class scores (best first) with each class's descriptor cosines (highest first). */
-function classEvidence(variant: VariantResult, index: number, classes: string[]): ExplainResult['classes'] {
-  const scores = variant.predictions[index].scores;
-  const sims = variant.similarity[index];
-  return classes
-    .map((c) => ({
-      class: c,
-      score: scores[c],
-      descriptors: variant.columns
-        .map((col, k) => ({ col, k }))
-        .filter(({ col }) => col.class === c)
-        .map(({ col, k }) => ({ text: col.text, similarity: sims[k] }))
-        .sort((a, b) => b.similarity - a.similarity),
-    }))
-    .sort((a, b) => b.score - a.score);
 }
 
 function explainMarkdown(r: ExplainResult): string {

@@ -10,6 +10,9 @@ import { descriptorsStep } from './descriptors';
 import { generateStep } from './generate';
 import { scoreStep } from './score';
 import { explainStep } from './explain';
+import { searchStep } from './search';
+import { fewshotStep } from './fewshot';
+import { askStep } from './ask';
 
 export const STEPS = {
   images: imagesStep,
@@ -18,6 +21,9 @@ export const STEPS = {
   generate: generateStep,
   score: scoreStep,
   explain: explainStep,
+  search: searchStep,
+  fewshot: fewshotStep,
+  ask: askStep,
 } satisfies { [K in StepKind]: StepDefinition<StepSchema & { step: K }> };
 
 /** The schema of a step name as written in a cell, or undefined when no step has that name. */

@@ -1,7 +1,6 @@
 // `score: NAME` — zero-shot scoring of descriptor variants on one image set.
 // Data flow: image set → image embeddings (cache or ONNX) → text embeddings per descriptor
 // (cache or ONNX) → similarities → recipe → per-class scores → metrics → one output.
-import { EmbeddingCache } from '../../cache/embeddingCache';
 import { thumbnailDataUri } from '../../images/decode';
 import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../metrics/bootstrap';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
@@ -22,8 +21,9 @@ import { version as packageVersion } from '../../../package.json';
 import { MIME } from '../../protocol/mime';
 import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
-import { fieldError, lookup, md, num, pct, sessionKey } from './common';
-import { defineStep, type StepContext } from './step';
+import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
+import { embedImages, embedTexts, stepCache } from './embed';
+import { defineStep } from './step';
 
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
@@ -116,38 +116,11 @@ export const scoreStep = defineStep({
       });
     }
 
-    const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
-    ctx.progress(`Embedding ${imageSet.entries.length} images`, 0);
-    const images = await cache.getOrEncode(
-      imageSet.entries,
-      // DICOM window/frame options change the pixels, so they are part of the key when set.
-      (e) =>
-        EmbeddingCache.imageKey(
-          model.fingerprint,
-          model.preprocessKey,
-          e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
-        ),
-      (missing, already) =>
-        model.encodeImages(
-          missing.map((e) => ({ path: e.path, decode: e.decode })),
-          {
-            signal: ctx.signal,
-            onProgress: (done) =>
-              ctx.progress(
-                `Embedding images ${already.done + done}/${already.total}`,
-                (already.done + done) / already.total,
-              ),
-          },
-        ),
-      model.batchSize * 4,
-    );
+    const cache = stepCache(ctx);
+    const images = await embedImages(ctx, model, imageSet.entries, cache);
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
     ctx.progress(`Embedding ${allTexts.length} texts`);
-    const texts = await cache.getOrEncode(
-      allTexts,
-      (t) => EmbeddingCache.textKey(model.fingerprint, t),
-      (missing) => model.encodeTexts(missing, { signal: ctx.signal }),
-    );
+    const texts = await embedTexts(ctx, model, allTexts, cache);
     const textEmbedding = new Map(allTexts.map((t, i) => [t, texts.vectors[i]] as const));
 
     ctx.progress('Scoring and bootstrapping');
@@ -299,19 +272,6 @@ function compareWithFirst(
       ...(imageSet.multiLabel ? {} : { mcnemar: mcnemarExact(correct(results[0]), correct(results[v])) }),
       auroc: pairedAurocComparison(positives, scored[0].scores, scored[v].scores, classes, { seed }),
     };
-  }
-}
-
-/** Every image-set class must have an entry; extra classes are flagged, not scored. */
-function checkClasses(ctx: StepContext, set: DescriptorSet, classes: string[], field: string): void {
-  const missing = classes.filter((c) => !(c in set.classes));
-  if (missing.length > 0) {
-    throw fieldError(
-      ctx,
-      field,
-      `Descriptor set "${set.name}" has no entry for class${missing.length > 1 ? 'es' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of image set labels (${classes.join(', ')}).`,
-      `Add "${missing[0]}: []" to its classes to score that class by its name alone.`,
-    );
   }
 }
 

@@ -1,7 +1,7 @@
 // The failure gallery of one variant and the detail panel of a chosen image: worst failures
 // first (or the images of one confusion cell), each card with the descriptors that drove it, and
 // on click the image's score for every descriptor of every class.
-import type { OpenImageRequest } from '../../protocol/messages';
+import type { FindSimilarRequest, OpenImageRequest } from '../../protocol/messages';
 import { descriptorBars, type BarGroup } from '../_shared/bars';
 import { append, clear, h, notice } from '../_shared/dom';
 import { button } from '../_shared/elements';
@@ -35,7 +35,7 @@ export class Gallery {
     /** Short descriptor texts, one per similarity column. */
     private readonly labels: string[],
     /** Renderer messaging, where the host offers it (not in the standalone report). */
-    private readonly post: ((message: OpenImageRequest) => void) | undefined,
+    private readonly post: ((message: OpenImageRequest | FindSimilarRequest) => void) | undefined,
     /** Told when the filter changes, so the confusion matrix can mark its cell. */
     private readonly onFilter: (pair: Pair | undefined) => void,
   ) {
@@ -292,6 +292,24 @@ export class Gallery {
                 secondary: true,
                 testid: 'open-image',
               })
+            : null,
+          this.post
+            ? button(
+                'Find similar',
+                () =>
+                  this.post?.({
+                    type: 'findSimilar',
+                    image: p.image,
+                    score: this.s.name,
+                    images: this.s.images,
+                    model: this.s.run.model,
+                  }),
+                {
+                  secondary: true,
+                  testid: 'find-similar',
+                  title: 'Insert and run a search cell for the images nearest to this one',
+                },
+              )
             : null,
           button('Close', () => this.closeDetail(), { secondary: true, testid: 'close-detail' }),
         ),

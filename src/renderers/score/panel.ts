@@ -1,6 +1,6 @@
 // One variant: its confusion matrix, similarity heatmap and failure gallery, linked: a confusion
 // cell filters the gallery, a heatmap row opens the image's evidence.
-import type { OpenImageRequest } from '../../protocol/messages';
+import type { FindSimilarRequest, OpenImageRequest } from '../../protocol/messages';
 import { h, notice, section } from '../_shared/dom';
 import { dropdown, type Choice } from '../_shared/elements';
 import { truncate } from '../_shared/format';
@@ -34,7 +34,7 @@ export class VariantPanel {
     index: number,
     thumbs: Thumbnails,
     private readonly root: ShadowRoot,
-    post: ((message: OpenImageRequest) => void) | undefined,
+    post: ((message: OpenImageRequest | FindSimilarRequest) => void) | undefined,
   ) {
     this.v = s.variants[index];
     this.multiLabel = s.multiLabel === true;

@@ -1,0 +1,64 @@
+// Image and text embeddings through the on-disk cache, with progress and interrupt: what score,
+// explain, search and fewshot all need before their own arithmetic.
+import { EmbeddingCache } from '../../cache/embeddingCache';
+import type { ClipModel } from '../../clip/types';
+import type { ImageEntry } from '../../protocol/dataset';
+import type { StepContext } from './step';
+
+export interface Embedded {
+  vectors: Float32Array[];
+  /** How many were sent through the model (the rest came from the cache). */
+  encoded: number;
+}
+
+/** The cell's embedding cache; pass one to both calls to read its notes (entries it had to redo) afterwards. */
+export function stepCache(ctx: StepContext): EmbeddingCache {
+  return new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
+}
+
+/** Embeddings of image files (keyed by content hash and decode options, so a renamed file is a cache hit). */
+export async function embedImages(
+  ctx: StepContext,
+  model: ClipModel,
+  images: readonly Pick<ImageEntry, 'path' | 'contentHash' | 'decode'>[],
+  cache = stepCache(ctx),
+): Promise<Embedded> {
+  ctx.progress(`Embedding ${images.length} images`, 0);
+  return cache.getOrEncode(
+    [...images],
+    // DICOM window/frame options change the pixels, so they are part of the key when set.
+    (e) =>
+      EmbeddingCache.imageKey(
+        model.fingerprint,
+        model.preprocessKey,
+        e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
+      ),
+    (missing, already) =>
+      model.encodeImages(
+        missing.map((e) => ({ path: e.path, decode: e.decode })),
+        {
+          signal: ctx.signal,
+          onProgress: (done) =>
+            ctx.progress(
+              `Embedding images ${already.done + done}/${already.total}`,
+              (already.done + done) / already.total,
+            ),
+        },
+      ),
+    model.batchSize * 4,
+  );
+}
+
+/** Embeddings of exact texts (no progress line: texts are few and quick next to images). */
+export async function embedTexts(
+  ctx: StepContext,
+  model: ClipModel,
+  texts: readonly string[],
+  cache = stepCache(ctx),
+): Promise<Embedded> {
+  return cache.getOrEncode(
+    [...texts],
+    (t) => EmbeddingCache.textKey(model.fingerprint, t),
+    (missing) => model.encodeTexts(missing, { signal: ctx.signal }),
+  );
+}
