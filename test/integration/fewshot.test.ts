@@ -142,7 +142,7 @@ test('fewshot errors name the line and field and say what to do', async (t) => {
   );
   assert.match(
     (await fails(`${base}methods: [linear-probe, vip]\n`)).error!,
-    /^line 5, field `methods\.1`: Unknown method "vip"\. Methods: linear-probe, descriptor-weights, zero-shot-init\./,
+    /^line 5, field `methods\.1`: .*must be one of linear-probe, descriptor-weights, zero-shot-init; got "vip"/,
   );
   assert.match(
     (await fails(`${base}test: held-out\n`)).error!,
