@@ -139,12 +139,34 @@ export async function decodeImage(path: string, dicom?: DicomDecodeOptions): Pro
   return { data, width: info.width, height: info.height };
 }
 
-/** A small JPEG data: URI (longest side `size`), ~1–3 KB, for outputs and galleries. */
+/**
+ * A small JPEG data: URI (longest side `size`), ~1–3 KB, for outputs and galleries. PNG/JPEG/TIFF/
+ * WebP files are resized straight from the file, so libvips can shrink on load (JPEG decodes at
+ * 1/2, 1/4 or 1/8 scale): a large photo never sits in memory at full size just to make a
+ * thumbnail. DICOM goes through the full pixel pipeline first (windowing needs every value).
+ */
 export async function thumbnailDataUri(path: string, size = 64, dicom?: DicomDecodeOptions): Promise<string> {
-  const image = await decodeImage(path, dicom);
-  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+  const { bytes, format } = await readImageBytes(path);
+  let jpeg: Buffer;
+  if (format === 'dicom' || format === 'raw-dicom') {
+    const image = await decodeImage(path, dicom);
+    jpeg = await toThumbnail(
+      sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }),
+      size,
+    );
+  } else {
+    try {
+      jpeg = await toThumbnail(openSharp(bytes).removeAlpha().toColourspace('srgb'), size);
+    } catch (err) {
+      throw describeSharpError(path, err);
+    }
+  }
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+function toThumbnail(image: Sharp, size: number): Promise<Buffer> {
+  return image
     .resize(size, size, { fit: 'inside', kernel: 'lanczos3' })
     .jpeg({ quality: 75, mozjpeg: true })
     .toBuffer();
-  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }

@@ -137,3 +137,21 @@ test('a 100 kB class name scores (it overflowed a regular expression)', async ()
     'the repeat is still flagged',
   );
 });
+
+/**
+ * A 7000×7000 JPEG (49 megapixels, just under the limit) is 140 MiB as RGB pixels; decoded whole
+ * for a 64-pixel thumbnail it peaks near 300 MiB. Shrink-on-load decodes it at 1/8 scale.
+ */
+const THUMBNAIL_RSS_MIB = 200;
+
+test(`a thumbnail of a 49-megapixel JPEG shrinks on load: peak RSS < ${THUMBNAIL_RSS_MIB} MiB`, async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-bigjpeg-'));
+  const file = path.join(dir, 'big.jpg');
+  await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } })
+    .jpeg({ quality: 50 })
+    .toFile(file);
+  const run = await runBounded('test/helpers/children/bigJpegThumbnail.ts', [file], 60_000);
+  await fs.rm(dir, { recursive: true, force: true });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.peakRssMiB < THUMBNAIL_RSS_MIB, `peak RSS ${run.peakRssMiB.toFixed(0)} MiB`);
+});
