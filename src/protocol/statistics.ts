@@ -36,9 +36,15 @@ export interface McNemarResult {
   p: number;
 }
 
+/** What a sanity flag is about; the score output groups its flags by this. */
+export type SanityFlagKind =
+  'no-descriptors' | 'repeats-class-name' | 'it-is' | 'unknown-class' | 'few-images' | 'below-chance' | 'cache';
+
 export interface SanityFlag {
   /** `warning`: the result is likely misleading; `info`: worth knowing, not necessarily wrong. */
   severity: 'warning' | 'info';
+  /** Absent in outputs saved before flags were grouped. */
+  kind?: SanityFlagKind;
   message: string;
   class?: string;
   variant?: string;

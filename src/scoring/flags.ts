@@ -15,6 +15,24 @@ export interface SanityInput {
   results?: readonly { variant: string; auroc: Readonly<Record<string, number | null>> }[];
 }
 
+/**
+ * Class names that are ordinary words of a finding ("normal heart size" for `normal`): a
+ * descriptor using them does not score the class name, so the repeat check skips them.
+ */
+const GENERIC_CLASS_NAMES = new Set([
+  'normal',
+  'abnormal',
+  'healthy',
+  'other',
+  'others',
+  'none',
+  'no finding',
+  'negative',
+  'positive',
+  'unknown',
+  'background',
+]);
+
 /** Every flag for one comparison, descriptor flags first. */
 export function sanityFlags(input: SanityInput): SanityFlag[] {
   const labels = Object.keys(input.classCounts);
@@ -27,9 +45,10 @@ export function sanityFlags(input: SanityInput): SanityFlag[] {
 
 /**
  * Descriptor-set checks: a class without descriptors while others have some; a descriptor that
- * repeats its class name (it then scores the name, not a visual finding); one that starts with
- * "It is"/"It has" (an LLM echo that reads badly in "{class}, which has It is…"); a class name
- * that matches no label of the image set (its descriptors are never scored).
+ * repeats its class name as whole words (it then scores the name, not a visual finding; generic
+ * names such as "normal" are exempt); one that starts with "It is"/"It has" (an LLM echo that
+ * reads badly in "{class}, which has It is…"); a class name that matches no label of the image
+ * set (its descriptors are never scored).
  */
 export function descriptorFlags(set: DescriptorSet, labelClasses: readonly string[]): SanityFlag[] {
   if (set.source === 'control') return [];
@@ -41,15 +60,17 @@ export function descriptorFlags(set: DescriptorSet, labelClasses: readonly strin
     if (anyDescriptors && list.length === 0) {
       flags.push({
         severity: 'warning',
+        kind: 'no-descriptors',
         class: cls,
         variant,
         message: `"${cls}" has no descriptors in "${variant}": it is scored by its class name alone while the other classes use descriptors.`,
       });
     }
     for (const d of list) {
-      if (containsClassName(d, cls)) {
+      if (!GENERIC_CLASS_NAMES.has(phraseWords(cls)) && containsClassName(d, cls)) {
         flags.push({
           severity: 'warning',
+          kind: 'repeats-class-name',
           class: cls,
           variant,
           message: `Descriptor "${d}" of "${cls}" in "${variant}" repeats the class name, so it scores the name rather than a visual finding.`,
@@ -58,6 +79,7 @@ export function descriptorFlags(set: DescriptorSet, labelClasses: readonly strin
       if (/^\s*it\s+(is|has)\b/i.test(d)) {
         flags.push({
           severity: 'warning',
+          kind: 'it-is',
           class: cls,
           variant,
           message: `Descriptor "${d}" of "${cls}" in "${variant}" starts with "It is"/"It has"; write the finding itself (e.g. "an enlarged heart shadow").`,
@@ -67,6 +89,7 @@ export function descriptorFlags(set: DescriptorSet, labelClasses: readonly strin
     if (!labelClasses.includes(cls)) {
       flags.push({
         severity: 'warning',
+        kind: 'unknown-class',
         class: cls,
         variant,
         message: `Class "${cls}" of "${variant}" matches no label of the image set (${labelClasses.join(', ')}), so its descriptors are not scored; check the spelling.`,
@@ -82,6 +105,7 @@ export function imageFlags(classCounts: Readonly<Record<string, number>>): Sanit
     .filter(([, n]) => n < MIN_CLASS_IMAGES)
     .map(([cls, n]) => ({
       severity: 'warning' as const,
+      kind: 'few-images' as const,
       class: cls,
       message: `"${cls}" has only ${n} image${n === 1 ? '' : 's'} (fewer than ${MIN_CLASS_IMAGES}): its recall and AUROC rest on too few cases; read the confidence intervals.`,
     }));
@@ -93,6 +117,7 @@ export function aurocFlags(variant: string, auroc: Readonly<Record<string, numbe
     .filter((entry): entry is [string, number] => entry[1] !== null && entry[1] < 0.5)
     .map(([cls, value]) => ({
       severity: 'warning' as const,
+      kind: 'below-chance' as const,
       class: cls,
       variant,
       message: `AUROC of "${cls}" with "${variant}" is ${value.toFixed(3)}, below chance (0.5): the descriptors rank this class backwards.`,

@@ -122,6 +122,50 @@ describe('renderers in Chromium', { skip }, () => {
     ] as const);
   }
 
+  test('score output: many sanity flags stay collapsed, grouped with counts, above the Variants table', async () => {
+    const score = await scoreFixture();
+    const belowChance = Array.from({ length: 10 }, (_, i) => ({
+      severity: 'warning' as const,
+      kind: 'below-chance' as const,
+      variant: `v${i}`,
+      message: `AUROC of "${score.classes[0]}" with "v${i}" is 0.400, below chance (0.5).`,
+    }));
+    const repeats = ['v1', 'v2'].map((variant) => ({
+      severity: 'warning' as const,
+      kind: 'repeats-class-name' as const,
+      variant,
+      message: `Descriptor "signs of pneumonia" in "${variant}" repeats the class name.`,
+    }));
+    const { page, problems } = await open();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const id = await render(page, 'score', MIME.score, { ...score, flags: [...belowChance, ...repeats] });
+    const out = page.locator(`#${id}`);
+    const flags = out.locator('[data-testid="flags"]');
+    await flags.waitFor();
+    assert.equal(await flags.evaluate((el) => (el as HTMLDetailsElement).open), false, 'collapsed by default');
+    assert.match(
+      (await flags.locator('summary').textContent()) ?? '',
+      /12 sanity flags · AUROC below chance 10 · Descriptors repeating the class name 2/,
+    );
+    const table = out.locator('.sl-comparison-table');
+    const top = await table.evaluate((el) => el.getBoundingClientRect().top);
+    assert.ok(top < 400, `the Variants table starts at ${top}px, above the fold`);
+    await flags.locator('summary').click();
+    assert.deepEqual(
+      await out
+        .locator('.sl-flag-group')
+        .evaluateAll((els) => els.map((e) => [e.getAttribute('data-kind'), e.querySelectorAll('.sl-flag').length])),
+      [
+        ['below-chance', 10],
+        ['repeats-class-name', 2],
+      ],
+    );
+    assert.ok((await table.evaluate((el) => el.getBoundingClientRect().top)) > top + 200, 'opening shows the flags');
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.requests, []);
+    await page.close();
+  });
+
   test('score output: table, heatmap, gallery, detail panel, linked confusion matrix, disagreements', async () => {
     const score = await scoreFixture();
     const { page, problems } = await open();
@@ -142,6 +186,12 @@ describe('renderers in Chromium', { skip }, () => {
     ]);
     assert.ok((await out.locator('.sl-comparison-table .sl-ci').count()) >= 3 * 6, 'intervals under the values');
     assert.equal(await out.locator('.sl-flag').count(), 2);
+    // Flags are collapsed and grouped; one saved without a kind falls under its severity.
+    assert.equal(await out.locator('[data-testid="flags"]').evaluate((el) => (el as HTMLDetailsElement).open), false);
+    assert.deepEqual(
+      await out.locator('.sl-flag-group').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+      ['below-chance', 'info'],
+    );
     const encoded = out.locator('[data-testid="encoded"]');
     assert.equal(await encoded.getAttribute('data-images'), '30');
     assert.match((await encoded.textContent()) ?? '', /30 images/);

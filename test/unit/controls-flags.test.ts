@@ -29,6 +29,28 @@ test('descriptor flags: empty class, class name repeated, "It is", class matchin
   assert.match(flags[2].message, /repeats the class name/);
   assert.match(flags[4].message, /matches no label/);
   assert.ok(flags.every((f) => f.variant === 'v2' && f.severity === 'warning'));
+  assert.deepEqual(
+    flags.map((f) => f.kind),
+    ['no-descriptors', 'it-is', 'repeats-class-name', 'repeats-class-name', 'unknown-class'],
+  );
+});
+
+test('the class-name check matches whole words and skips generic names such as "normal"', () => {
+  const generic = makeDescriptorSet({
+    name: 'v3',
+    classes: {
+      normal: ['normal heart size', 'clear lungs'],
+      'No Finding': ['no finding of note'],
+      cardiomegaly: ['cardiomegaly with a wide heart', 'cardiomegalyish outline', 'enlarged heart'],
+      effusion: ['blunted angle', 'pleural effusions'],
+    },
+    source: 'generate',
+  });
+  const flags = descriptorFlags(generic, ['normal', 'No Finding', 'cardiomegaly', 'effusion']);
+  assert.deepEqual(
+    flags.map((f) => [f.kind, f.class, f.message.match(/"([^"]+)"/)?.[1]]),
+    [['repeats-class-name', 'cardiomegaly', 'cardiomegaly with a wide heart']],
+  );
 });
 
 test('a class-names baseline and control sets raise no descriptor flags', () => {
@@ -55,4 +77,8 @@ test('image and AUROC flags', () => {
     results: [{ variant: 'v2', auroc: { normal: 0.3 } }],
   });
   assert.equal(all.length, 5 + 1 + 1);
+  assert.deepEqual(
+    all.slice(5).map((f) => f.kind),
+    ['few-images', 'below-chance'],
+  );
 });

@@ -144,7 +144,7 @@ export const scoreStep = defineStep({
         classCounts,
         results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })),
       }),
-      ...cacheNotes.map((message) => ({ severity: 'info' as const, message })),
+      ...cacheNotes.map((message) => ({ severity: 'info' as const, kind: 'cache' as const, message })),
     ];
     const thumbnails = await failureThumbnails(imageSet.entries, results);
     const result: ScoreResult = {

@@ -4,7 +4,9 @@ import { BARS_CSS } from '../_shared/bars';
 export const SCORE_CSS = `
 ${BARS_CSS}
 .sl-header { display: flex; flex-direction: column; }
-.sl-flags { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
+.sl-flags > summary { cursor: pointer; padding: 4px 10px; background: var(--sl-panel); border-left: 3px solid var(--sl-warn); border-radius: 2px; }
+.sl-flag-group h4 { margin: 8px 0 4px; font-size: 0.9em; }
+.sl-flag-group ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
 .sl-flag { display: flex; gap: 8px; align-items: baseline; padding: 4px 10px; background: var(--sl-panel); border-left: 3px solid var(--sl-accent); border-radius: 2px; }
 .sl-flag.sl-warning { border-left-color: var(--sl-warn); }
 .sl-flag.sl-error { border-left-color: var(--sl-bad); }

@@ -21,20 +21,60 @@ export function header(s: Score): HTMLElement {
   );
 }
 
+/** A heading per kind of flag; flags saved before kinds existed fall under their severity. */
+const FLAG_GROUPS: Record<string, string> = {
+  'below-chance': 'AUROC below chance',
+  'few-images': 'Classes with few images',
+  'repeats-class-name': 'Descriptors repeating the class name',
+  'no-descriptors': 'Classes without descriptors',
+  'unknown-class': 'Classes matching no label',
+  'it-is': 'Descriptors starting with "It is"',
+  cache: 'Cache notes',
+  warning: 'Other warnings',
+  info: 'Notes',
+};
+
+/**
+ * The sanity flags grouped by kind with counts, collapsed by default: ten "below chance" rows
+ * would otherwise push the Variants table below the fold. The summary line keeps the counts in
+ * view.
+ */
 export function flagList(flags: SanityFlag[]): HTMLElement {
+  const groups = new Map<string, SanityFlag[]>();
+  for (const f of flags) {
+    const severity = f.severity === 'warning' ? 'warning' : 'info';
+    const key = f.kind && f.kind in FLAG_GROUPS ? f.kind : severity;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const counts = [...groups].map(([key, list]) => `${FLAG_GROUPS[key]} ${list.length}`).join(' · ');
   return h(
-    'ul',
+    'details',
     { class: 'sl-flags', testid: 'flags', attrs: { 'aria-label': 'Sanity flags' } },
-    ...flags.map((f) => {
-      const severity = f.severity === 'warning' ? 'warning' : 'info';
-      return h(
-        'li',
-        { class: `sl-flag sl-${severity}` },
-        h('span', { class: 'sl-flag-kind' }, severity),
-        f.variant ? h('span', { class: 'sl-muted' }, f.variant) : null,
-        h('span', null, String(f.message)),
-      );
-    }),
+    h(
+      'summary',
+      null,
+      h('strong', null, plural(flags.length, 'sanity flag')),
+      h('span', { class: 'sl-muted' }, ` · ${counts}`),
+    ),
+    ...[...groups].map(([key, list]) =>
+      h(
+        'div',
+        { class: 'sl-flag-group', attrs: { 'data-kind': key, 'data-count': list.length } },
+        h('h4', null, `${FLAG_GROUPS[key]} (${list.length})`),
+        h('ul', null, ...list.map(flagItem)),
+      ),
+    ),
+  );
+}
+
+function flagItem(f: SanityFlag): HTMLElement {
+  const severity = f.severity === 'warning' ? 'warning' : 'info';
+  return h(
+    'li',
+    { class: `sl-flag sl-${severity}` },
+    h('span', { class: 'sl-flag-kind' }, severity),
+    f.variant ? h('span', { class: 'sl-muted' }, f.variant) : null,
+    h('span', null, String(f.message)),
   );
 }
 
