@@ -132,8 +132,9 @@ export interface ExplainResult {
   label?: string;
   predicted: string;
   multiLabel: boolean;
-  /** The second-best class and top score − its score; null with a single class. */
+  /** The second-best class; null with a single class. */
   runnerUp: string | null;
+  /** As protocol/margin.ts defines it (true class − best other class); null without a label. */
   margin: number | null;
   /** Classes by score, best first, each with its descriptors' cosines, highest first. */
   classes: { class: string; score: number; descriptors: { text: string; similarity: number }[] }[];

@@ -2,6 +2,7 @@
 // occlusion heatmap overlaid and the peak outlined, the prediction and its margin, and the
 // descriptor bars per class. The picture is drawn on a canvas from the output's data: URI; every
 // text goes in through the DOM, never as HTML.
+import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../protocol/margin';
 import type { ExplainResult, PixelBox } from '../protocol/results';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
 import { h, notice, safeImageSrc, section } from './_shared/dom';
@@ -221,6 +222,7 @@ function evidence(data: ExplainData): HTMLElement {
     role: predicted.has(c.class) ? (truth.has(c.class) ? 'both' : 'predicted') : truth.has(c.class) ? 'true' : 'other',
     items: c.descriptors.map((d) => ({ text: d.text, value: d.similarity })),
   }));
+  const definition = (data.multiLabel ? MULTI_LABEL_MARGIN_DEFINITION : MARGIN_DEFINITION).replace('margin = ', '');
   const correct = data.label === undefined ? undefined : data.label === data.predicted;
   return h(
     'div',
@@ -239,12 +241,20 @@ function evidence(data: ExplainData): HTMLElement {
         ? h(
             'div',
             null,
-            h('dt', null, 'margin'),
+            h('dt', null, 'runner-up'),
             h(
               'dd',
-              { class: 'sl-margin', testid: 'explain-margin' },
-              `${decimal(data.margin, 4)} over ${data.runnerUp}`,
+              { testid: 'explain-runner-up' },
+              `${data.runnerUp} (−${decimal(data.classes[0].score - data.classes[1].score, 4)})`,
             ),
+          )
+        : null,
+      data.margin !== null
+        ? h(
+            'div',
+            null,
+            h('dt', null, 'margin', h('span', { class: 'sl-muted' }, ` (${definition})`)),
+            h('dd', { class: 'sl-margin', testid: 'explain-margin' }, decimal(data.margin, 4)),
           )
         : null,
     ),

@@ -88,6 +88,9 @@ test(
     // Untrusted strings (a file name, a descriptor) must stay text.
     data.image = `phantoms/${HOSTILE}.png`;
     data.classes[data.classes.length - 1].descriptors[0].text = HOSTILE;
+    // Bars are anchored at zero: a cosine of 0 and a negative one draw no bar.
+    const last = data.classes[data.classes.length - 1].descriptors;
+    last.push({ text: 'a zero cosine', similarity: 0 }, { text: 'a negative cosine', similarity: -0.05 });
     const { page, problems } = await openPage(t);
     await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(0, 255, 0)'));
     await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), data);
@@ -152,9 +155,33 @@ test(
         [...values].sort((a, b) => b - a),
       );
     }
+    assert.equal(await root.locator('[data-testid="explain-margin"]').textContent(), data.margin!.toFixed(4));
+    assert.match(
+      (await root.locator('[data-testid="explain-summary"]').textContent()) ?? '',
+      /margin \(true class − best other class\)/,
+    );
     assert.equal(
-      await root.locator('[data-testid="explain-margin"]').textContent(),
-      `${data.margin!.toFixed(4)} over ${data.runnerUp}`,
+      await root.locator('[data-testid="explain-runner-up"]').textContent(),
+      `${data.runnerUp} (−${(data.classes[0].score - data.classes[1].score).toFixed(4)})`,
+    );
+    const fills = await root
+      .locator('.sl-bar')
+      .evaluateAll((els) =>
+        els.map((e) => [
+          e.querySelector('.sl-bar-text')!.textContent,
+          Number(e.querySelector('.sl-bar-value')!.textContent),
+          e.querySelector('.sl-bar-fill')!.getBoundingClientRect().width /
+            e.querySelector('.sl-bar-track')!.getBoundingClientRect().width,
+        ]),
+      );
+    const widest = Math.max(...fills.map((f) => f[1] as number));
+    for (const [text, value, ratio] of fills) {
+      const want = Math.max(0, value as number) / widest;
+      assert.ok(Math.abs((ratio as number) - want) < 0.03, `${text}: bar ${ratio} of the track for cosine ${value}`);
+    }
+    assert.ok(
+      fills.some((f) => f[0] === 'a zero cosine' && (f[2] as number) < 0.01),
+      'cos 0 draws no bar',
     );
     assert.ok((await root.locator('.sl-bar-text').allTextContents()).includes(HOSTILE));
     assert.match((await root.locator('.sl-subtitle').textContent()) ?? '', /<img src=x onerror=alert\(1\)>\.png/);

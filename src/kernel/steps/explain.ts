@@ -1,5 +1,5 @@
 // `explain: NAME` — why one image of a score was classified as it was: its descriptor evidence per
-// class (from the score's similarities), the margin to the runner-up, and an occlusion map of
+// class (from the score's similarities), the runner-up and the margin (true class − best other class), and an occlusion map of
 // where in the image the similarity to a target class or descriptor comes from (docs/methods.md,
 // "Explanations").
 import { promises as fs } from 'node:fs';
@@ -18,6 +18,7 @@ import {
 } from '../../scoring/occlusion';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
 import { MIME } from '../../protocol/mime';
+import { labelMargin, MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
 import { type ExplainResult, type PixelBox } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
@@ -141,7 +142,7 @@ export const explainStep = defineStep({
       predicted: prediction.predicted,
       multiLabel: score.multiLabel === true,
       runnerUp: classes[1]?.class ?? null,
-      margin: classes.length > 1 ? round5(classes[0].score - classes[1].score) : null,
+      margin: explainMargin(prediction.label, classes, score.multiLabel === true),
       classes,
       occlusion: {
         target: { kind: target.kind, class: target.class, text: target.text, embedded: target.embedded },
@@ -271,13 +272,25 @@ async function inputGeometry(preprocessing: Preprocessing, image: ImageEntry): P
   };
 }
 
+/** The margin of protocol/margin.ts, from the classes as the score scored them; null without a label. */
+function explainMargin(
+  label: string | undefined,
+  classes: ExplainResult['classes'],
+  multiLabel: boolean,
+): number | null {
+  if (label === undefined) return null;
+  const scores = Object.fromEntries(classes.map((c) => [c.class, c.score]));
+  const m = labelMargin(label, scores, Object.keys(scores), multiLabel);
+  return Number.isNaN(m) ? null : round5(m);
+}
+
 function explainMarkdown(r: ExplainResult): string {
   const occ = r.occlusion;
   const [x0, y0, x1, y1] = occ.peak.box;
   const lines = [
     `**explain: ${md(r.name)}** — ${md(r.image)} (image ${r.index} of score "${md(r.score)}", variant "${md(r.variant)}")`,
     '',
-    `Predicted **${md(r.predicted)}**${r.label !== undefined ? ` (true: ${md(r.label)})` : ''}${r.runnerUp !== null ? `, margin ${num(r.margin, 4)} over ${md(r.runnerUp)}` : ''}.`,
+    `Predicted **${md(r.predicted)}**${r.label !== undefined ? ` (true: ${md(r.label)})` : ''}${r.runnerUp !== null ? `, runner-up ${md(r.runnerUp)} (−${num(r.classes[0].score - r.classes[1].score, 4)})` : ''}${r.margin !== null ? `; ${r.multiLabel ? MULTI_LABEL_MARGIN_DEFINITION : MARGIN_DEFINITION}: ${num(r.margin, 4)}` : ''}.`,
     '',
     '| class | score | strongest descriptors |',
     '| --- | ---: | --- |',

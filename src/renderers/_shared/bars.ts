@@ -32,12 +32,9 @@ export const BARS_CSS = `
 const ROLE_TEXT = { predicted: 'predicted', true: 'true class', both: 'predicted · true class', other: '' } as const;
 
 export function descriptorBars(groups: BarGroup[]): HTMLElement {
-  const values = groups.flatMap((g) => g.items.map((i) => i.value)).filter(Number.isFinite);
-  // Cosines of one image span a narrow band (often 0.15–0.35): scale to that band, not to 0–1,
-  // so the differences that decided the prediction are visible; a stub keeps the lowest bar seen.
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const span = hi - lo || 1;
+  // Bars start at cosine 0 so their lengths compare as the values do: 0 draws no bar, and a
+  // negative cosine draws none either (its number beside the track says how far below 0 it is).
+  const top = Math.max(0, ...groups.flatMap((g) => g.items.map((i) => i.value)).filter(Number.isFinite)) || 1;
   return h(
     'div',
     { class: 'sl-bars' },
@@ -64,7 +61,7 @@ export function descriptorBars(groups: BarGroup[]): HTMLElement {
               { class: 'sl-bar-track' },
               h('span', {
                 class: 'sl-bar-fill',
-                style: { '--sl-fill': String(0.06 + (0.94 * (item.value - lo)) / span), display: 'block' },
+                style: { '--sl-fill': String(Math.max(0, item.value) / top), display: 'block' },
               }),
             ),
             h('span', { class: 'sl-bar-value' }, decimal(item.value)),

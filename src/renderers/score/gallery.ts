@@ -8,6 +8,7 @@ import { button } from '../_shared/elements';
 import { basename, decimal, truncate } from '../_shared/format';
 import type { Thumbnails } from '../_shared/thumbnails';
 import { PAGE_SIZE, similarityProblem, type Score, type Variant } from './data';
+import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
 import { byMargin, classList, isCorrect, mismatchedClasses } from './predictions';
 
 /** A confusion-matrix cell: the images of true class `label` predicted as `predicted`. */
@@ -174,8 +175,8 @@ export class Gallery {
 
   private marginHelp(): string {
     return this.multiLabel
-      ? 'lowest score of the labelled classes minus the highest of the others: negative when an unlabelled class outranks a labelled one; — for an image with no class or every class'
-      : 'score of the true class minus the best other class: negative when misclassified';
+      ? `${MULTI_LABEL_MARGIN_DEFINITION}: negative when an unlabelled class outranks a labelled one; — for an image with no class or every class`
+      : `${MARGIN_DEFINITION}: negative when misclassified`;
   }
 
   /**

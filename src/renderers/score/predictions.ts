@@ -1,9 +1,9 @@
 // Reading a prediction: one class per image, or in a multi-label set a list of classes
 // ("a, b", or "(none)") in the score's class order.
+import { labelMargin as scoreMargin, NO_CLASS } from '../../protocol/margin';
 import type { Prediction } from '../../protocol/results';
 
-/** What a multi-label prediction lists when the image has (or the recipe calls) no class. */
-export const NO_CLASS = '(none)';
+export { NO_CLASS };
 
 export function classList(value: string, multiLabel: boolean): string[] {
   if (!multiLabel) return [value];
@@ -35,19 +35,9 @@ export function rowGroup(p: Prediction, multiLabel: boolean): string {
   return multiLabel ? (classList(p.label, true)[0] ?? NO_CLASS) : p.label;
 }
 
-/**
- * How far the scores back the labels: single-label, the true class's score minus the best other
- * class's; multi-label, the lowest labelled class's minus the highest unlabelled one's (NaN for
- * an image with no class or with every class, where nothing is ranked against anything).
- */
+/** The margin of docs' one definition (protocol/margin.ts) for one prediction. */
 export function labelMargin(p: Prediction, classes: string[], multiLabel: boolean): number {
-  const labelled = classList(p.label, multiLabel);
-  const own = labelled.map((c) => p.scores[c]).filter((x) => typeof x === 'number');
-  const others = classes
-    .filter((c) => !labelled.includes(c))
-    .map((c) => p.scores[c])
-    .filter((x) => typeof x === 'number');
-  return own.length === labelled.length && own.length && others.length ? Math.min(...own) - Math.max(...others) : NaN;
+  return scoreMargin(p.label, p.scores, classes, multiLabel);
 }
 
 /** Ascending, with undefined (NaN) margins last. */
