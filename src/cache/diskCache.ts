@@ -49,6 +49,22 @@ export class DiskCache {
     return path.join(this.dir, namespace);
   }
 
+  /**
+   * The entries of one namespace ending in `ext` and the bytes of everything in its folder (a
+   * stray temporary file of an interrupted write counts as bytes, not as an entry).
+   */
+  async stored(namespace: string, ext: string): Promise<{ entries: number; bytes: number }> {
+    const listed = await fs.readdir(this.folder(namespace), { withFileTypes: true, recursive: true }).catch(() => []);
+    let entries = 0;
+    let bytes = 0;
+    for (const e of listed) {
+      if (!e.isFile()) continue;
+      if (e.name.endsWith(ext) && !e.name.startsWith('.')) entries++;
+      bytes += (await fs.stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
+    }
+    return { entries, bytes };
+  }
+
   /** Remove one namespace (e.g. embeddings) and keep the others (e.g. LLM completions). */
   async clear(namespace: string): Promise<void> {
     await fs.rm(this.folder(namespace), { recursive: true, force: true });

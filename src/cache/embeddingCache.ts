@@ -126,6 +126,11 @@ export class EmbeddingCache {
     return this.disk.folder(NAMESPACE);
   }
 
+  /** How many embeddings are on disk and their size (what Clear Embedding Cache deletes). */
+  stored(): Promise<{ entries: number; bytes: number }> {
+    return this.disk.stored(NAMESPACE, '.f32');
+  }
+
   /** Forget every embedding, on disk and in memory; LLM completions stay. */
   async clear(): Promise<void> {
     EmbeddingCache.clearMemory();

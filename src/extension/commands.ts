@@ -23,9 +23,11 @@ const ERROR_MIME = 'application/vnd.code.notebook.error';
 export function registerCommands(context: vscode.ExtensionContext, controller: LensController): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand('symptomLens.newNotebook', () => newNotebook(context.extensionUri)),
-    vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) => selectModel(folder)),
-    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri) =>
-      clearCache(controller, notebookUri),
+    vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) =>
+      selectModel(context.extensionUri, folder),
+    ),
+    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri, options?: ClearOptions) =>
+      clearCache(controller, notebookUri, options),
     ),
     vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(notebookUri)),
   );
@@ -68,8 +70,26 @@ export async function newNotebook(extensionUri: vscode.Uri): Promise<vscode.Note
   return vscode.window.showNotebookDocument(notebook);
 }
 
-/** Choose the default model folder (symptomLens.modelPath), used by model cells without `path:`. */
-export async function selectModel(folder?: vscode.Uri): Promise<string | undefined> {
+/** The demo model that ships inside the extension. */
+const DEMO_MODEL = ['models', 'demo'];
+
+/**
+ * Choose the default model folder (symptomLens.modelPath), used by model cells without `path:`:
+ * the bundled demo model or a folder picked on disk.
+ */
+export async function selectModel(extensionUri: vscode.Uri, folder?: vscode.Uri): Promise<string | undefined> {
+  if (!folder) {
+    const demo = vscode.Uri.joinPath(extensionUri, ...DEMO_MODEL);
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: 'Bundled demo model', description: 'tiny, random weights: for trying the notebook', folder: demo },
+        { label: 'Browse for a model folder…', description: 'Hugging Face / transformers.js ONNX layout' },
+      ],
+      { title: 'Symptom Lens: Select Model' },
+    );
+    if (!choice) return undefined;
+    folder = 'folder' in choice ? choice.folder : undefined;
+  }
   if (!folder) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFolders: true,
@@ -115,10 +135,23 @@ function cacheDirOf(controller: LensController, notebook: vscode.NotebookDocumen
   return notebook?.uri.scheme === 'file' ? defaultCacheDir(notebook.uri.fsPath) : undefined;
 }
 
-export async function clearCache(controller: LensController, notebookUri?: vscode.Uri): Promise<string | undefined> {
+/** `confirmed` skips the question (callers that already asked, tests). */
+export interface ClearOptions {
+  confirmed?: boolean;
+}
+
+/**
+ * Delete the notebook's cached embeddings after a modal question that says how many there are:
+ * recomputing them can take an hour at 10k images on a full-size model.
+ */
+export async function clearCache(
+  controller: LensController,
+  notebookUri?: vscode.Uri,
+  options: ClearOptions = {},
+): Promise<string | undefined> {
   const cacheDir = cacheDirOf(controller, targetNotebook(notebookUri));
-  EmbeddingCache.clearMemory();
   if (!cacheDir) {
+    EmbeddingCache.clearMemory();
     void vscode.window.showInformationMessage(
       'Symptom Lens: cleared the in-memory embeddings. Open a notebook to clear its cache folder too.',
     );
@@ -126,21 +159,25 @@ export async function clearCache(controller: LensController, notebookUri?: vscod
   }
   const cache = new EmbeddingCache(cacheDir);
   const folder = cache.folder;
-  const bytes = await folderSize(folder);
+  const { entries, bytes } = await cache.stored();
+  const size = `${entries} embedding${entries === 1 ? '' : 's'} (${(bytes / 2 ** 20).toFixed(1)} MiB)`;
+  if (!options.confirmed) {
+    const answer = await vscode.window.showWarningMessage(
+      `Delete ${size} in ${folder}?`,
+      {
+        modal: true,
+        detail:
+          'The next run encodes every image and descriptor again, which can take an hour for thousands of images on a full-size model. LLM completions are kept.',
+      },
+      'Delete',
+    );
+    if (answer !== 'Delete') return undefined;
+  }
   await cache.clear();
   void vscode.window.showInformationMessage(
-    `Symptom Lens: cleared the embedding cache (${(bytes / 2 ** 20).toFixed(1)} MiB in ${folder}). The next run encodes every image again.`,
+    `Symptom Lens: deleted ${size} from ${folder}. The next run encodes every image again.`,
   );
   return folder;
-}
-
-async function folderSize(dir: string): Promise<number> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  let total = 0;
-  for (const e of entries) {
-    if (e.isFile()) total += (await fs.stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
 }
 
 /** The kernel's output of a saved cell: its custom-MIME item and its markdown fallback. */

@@ -502,7 +502,9 @@ suite('Symptom Lens in the extension host', () => {
     const notebook = await openNotebook(uri);
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     assert.equal(notebook.cellAt(3).executionSummary?.success, true);
-    const cleared = await vscode.commands.executeCommand<string>('symptomLens.clearCache', notebook.uri);
+    const cleared = await vscode.commands.executeCommand<string>('symptomLens.clearCache', notebook.uri, {
+      confirmed: true,
+    });
     assert.ok(cleared && !existsSync(cleared), `cache folder ${cleared} still exists`);
     await vscode.commands.executeCommand('notebook.cell.execute', {
       ranges: [{ start: 3, end: 4 }],
