@@ -6,6 +6,8 @@ import { escapeControlKeepLines } from '../common/terminal';
 import { Kernel } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
+import { metricsCsv, predictionsCsv } from '../report/scoreCsv';
+import type { ScoreResult } from '../protocol/results';
 import type { DevicePreference } from '../clip/types';
 
 export interface RunNotebookOptions {
@@ -93,6 +95,13 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   // The notebook's file name: every path inside results.json is relative to its folder.
   const results = { notebook: path.basename(notebookPath), cells: cells.map(({ notRun: _n, ...c }) => c) };
   await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
+  // Each score cell's predictions and metrics as CSV too, named after the cell.
+  for (const c of cells) {
+    if (c.step !== 'score' || !c.ok || !c.result) continue;
+    const base = path.join(opts.outDir, (c.name ?? `cell${c.index + 1}`).replace(/[^\w.-]+/g, '_'));
+    await writeFileAtomic(`${base}.predictions.csv`, predictionsCsv(c.result as ScoreResult));
+    await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(c.result as ScoreResult));
+  }
   const reportPath = await writeReport(opts.outDir, {
     notebookPath,
     cells: reportCells,

@@ -71,6 +71,17 @@ test('runs the example notebook: results.json, report.html; a second run encodes
   assert.ok(byStep('search').metrics.ndcgAtK.estimate > 0);
   assert.equal(byStep('fewshot').points.length, 12);
   assert.equal(byStep('ask').answers[0].fromCache, true);
+
+  // The score cell's predictions and metrics as CSV beside results.json, one row per image and variant.
+  const predictions = (await fs.readFile(path.join(out, `${score.name}.predictions.csv`), 'utf8')).trimEnd();
+  assert.equal(predictions.split('\r\n').length, 1 + n * variants.length);
+  assert.match(predictions, /^variant,image,label,predicted,margin,score /);
+  const metrics = (await fs.readFile(path.join(out, `${score.name}.metrics.csv`), 'utf8')).trimEnd().split('\r\n');
+  assert.deepEqual(
+    metrics.slice(1).map((l) => l.split(',')[0]),
+    variants.map((v) => v.name),
+  );
+
   const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
   assert.match(report, /<html/i);
   for (const renderer of ['search', 'fewshot', 'ask'])

@@ -1,0 +1,60 @@
+// A score cell's predictions and metrics as CSV, one row per image and variant and one row per
+// variant: what the CLI writes beside results.json for spreadsheets and R/pandas.
+import { labelMargin } from '../protocol/margin';
+import type { ScoreResult } from '../protocol/results';
+
+type Cell = string | number | null | undefined;
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+function csvField(value: Cell): string {
+  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csv(rows: Cell[][]): string {
+  return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** variant, image, label, predicted, margin (true class − best other class), then one score per class. */
+export function predictionsCsv(score: ScoreResult): string {
+  const multiLabel = score.multiLabel === true;
+  return csv([
+    ['variant', 'image', 'label', 'predicted', 'margin', ...score.classes.map((c) => `score ${c}`)],
+    ...score.variants.flatMap((v) =>
+      v.predictions.map((p) => [
+        v.name,
+        p.image,
+        p.label,
+        p.predicted,
+        labelMargin(p.label, p.scores, score.classes, multiLabel),
+        ...score.classes.map((c) => p.scores[c]),
+      ]),
+    ),
+  ]);
+}
+
+/**
+ * One row per variant: the summary metrics with their 95 % bootstrap intervals (empty where not
+ * computed), then the AUROC of each class.
+ */
+export function metricsCsv(score: ScoreResult): string {
+  const summary = ['accuracy', 'balancedAccuracy', 'macroF1', 'meanAuroc'] as const;
+  return csv([
+    [
+      'variant',
+      'control',
+      ...summary.flatMap((m) => [m, `${m} CI low`, `${m} CI high`]),
+      ...score.classes.map((c) => `AUROC ${c}`),
+    ],
+    ...score.variants.map((v) => [
+      v.name,
+      v.control,
+      ...summary.flatMap((m) => {
+        const ci = v.metrics.ci?.[m];
+        return [v.metrics[m], ci?.low, ci?.high];
+      }),
+      ...score.classes.map((c) => v.metrics.auroc[c]),
+    ]),
+  ]);
+}
