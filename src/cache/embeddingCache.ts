@@ -86,7 +86,8 @@ export class EmbeddingCache {
   async getOrEncode<T>(
     items: T[],
     keyOf: (item: T) => string,
-    encode: (missing: T[], already: { done: number; total: number }) => Promise<Float32Array[]>,
+    /** `already`: misses encoded so far, all misses, and the items found in the cache. */
+    encode: (missing: T[], already: { done: number; total: number; cached: number }) => Promise<Float32Array[]>,
     chunkSize = 64,
   ): Promise<{ vectors: Float32Array[]; encoded: number }> {
     const keys = items.map(keyOf);
@@ -101,7 +102,7 @@ export class EmbeddingCache {
       const chunk = toEncode.slice(start, start + chunkSize);
       const encoded = await encode(
         chunk.map((i) => items[i]),
-        { done: start, total: toEncode.length },
+        { done: start, total: toEncode.length, cached: items.length - toEncode.length },
       );
       await Promise.all(chunk.map((i, j) => this.put(keys[i], encoded[j])));
     }

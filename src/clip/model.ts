@@ -37,6 +37,9 @@ async function inBatches<T, P>(
   try {
     for (let b = 0; b < batches.length; b++) {
       const prepared = await next!;
+      // onnxruntime-node runs a batch synchronously on this thread: an interrupt that arrived
+      // during the last batch is only seen once the event loop has turned, so let it turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       checkCancelled(options?.signal);
       next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
       out.push(...(await run(prepared)));

@@ -26,17 +26,37 @@ export function registerCommands(context: vscode.ExtensionContext, controller: L
     vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) =>
       selectModel(context.extensionUri, folder),
     ),
-    vscode.commands.registerCommand('symptomLens.clearCache', (notebookUri?: vscode.Uri, options?: ClearOptions) =>
-      clearCache(controller, notebookUri, options),
+    vscode.commands.registerCommand('symptomLens.clearCache', (target?: NotebookTarget, options?: ClearOptions) =>
+      clearCache(controller, target, options),
     ),
-    vscode.commands.registerCommand('symptomLens.openReport', (notebookUri?: vscode.Uri) => openReport(notebookUri)),
+    vscode.commands.registerCommand('symptomLens.openReport', (target?: NotebookTarget) => openReport(target)),
   );
 }
 
-function targetNotebook(uri?: vscode.Uri): vscode.NotebookDocument | undefined {
-  if (uri) return vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString());
-  const active = vscode.window.activeNotebookEditor?.notebook;
-  return active?.notebookType === NOTEBOOK_TYPE ? active : undefined;
+/**
+ * What a command is called with: a notebook URI (palette, tests), the NotebookDocument (VS Code
+ * hands the notebook toolbar's context to extensions as one), a notebook editor context
+ * (`{ notebookEditor: { notebookUri } }`), or nothing (the active notebook).
+ */
+export type NotebookTarget =
+  vscode.Uri | vscode.NotebookDocument | { notebookEditor?: { notebookUri?: vscode.Uri }; notebookUri?: vscode.Uri };
+
+function targetUri(target: NotebookTarget | undefined): vscode.Uri | undefined {
+  if (!target || typeof target !== 'object') return undefined;
+  if (target instanceof vscode.Uri) return target;
+  if ('notebookType' in target && target.uri instanceof vscode.Uri) return target.uri;
+  const context = target as { notebookEditor?: { notebookUri?: vscode.Uri }; notebookUri?: vscode.Uri };
+  const uri = context.notebookEditor?.notebookUri ?? context.notebookUri;
+  // A context that crossed a process boundary may carry a plain URI object.
+  return uri ? vscode.Uri.from(uri) : undefined;
+}
+
+function targetNotebook(target?: NotebookTarget): vscode.NotebookDocument | undefined {
+  const uri = targetUri(target);
+  const found = uri
+    ? vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString())
+    : vscode.window.activeNotebookEditor?.notebook;
+  return found?.notebookType === NOTEBOOK_TYPE ? found : undefined;
 }
 
 /**
@@ -146,10 +166,10 @@ export interface ClearOptions {
  */
 export async function clearCache(
   controller: LensController,
-  notebookUri?: vscode.Uri,
+  target?: NotebookTarget,
   options: ClearOptions = {},
 ): Promise<string | undefined> {
-  const cacheDir = cacheDirOf(controller, targetNotebook(notebookUri));
+  const cacheDir = cacheDirOf(controller, targetNotebook(target));
   if (!cacheDir) {
     EmbeddingCache.clearMemory();
     void vscode.window.showInformationMessage(
@@ -173,6 +193,7 @@ export async function clearCache(
     );
     if (answer !== 'Delete') return undefined;
   }
+  EmbeddingCache.clearMemory();
   await cache.clear();
   void vscode.window.showInformationMessage(
     `Symptom Lens: deleted ${size} from ${folder}. The next run encodes every image again.`,
@@ -207,15 +228,15 @@ function stepOutputs(cell: vscode.NotebookCell): { outputs: StepOutput[]; error?
  * renderers, works offline) and show it. A notebook that was never run opens its existing
  * report, if the CLI wrote one.
  */
-export async function openReport(notebookUri?: vscode.Uri): Promise<string | undefined> {
-  const notebook = targetNotebook(notebookUri);
+export async function openReport(target?: NotebookTarget): Promise<string | undefined> {
+  const notebook = targetNotebook(target);
   if (!notebook) {
     void vscode.window.showErrorMessage(
       'Symptom Lens: open a .lensnb notebook first; its report is written from its outputs.',
     );
     return undefined;
   }
-  if (notebook.uri.scheme !== 'file') {
+  if (notebook.isUntitled || notebook.uri.scheme !== 'file') {
     void vscode.window.showErrorMessage(
       'Symptom Lens: save the notebook first; the report goes into an "out" folder beside it.',
     );

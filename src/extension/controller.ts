@@ -4,10 +4,19 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Kernel, type CellOutcome } from '../kernel/kernel';
+import { CANCELLED_MESSAGE, Kernel, type CellOutcome, type PendingUpstream } from '../kernel/kernel';
 import type { SecretProvider } from '../kernel/steps/step';
-import type { StepOutput } from '../protocol/mime';
-import { readCacheDirSetting, readKernelSettings, SECTION } from './settings';
+import {
+  errorOutput,
+  isResultOutput,
+  markOutputs,
+  outputMark,
+  resultOutputs,
+  successOutput,
+  textOutput,
+} from './cellOutputs';
+import { CellStatusLine } from './cellStatusLine';
+import { readCacheDirSetting, readKernelSettings, readRunUpstream, SECTION } from './settings';
 
 export const NOTEBOOK_TYPE = 'symptom-lens';
 export const CONTROLLER_ID = 'symptom-lens-kernel';
@@ -19,8 +28,11 @@ export interface CellRunEvent {
   outcome: CellOutcome;
 }
 
-/** How often a progress line is rewritten: often enough to look alive, rarely enough to be cheap. */
-const PROGRESS_INTERVAL_MS = 250;
+const UPSTREAM_REASON: Record<PendingUpstream['reason'], string> = {
+  'not-run': 'has not run in this session',
+  edited: 'was edited since it ran',
+  stale: 'is stale (a cell it reads from changed)',
+};
 
 const UNTRUSTED_MESSAGE =
   'Symptom Lens runs cells only in trusted workspaces: a cell reads files and loads model code from disk. Trust this folder (Manage Workspace Trust) and run the cell again.';
@@ -35,6 +47,8 @@ interface NotebookState {
 export class LensController implements vscode.Disposable {
   readonly notebookController: vscode.NotebookController;
   private readonly notebooks = new Map<string, NotebookState>();
+  /** Cells with an execution of ours that has not ended (queued or running). */
+  private readonly active = new Set<string>();
   private readonly didRunCell = new vscode.EventEmitter<CellRunEvent>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires after every executed cell, whatever its outcome. */
@@ -123,16 +137,28 @@ export class LensController implements vscode.Disposable {
     const state = this.stateFor(notebook);
     // Create every execution now so the queued cells show as pending at once.
     const executions = cells.flatMap((cell) => {
-      try {
-        return [this.notebookController.createNotebookCellExecution(cell)];
-      } catch (e) {
-        this.log.warn(`cell ${cell.index + 1} is already executing: ${e instanceof Error ? e.message : String(e)}`);
-        return [];
-      }
+      const exec = this.createExecution(cell);
+      return exec ? [exec] : [];
     });
     const run = state.queue.then(() => this.runInOrder(state, notebook, executions));
     state.queue = run.catch((e) => this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e)));
     return state.queue;
+  }
+
+  /** An execution, unless the cell is queued or running already (then `quiet` skips the log line). */
+  private createExecution(cell: vscode.NotebookCell, quiet = false): vscode.NotebookCellExecution | undefined {
+    // VS Code does not always refuse a second execution of a cell that is queued or running, and
+    // the second would take the first one's place (its interrupt included).
+    if (this.active.has(cellId(cell))) return undefined;
+    try {
+      const exec = this.notebookController.createNotebookCellExecution(cell);
+      this.active.add(cellId(cell));
+      return exec;
+    } catch (e) {
+      if (!quiet)
+        this.log.warn(`cell ${cell.index + 1} is already executing: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
   }
 
   /** One run request: cells one after another; a failure or an interrupt skips the rest. */
@@ -145,52 +171,144 @@ export class LensController implements vscode.Disposable {
     for (const exec of executions) {
       if (stopped || exec.token.isCancellationRequested) {
         // Ended without start and without success: VS Code shows it as not run.
-        exec.end(undefined);
+        this.end(exec, undefined);
         continue;
       }
-      const outcome = await this.runCell(state, exec);
+      const outcome = await this.runCell(state, notebook, exec);
       if (!outcome.ok) stopped = true;
-      this.didRunCell.fire({ notebook, cell: exec.cell, outcome });
     }
   }
 
-  private async runCell(state: NotebookState, exec: vscode.NotebookCellExecution): Promise<CellOutcome> {
+  /**
+   * Run one cell, after the upstream cells it needs (not run in this session, edited since, or
+   * stale themselves), each in its own execution so that its output is updated too. With
+   * symptomLens.runUpstream off, the cell refuses instead and names the cell to run.
+   */
+  private async runCell(
+    state: NotebookState,
+    notebook: vscode.NotebookDocument,
+    exec: vscode.NotebookCellExecution,
+    upstreamOf?: AbortSignal,
+  ): Promise<CellOutcome> {
     exec.executionOrder = ++state.executionOrder;
     exec.start(Date.now());
-    await exec.clearOutput();
-    if (!vscode.workspace.isTrusted) {
-      await exec.replaceOutput([errorOutput(UNTRUSTED_MESSAGE)]);
-      exec.end(false, Date.now());
-      return { ok: false, outputs: [], error: UNTRUSTED_MESSAGE, durationMs: 0 };
-    }
+    const previous = resultOutputs(exec.cell);
+    const status = new CellStatusLine(exec);
+    await status.begin(previous);
     const abort = new AbortController();
     const onCancel = exec.token.onCancellationRequested(() => abort.abort());
-    const progress = new ProgressLine(exec);
+    const onParent = () => abort.abort();
+    upstreamOf?.addEventListener('abort', onParent);
     let outcome: CellOutcome;
     try {
-      outcome = await state.kernel.runCell(cellId(exec.cell), exec.cell.document.getText(), {
-        signal: abort.signal,
-        progress: (message, fraction) => progress.update(message, fraction),
-      });
+      if (!vscode.workspace.isTrusted) {
+        outcome = { ok: false, outputs: [], error: UNTRUSTED_MESSAGE, durationMs: 0 };
+      } else {
+        outcome =
+          (upstreamOf ? undefined : await this.runUpstream(state, notebook, exec, abort.signal, status)) ??
+          (await state.kernel.runCell(cellId(exec.cell), exec.cell.document.getText(), {
+            signal: abort.signal,
+            progress: (message, fraction) => status.update(message, fraction),
+          }));
+      }
     } finally {
       onCancel.dispose();
-      await progress.close();
+      upstreamOf?.removeEventListener('abort', onParent);
+      await status.close();
     }
     if (outcome.ok) {
       await exec.replaceOutput(outcome.outputs.map(successOutput));
-      exec.end(true, Date.now());
-    } else if (outcome.cancelled) {
-      await exec.replaceOutput([
-        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(outcome.error ?? 'Cancelled.')]),
-      ]);
-      exec.end(undefined, Date.now());
+      this.end(exec, true, Date.now());
     } else {
-      await exec.replaceOutput([
-        errorOutput(outcome.error ?? 'The cell failed.', outcome.errorLine, outcome.errorField),
-      ]);
-      exec.end(false, Date.now());
+      // The message, and beside it the last good result, marked as such: nothing is lost.
+      const message = outcome.cancelled
+        ? textOutput(outcome.error ?? 'Cancelled.')
+        : errorOutput(outcome.error ?? 'The cell failed.', outcome.errorLine, outcome.errorField);
+      await exec.replaceOutput([message, ...markOutputs(previous, 'previous-run')]);
+      this.end(exec, outcome.cancelled ? undefined : false, Date.now());
     }
+    this.didRunCell.fire({ notebook, cell: exec.cell, outcome });
+    // Within the run request: a cell run right after this one must not find a mark being written.
+    await this.markStaleOutputs(state, notebook);
     return outcome;
+  }
+
+  /** Put the stale mark on the results of every stale cell that does not carry it yet. */
+  private async markStaleOutputs(state: NotebookState, notebook: vscode.NotebookDocument): Promise<void> {
+    const stale = new Set(state.kernel.staleCells());
+    for (const cell of notebook.getCells()) {
+      if (!stale.has(cellId(cell))) continue;
+      const results = cell.outputs.filter(isResultOutput);
+      if (results.length === 0 || results.every((o) => outputMark(o) === 'stale')) continue;
+      await this.rewriteOutputs(cell, markOutputs(resultOutputs(cell), 'stale'));
+    }
+  }
+
+  /** Runs what `exec`'s cell needs first; returns the cell's failure if that did not work out. */
+  private async runUpstream(
+    state: NotebookState,
+    notebook: vscode.NotebookDocument,
+    exec: vscode.NotebookCellExecution,
+    signal: AbortSignal,
+    status: CellStatusLine,
+  ): Promise<CellOutcome | undefined> {
+    const id = cellId(exec.cell);
+    const started = Date.now();
+    const fail = (error: string, cancelled = false): CellOutcome => ({
+      ok: false,
+      cancelled,
+      outputs: [],
+      error,
+      durationMs: Date.now() - started,
+    });
+    const tried = new Set<string>();
+    for (;;) {
+      const cells = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+      const pending = state.kernel.pendingUpstream(
+        cells.map((c) => ({ id: cellId(c), source: c.document.getText() })),
+        id,
+      );
+      if (pending.length === 0) return undefined;
+      const first = pending[0];
+      const cell = cells.find((c) => cellId(c) === first.id)!;
+      const named = `cell ${cell.index + 1} (${first.label})`;
+      if (!readRunUpstream(notebook.uri)) {
+        return fail(
+          `${named} ${UPSTREAM_REASON[first.reason]}, and this cell reads from it. Run ${named} first, or turn on the setting symptomLens.runUpstream to have it run automatically.`,
+        );
+      }
+      if (signal.aborted) return fail(CANCELLED_MESSAGE, true);
+      if (tried.has(first.id)) return fail(`${named} did not bring itself up to date; run it on its own first.`);
+      tried.add(first.id);
+      status.update(`running ${pending.map((p) => p.label).join(', ')} first`);
+      const upstream = this.createExecution(cell);
+      if (!upstream) return fail(`${named} is queued or running; run this cell again when it is done.`);
+      const outcome = await this.runCell(state, notebook, upstream, signal);
+      if (outcome.cancelled || signal.aborted) return fail(CANCELLED_MESSAGE, true);
+      if (!outcome.ok) return fail(`${named} failed, and this cell reads from it: ${outcome.error ?? ''}`.trim());
+    }
+  }
+
+  /**
+   * Rewrite a cell's outputs without running it (the stale mark), keeping its execution order,
+   * time and success; skipped while the cell is queued or running.
+   */
+  private async rewriteOutputs(cell: vscode.NotebookCell, outputs: vscode.NotebookCellOutput[]): Promise<void> {
+    const summary = cell.executionSummary;
+    const exec = this.createExecution(cell, true);
+    if (!exec) return;
+    exec.executionOrder = summary?.executionOrder;
+    exec.start(summary?.timing?.startTime ?? Date.now());
+    try {
+      await exec.replaceOutput(outputs);
+    } finally {
+      this.end(exec, summary?.success, summary?.timing?.endTime ?? Date.now());
+    }
+  }
+
+  private end(exec: vscode.NotebookCellExecution, success: boolean | undefined, endTime?: number): void {
+    this.active.delete(cellId(exec.cell));
+    exec.end(success, endTime);
   }
 
   dispose(): void {
@@ -203,58 +321,4 @@ export class LensController implements vscode.Disposable {
 /** A stable id for a cell across edits and moves: its document URI. */
 export function cellId(cell: vscode.NotebookCell): string {
   return cell.document.uri.toString();
-}
-
-/** The renderer's rich item, then the markdown fallback for anything that cannot show it. */
-function successOutput(o: StepOutput): vscode.NotebookCellOutput {
-  return new vscode.NotebookCellOutput([
-    vscode.NotebookCellOutputItem.json(o.data, o.mime),
-    vscode.NotebookCellOutputItem.text(o.markdown, 'text/markdown'),
-  ]);
-}
-
-/** VS Code's own error output, with no stack: the message already says where and what to do. */
-function errorOutput(message: string, line?: number, field?: string): vscode.NotebookCellOutput {
-  return new vscode.NotebookCellOutput(
-    [vscode.NotebookCellOutputItem.error({ name: 'Symptom Lens', message })],
-    line !== undefined ? { line, field } : undefined,
-  );
-}
-
-/**
- * The cell's progress as one output line, rewritten at most every PROGRESS_INTERVAL_MS. Writes
- * are chained so the final outputs never race a late progress write.
- */
-class ProgressLine {
-  private pending: Promise<unknown> = Promise.resolve();
-  private lastWrite = 0;
-  private latest?: string;
-  private timer?: NodeJS.Timeout;
-  private closed = false;
-
-  constructor(private readonly exec: vscode.NotebookCellExecution) {}
-
-  update(message: string, fraction?: number): void {
-    if (this.closed) return;
-    this.latest = fraction === undefined ? message : `${message} (${Math.round(fraction * 100)} %)`;
-    const wait = this.lastWrite + PROGRESS_INTERVAL_MS - Date.now();
-    if (wait <= 0) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), wait);
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    if (this.closed || this.latest === undefined) return;
-    const text = `⏳ ${this.latest}`;
-    this.lastWrite = Date.now();
-    this.pending = this.pending
-      .then(() => this.exec.replaceOutput([new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text)])]))
-      .catch(() => undefined);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.pending;
-  }
 }

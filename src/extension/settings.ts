@@ -35,3 +35,8 @@ export function readKernelSettings(scope?: vscode.Uri): Partial<KernelSettings> 
 export function readCacheDirSetting(scope?: vscode.Uri): string | undefined {
   return resolveSettingPath(vscode.workspace.getConfiguration(SECTION, scope).get<string>('cacheDir'), scope);
 }
+
+/** symptomLens.runUpstream: run the upstream cells a cell needs first (else the cell refuses). */
+export function readRunUpstream(scope?: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration(SECTION, scope).get<boolean>('runUpstream', true);
+}

@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import { parseCell, formatCellError } from './parse';
 import { pathsRelativeTo } from './relativePaths';
+import { NotebookGraph, type NotebookCellRef } from './graph';
+import { canonicalJson, hashKey } from '../cache/hash';
 import { Session } from './session';
 import { STEPS } from './steps';
 import type { StepDefinition } from './steps/step';
@@ -43,6 +45,8 @@ export interface CellOutcome {
   durationMs: number;
 }
 
+export const CANCELLED_MESSAGE = 'Cancelled: the cell was interrupted. Earlier outputs and caches are kept.';
+
 export const DEFAULT_SETTINGS: KernelSettings = {
   device: 'auto',
   llmTimeoutMs: 60_000,
@@ -53,9 +57,22 @@ export function defaultCacheDir(notebookPath: string): string {
 }
 
 interface CellRecord {
+  /** The source of the last successful run: a different source now means "edited, not run". */
+  source: string;
   defines?: string;
   /** session key -> version read when the cell ran */
   reads: Map<string, number>;
+}
+
+/** Where a cell stands against the kernel's session (the status bar and the run plan read it). */
+export type CellState = 'not-run' | 'edited' | 'stale' | 'fresh';
+
+/** An upstream cell that must run before another one, and why. */
+export interface PendingUpstream {
+  id: string;
+  index: number;
+  label: string;
+  reason: 'not-run' | 'edited' | 'stale';
 }
 
 export class Kernel {
@@ -102,13 +119,17 @@ export class Kernel {
         settings: this.settings,
         secrets: this.secrets,
         resolvePath: (p) => path.resolve(this.notebookDir, p),
+        notebookPath: path.resolve(this.options.notebookPath),
         cacheDir: this.cacheDir,
       });
       const reads = new Map(run.dependsOn.map((k) => [k, this.session.version(k)] as const));
-      if (run.defines) this.session.bump(run.defines);
-      this.records.set(cellId, { defines: run.defines, reads });
+      // Same source, same inputs, same content: a no-op re-run, so nothing downstream goes stale.
+      if (run.defines) this.session.define(run.defines, definitionHash(source, reads, run.result));
+      this.records.set(cellId, { source, defines: run.defines, reads });
       return { ok: true, step, name, result: run.result, outputs: run.outputs, durationMs: Date.now() - started };
     } catch (err) {
+      // Its last good run no longer describes the cell: cells reading it must not go on as if.
+      this.records.delete(cellId);
       return this.failure(err, step, name, started, signal);
     }
   }
@@ -122,7 +143,7 @@ export class Kernel {
   ): CellOutcome {
     const durationMs = Date.now() - started;
     if (err instanceof CancelledError || (signal.aborted && !(err instanceof CellError))) {
-      const message = 'Cancelled: the cell was interrupted. Earlier outputs and caches are kept.';
+      const message = CANCELLED_MESSAGE;
       return { ok: false, cancelled: true, step, name, outputs: [errorOutput(message)], error: message, durationMs };
     }
     if (err instanceof CellError) {
@@ -148,16 +169,34 @@ export class Kernel {
 
   /** Cells whose inputs were redefined after they ran (their outputs may no longer hold). */
   staleCells(): string[] {
-    const stale: string[] = [];
-    for (const [id, rec] of this.records) {
-      for (const [key, v] of rec.reads) {
-        if (this.session.version(key) !== v) {
-          stale.push(id);
-          break;
-        }
-      }
-    }
-    return stale;
+    return [...this.records.keys()].filter((id) => this.inputsChanged(id));
+  }
+
+  private inputsChanged(cellId: string): boolean {
+    const rec = this.records.get(cellId);
+    return !!rec && [...rec.reads].some(([key, v]) => this.session.version(key) !== v);
+  }
+
+  /** The state of one cell whose current source is `source`. */
+  cellState(cellId: string, source: string): CellState {
+    const rec = this.records.get(cellId);
+    if (!rec) return 'not-run';
+    if (rec.source !== source) return 'edited';
+    return this.inputsChanged(cellId) ? 'stale' : 'fresh';
+  }
+
+  /**
+   * The upstream cells of `targetId` that must run before it, in notebook order: those not run
+   * in this session, edited since they ran, or whose own inputs changed. Run the first, then ask
+   * again: a re-run that changes nothing leaves the cells after it as they were.
+   */
+  pendingUpstream(cells: NotebookCellRef[], targetId: string): PendingUpstream[] {
+    const graph = new NotebookGraph(cells);
+    const sourceOf = new Map(cells.map((c) => [c.id, c.source]));
+    return graph.ancestors(targetId).flatMap((node) => {
+      const state = this.cellState(node.id, sourceOf.get(node.id) ?? '');
+      return state === 'fresh' ? [] : [{ id: node.id, index: node.index, label: node.label, reason: state }];
+    });
   }
 
   /** Forget a cell (deleted from the notebook). */
@@ -168,6 +207,17 @@ export class Kernel {
   async dispose(): Promise<void> {
     await this.session.dispose();
   }
+}
+
+/**
+ * What a definition depends on: the cell's text, the versions it read and, where the result
+ * carries one, the content hash of what it loaded (image files and model weights can change on
+ * disk under an unchanged cell).
+ */
+function definitionHash(source: string, reads: Map<string, number>, result: unknown): string {
+  const r = (result ?? {}) as { hash?: unknown; fingerprint?: unknown };
+  const content = typeof r.hash === 'string' ? r.hash : typeof r.fingerprint === 'string' ? r.fingerprint : '';
+  return hashKey(source, canonicalJson(Object.fromEntries(reads)), content);
 }
 
 function errorOutput(message: string, line?: number, field?: string): StepOutput {

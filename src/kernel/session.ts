@@ -2,6 +2,7 @@
 // and a model may share a name). Each definition bumps a version so that cells which read an
 // older version can be shown as stale.
 import type { ClipModel } from '../clip/types';
+import { releaseModel } from './modelPool';
 import type { DescriptorSet, ImageSet } from '../protocol/dataset';
 import type { AskThread } from '../llm/ask';
 import type { ExplainResult, ScoreResult } from '../protocol/results';
@@ -26,6 +27,7 @@ export class Session {
   /** The conversations of ask cells, which `follow:` continues. */
   readonly conversations = new Map<string, AskThread>();
   private readonly versions = new Map<string, number>();
+  private readonly definitions = new Map<string, string>();
 
   static key(kind: SessionKind, name: string): string {
     return `${kind}:${name}`;
@@ -38,12 +40,23 @@ export class Session {
     return v;
   }
 
+  /**
+   * Record that `kind:name` was defined by a run described by `hash`; the version moves only
+   * when the hash differs from the last definition's, so a no-op re-run marks nothing stale.
+   */
+  define(key: string, hash: string): number {
+    if (this.definitions.get(key) === hash && this.versions.has(key)) return this.version(key);
+    this.definitions.set(key, hash);
+    return this.bump(key);
+  }
+
   version(key: string): number {
     return this.versions.get(key) ?? 0;
   }
 
+  /** Hand the models back to the pool (it keeps them loaded a while for the next notebook). */
   async dispose(): Promise<void> {
-    for (const m of this.models.values()) await m.model.dispose();
+    for (const m of this.models.values()) releaseModel(m.loadKey);
     this.models.clear();
   }
 }

@@ -2,6 +2,7 @@
 // MIME. Keep field names stable: results.json is a public format.
 import type { DicomSummary } from './dataset';
 import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
+import type { RunSummary, ScoreChanges } from './changes';
 
 export interface ClassificationMetrics {
   /** Null for multi-label sets, where each class is its own yes/no question. */
@@ -101,6 +102,10 @@ export interface ScoreResult {
   flags: SanityFlag[];
   multiLabel?: boolean;
   run: RunRecord;
+  /** Against the previous run of this cell (absent on its first run). */
+  changes?: ScoreChanges;
+  /** The last runs of this cell, oldest first, this one last. */
+  history?: RunSummary[];
 }
 
 export interface ImagesResult {

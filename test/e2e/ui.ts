@@ -328,6 +328,38 @@ const BROKEN_NOTEBOOK = {
   nbformat_minor: 5,
 };
 
+/** The frame of the report panel, once it shows a score table. */
+function reportFrame(page: Page): Promise<Frame> {
+  return waitUntil(
+    'the report beside the notebook',
+    async () => {
+      for (const f of page.frames()) {
+        if (
+          (await f.title().catch(() => '')).endsWith('Symptom Lens report') &&
+          (await f
+            .locator('.sl-comparison-table')
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return f;
+      }
+      return undefined;
+    },
+    60_000,
+    500,
+  );
+}
+
+/** A button of the visible notebook editor's own toolbar (not the command palette). */
+function toolbarButton(page: Page, title: string): Locator {
+  return page
+    .locator('.notebook-toolbar-container')
+    .filter({ visible: true })
+    .first()
+    .locator(`.action-item a[aria-label^="${title}"]`)
+    .first();
+}
+
 export async function runUiTests(vsix: string): Promise<SuiteResult> {
   const log = lap('ui');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
@@ -445,24 +477,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       // Back to the notebook: Open Report writes report.html beside it and shows it.
       await page.locator('.tabs-container .tab', { hasText: 'demo.lensnb' }).first().click();
       await runCommand(page, 'Symptom Lens: Open Report');
-      const report = await waitUntil(
-        'the report beside the notebook',
-        async () => {
-          for (const f of page.frames()) {
-            if (
-              (await f.title().catch(() => '')).endsWith('Symptom Lens report') &&
-              (await f
-                .locator('.sl-comparison-table')
-                .count()
-                .catch(() => 0)) > 0
-            )
-              return f;
-          }
-          return undefined;
-        },
-        60_000,
-        500,
-      );
+      const report = await reportFrame(page);
       if (!fs.existsSync(path.join(ws, 'out', 'report.html'))) throw new Error('out/report.html was not written');
       await report.locator('.sl-heatmap').first().waitFor({ timeout: 30_000 });
       await shot('ui-1-report');
@@ -536,8 +551,12 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         .first()
         .waitFor({ timeout: 5000 });
       await shot('ui-3-edited');
-      // Run the edited cell alone: the score cell that read it is now stale.
-      await runCommand(page, 'Notebook: Execute Cell');
+      // Run the edited cell alone with its own run button: the score cell that read it is now stale.
+      await page
+        .locator('.notebook-editor .code-cell-row.focused .run-button-container a.action-label')
+        .filter({ visible: true })
+        .first()
+        .click();
       await waitUntil(
         'the score cell to be marked stale',
         async () => {
@@ -547,6 +566,11 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         60_000,
         500,
       );
+      // Inside the output too: the score's renderer dims it under a "stale" banner.
+      await scrollToCell(page, 'score:', scoreIndex);
+      const staleFrame = await outputFrame(page, '.sl-mark-stale', 30_000);
+      const banner = await staleFrame.locator('.sl-mark-stale').first().innerText();
+      if (!/Stale/.test(banner)) throw new Error(`the stale banner says "${banner}"`);
       await shot('ui-3-stale');
 
       cells = await runAll(page);
@@ -564,6 +588,10 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         throw new Error(`the re-run encoded ${shownImages} images; expected 0 (all from the cache)`);
       if (shownTexts < 1) throw new Error('the re-run encoded no text, so the edit did not reach the model');
       const shown = await encoded.innerText();
+      // What changed since the previous run, in the output: the edited descriptor, removed and added.
+      const diff = (await frame.locator('[data-testid="descriptor-diff"]').first().innerText()).split('\n');
+      for (const line of [`− normal: ${word} costophrenic angles`, `+ normal: ${replacement} costophrenic angles`])
+        if (!diff.includes(line)) throw new Error(`the "what changed" view lacks "${line}": ${diff.join(' | ')}`);
 
       await runCommand(page, 'File: Save');
       const after = await waitUntil(
@@ -592,6 +620,28 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       log(
         `edit: "${word}" → "${replacement}"; output shows "${shown}"; saved run record ${JSON.stringify(after.run.encoded)}`,
       );
+    });
+
+    await test("the notebook toolbar's Open Report button writes and shows the report; untitled asks to be saved", async () => {
+      await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
+      const report = path.join(ws, 'out', 'report.html');
+      fs.rmSync(report, { force: true });
+      await toolbarButton(page, 'Open Report').click();
+      await reportFrame(page);
+      if (!fs.existsSync(report)) throw new Error('out/report.html was not written');
+      await shot('ui-4-toolbar-report');
+
+      // Alone in the editor area, so that the toolbar has room for its buttons.
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'Symptom Lens: New Notebook');
+      await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 20_000 });
+      await toolbarButton(page, 'Open Report').click();
+      await page
+        .locator('.notifications-toasts', { hasText: 'save the notebook first' })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await shot('ui-4-untitled-report');
+      await runCommand(page, 'View: Revert and Close Editor');
     });
   } finally {
     await browser.close().catch(() => undefined);

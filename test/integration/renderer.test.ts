@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { MIME } from '../../src/protocol/mime';
+import { OUTPUT_MARK_KEY } from '../../src/protocol/outputMark';
+import { compareRuns, summarizeRun } from '../../src/scoring/changes';
 import { paletteCss } from '../../src/report/palette';
 import {
   chromiumSkipReason,
@@ -70,7 +72,7 @@ window.renderOutput = async (bundle, mime, data, options = {}) => {
   el.id = id;
   document.getElementById('outputs').appendChild(el);
   const text = JSON.stringify(data);
-  await api.renderOutputItem({ id, mime, metadata: {}, json: () => data, text: () => text, data: () => new TextEncoder().encode(text), blob: () => new Blob([text]) }, el, new AbortController().signal);
+  await api.renderOutputItem({ id, mime, metadata: options.metadata ?? {}, json: () => data, text: () => text, data: () => new TextEncoder().encode(text), blob: () => new Blob([text]) }, el, new AbortController().signal);
   window.apis[id] = api;
   return id;
 };
@@ -112,7 +114,7 @@ describe('renderers in Chromium', { skip }, () => {
     bundle: string,
     mime: string,
     data: unknown,
-    options: { messaging?: boolean } = {},
+    options: { messaging?: boolean; metadata?: Record<string, unknown> } = {},
   ): Promise<string> {
     return page.evaluate(([b, m, d, o]) => (window as any).renderOutput(b, m, d, o), [
       bundle,
@@ -161,6 +163,48 @@ describe('renderers in Chromium', { skip }, () => {
       ],
     );
     assert.ok((await table.evaluate((el) => el.getBoundingClientRect().top)) > top + 200, 'opening shows the flags');
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.requests, []);
+    await page.close();
+  });
+
+  test('score output: what changed since the previous run, the run history, and the stale mark', async () => {
+    const current = await scoreFixture();
+    // The previous run: one descriptor of the second variant read differently, three images predicted otherwise.
+    const previous = structuredClone(current);
+    const edited = previous.variants[1];
+    const [cls] = Object.keys(edited.descriptors).filter((c) => edited.descriptors[c].length > 0);
+    const newText = edited.descriptors[cls][0];
+    edited.descriptors[cls][0] = 'an older descriptor';
+    edited.columns = edited.columns.map((c) =>
+      c.class === cls && c.text === newText ? { ...c, text: 'an older descriptor' } : c,
+    );
+    for (const p of edited.predictions.slice(0, 3)) p.predicted = current.classes.find((c) => c !== p.predicted)!;
+    edited.metrics = { ...edited.metrics, accuracy: (edited.metrics.accuracy ?? 0) - 0.1 };
+    const changes = compareRuns(previous, current, 0);
+    const data = { ...current, changes, history: [summarizeRun(previous), summarizeRun(current)] };
+    const { page, problems } = await open();
+    const id = await render(page, 'score', MIME.score, data, { metadata: { [OUTPUT_MARK_KEY]: 'stale' } });
+    const out = page.locator(`#${id}`);
+    const section = out.locator('.sl-changes');
+    await section.waitFor();
+    const variant = section.locator(`[data-testid="variant-changes"][data-variant="${current.variants[1].name}"]`);
+    assert.deepEqual(await variant.locator('[data-testid="descriptor-diff"] li').allTextContents(), [
+      `\u2212 ${cls}: an older descriptor`,
+      `+ ${cls}: ${newText}`,
+    ]);
+    const accuracy = variant.locator('tr[data-metric="accuracy"]');
+    assert.equal(await accuracy.locator('td').nth(3).textContent(), signed(0.1));
+    assert.match((await accuracy.locator('td').nth(4).textContent()) ?? '', /to/, 'the paired CI of the difference');
+    const flips = variant.locator('[data-testid="flipped"] .sl-flip');
+    assert.equal(await flips.count(), changes.variants[1].flipped.length);
+    assert.ok((await flips.count()) >= 3);
+    assert.equal(await section.locator('[data-testid="variant-changes"]').count(), current.variants.length);
+    assert.equal(await out.locator('[data-testid="history"] tbody tr').count(), 2);
+    // The stale mark: a banner inside the output, the output dimmed under it.
+    assert.match((await out.locator('.sl-mark-stale').textContent()) ?? '', /^Stale: /);
+    assert.equal(await out.locator('.sl-root').evaluate((el) => getComputedStyle(el).opacity), '0.55');
+    await page.screenshot({ path: path.join(SHOTS, 'renderer-score-changes.png'), fullPage: true });
     assert.deepEqual(problems.errors, []);
     assert.deepEqual(problems.requests, []);
     await page.close();

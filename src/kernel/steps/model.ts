@@ -4,6 +4,7 @@ import { loadClipModel } from '../../clip/model';
 import { ModelError, ProviderError } from '../../clip/errors';
 import { SUPPORTED_VARIANTS } from '../../clip/providers';
 import { DEVICE_PREFERENCES, PROVIDER_LABEL, PROVIDERS, VARIANTS, type DevicePreference } from '../../clip/types';
+import { acquireModel, releaseModel } from '../modelPool';
 import { MIME } from '../../protocol/mime';
 import { fieldError, md, sessionKey } from './common';
 import { defineStep, type StepContext } from './step';
@@ -76,13 +77,15 @@ export const modelStep = defineStep({
     if (!model) {
       ctx.progress(`Loading model ${written}`);
       try {
-        model = await loadClipModel(dir, { device, variant, batchSize: ctx.settings.batchSize, log: ctx.log });
+        model = await acquireModel(loadKey, () =>
+          loadClipModel(dir, { device, variant, batchSize: ctx.settings.batchSize, log: ctx.log }),
+        );
       } catch (e) {
         if (e instanceof ProviderError) throw providerFieldError(ctx, e);
         if (e instanceof ModelError) throw fieldError(ctx, o.path !== undefined ? 'path' : 'model', e.message);
         throw e;
       }
-      if (previous) await previous.model.dispose();
+      if (previous) releaseModel(previous.loadKey);
     }
     ctx.session.models.set(name, { name, path: dir, model, loadKey });
     const result = {

@@ -24,10 +24,13 @@ import { type Prediction, type ScoreResult, type VariantResult } from '../../pro
 import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
 import { embedImages, embedTexts, stepCache } from './embed';
 import { defineStep } from './step';
+import { recordScoreRun } from '../../scoring/scoreRuns';
 
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
 const THUMBNAIL_PX = 64;
+/** Of those, at most this many for the images that flipped since the previous run. */
+const MAX_FLIPPED_THUMBNAILS = 16;
 
 /** Saved outputs stay reviewable: 4 decimals are far below any metric's resolution. */
 /** The heatmap's cosines are for the eye: four decimals keep saved outputs small. */
@@ -146,14 +149,13 @@ export const scoreStep = defineStep({
       }),
       ...cacheNotes.map((message) => ({ severity: 'info' as const, kind: 'cache' as const, message })),
     ];
-    const thumbnails = await failureThumbnails(imageSet.entries, results);
     const result: ScoreResult = {
       name: ctx.cell.name,
       images: imageSet.name,
       classes,
       method,
       variants: results,
-      thumbnails,
+      thumbnails: {},
       flags,
       multiLabel: imageSet.multiLabel,
       run: {
@@ -177,6 +179,11 @@ export const scoreStep = defineStep({
         durationMs: Date.now() - started,
       },
     };
+    const { thumbnails: _none, ...current } = result;
+    void _none;
+    Object.assign(result, await recordScoreRun(ctx.cacheDir, ctx.notebookPath, current, seed));
+    const flipped = (result.changes?.variants ?? []).flatMap((v) => v.flipped.map((f) => f.image));
+    result.thumbnails = await failureThumbnails(imageSet.entries, results, flipped);
     ctx.session.scores.set(result.name, result);
     ctx.log(
       `score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`,
@@ -280,7 +287,11 @@ function compareWithFirst(
  * wrong (lowest margin of the true class over the best other class), taken in turn across
  * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
  */
-async function failureThumbnails(entries: ImageEntry[], variants: VariantResult[]): Promise<Record<string, string>> {
+async function failureThumbnails(
+  entries: ImageEntry[],
+  variants: VariantResult[],
+  flipped: string[],
+): Promise<Record<string, string>> {
   // Multi-label labels ("a, b", "(none)") have no single true-class score: keep their order.
   const margin = (p: Prediction) =>
     p.label in p.scores
@@ -297,7 +308,8 @@ async function failureThumbnails(entries: ImageEntry[], variants: VariantResult[
       .sort((a, b) => margin(a) - margin(b))
       .map((p) => p.image),
   );
-  const wanted = new Set<string>();
+  // The images whose prediction flipped since the previous run come first ("what changed").
+  const wanted = new Set<string>(flipped.slice(0, MAX_FLIPPED_THUMBNAILS));
   for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
     for (const q of queues) if (rank < q.length && wanted.size < MAX_INLINE_THUMBNAILS) wanted.add(q[rank]);
   }
@@ -339,6 +351,13 @@ function scoreMarkdown(r: ScoreResult): string {
         : [],
     ),
     ...r.flags.map((f) => `- **${f.severity}**: ${md(f.message)}`),
+    ...(r.changes?.variants ?? []).flatMap((v) =>
+      v.status === 'both' && (v.descriptors.length || v.flipped.length || v.metrics.some((m) => m.difference))
+        ? [
+            `- since the previous run, ${md(v.variant)}: ${v.metrics.map((m) => `${m.metric} ${num(m.difference)}${m.ci ? ` (95 % CI ${num(m.ci.low)} to ${num(m.ci.high)})` : ''}`).join(', ')}; ${v.flipped.length} image(s) flipped`,
+          ]
+        : [],
+    ),
   ];
   return lines.join('\n');
 }

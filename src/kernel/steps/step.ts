@@ -36,6 +36,8 @@ export interface StepContext<Options = Record<string, unknown>> {
   secrets: SecretProvider;
   /** Resolve a path as written in the cell (relative to the notebook's folder). */
   resolvePath(p: string): string;
+  /** Absolute path of the notebook (keys what is kept per cell between runs, e.g. score history). */
+  notebookPath: string;
   cacheDir: string;
 }
 

@@ -5,6 +5,7 @@
 import type { ActivationFunction, RendererContext } from 'vscode-notebook-renderer';
 import { clear, h, notice } from './dom';
 import { BASE_CSS, adoptCss } from './theme';
+import { OUTPUT_MARK_BANNER, outputMarkOf } from '../../protocol/outputMark';
 
 export interface RenderView<T> {
   data: T;
@@ -47,6 +48,15 @@ export function createRenderer<T>(spec: RendererSpec<T>): ActivationFunction {
         const root = host.attachShadow({ mode: 'open' });
         adoptCss(root, BASE_CSS, spec.css ?? '');
         const container = h('div', { class: 'sl-root' });
+        // A result that is not the current one (stale, re-running, from the previous run): a
+        // banner inside the output, and the output dimmed under it.
+        const mark = outputMarkOf(item.metadata);
+        if (mark) {
+          const banner = notice(OUTPUT_MARK_BANNER[mark], 'warning');
+          banner.classList.add('sl-mark', `sl-mark-${mark}`);
+          root.appendChild(banner);
+          container.style.opacity = '0.55';
+        }
         root.appendChild(container);
         const cleanups: (() => void)[] = [];
         live.set(item.id, () => {

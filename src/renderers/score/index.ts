@@ -8,6 +8,7 @@ import { append, clear, h, section } from '../_shared/dom';
 import { tabBar } from '../_shared/elements';
 import { createRenderer } from '../_shared/renderer';
 import { Thumbnails } from '../_shared/thumbnails';
+import { runHistory, whatChanged } from './changes';
 import { comparisonHelp, comparisonTable } from './comparison';
 import { parseScore, type Score } from './data';
 import { disagreements } from './disagreements';
@@ -37,7 +38,13 @@ export const activate = createRenderer<Score>({
     };
     onDispose(() => panel?.dispose());
 
-    append(container, header(data), data.flags?.length ? flagList(data.flags) : null);
+    append(
+      container,
+      header(data),
+      data.flags?.length ? flagList(data.flags) : null,
+      whatChanged(data, thumbs),
+      runHistory(data),
+    );
     container.appendChild(
       section('sl-comparison', 'Variants', comparisonHelp(data), h('div', { class: 'sl-scroll' }, table)),
     );

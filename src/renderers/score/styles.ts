@@ -78,4 +78,15 @@ ${BARS_CSS}
 .sl-versus { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 8px; }
 .sl-tally { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 0 0 8px; color: var(--sl-muted); }
 .sl-tally b { color: var(--sl-fg); }
+.sl-variant-changes h4 { margin: 10px 0 4px; }
+.sl-better { color: var(--sl-good); }
+.sl-worse { color: var(--sl-bad); }
+.sl-descriptor-diff { list-style: none; padding: 0; margin: 6px 0; font-family: var(--vscode-editor-font-family, monospace); }
+.sl-added { color: var(--sl-good); }
+.sl-removed { color: var(--sl-bad); }
+.sl-flips { display: flex; flex-wrap: wrap; gap: 10px; }
+.sl-flip { width: 180px; font-size: 0.9em; border-left: 3px solid var(--sl-muted); padding-left: 6px; }
+.sl-flip.sl-good { border-left-color: var(--sl-good); }
+.sl-flip.sl-bad { border-left-color: var(--sl-bad); }
+.sl-flip-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 `;
