@@ -5,7 +5,7 @@
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
-const engine = ['clip', 'images', 'scoring', 'metrics', 'llm', 'cache', 'report'];
+const engine = ['clip', 'images', 'scoring', 'metrics', 'llm', 'cache', 'report', 'hub'];
 const zone = (target, from, except) => ({
   target: `./src/${target}`,
   from: from.map((f) => `./src/${f}`),

@@ -22,7 +22,8 @@ relative to the notebook's folder.
   --batch-size N   images or texts per ONNX batch (default: 16 on CPU, 32 on a GPU)
   --quiet          no progress on stderr
 
-The LLM key for generate cells is read from OPENAI_API_KEY.`;
+The LLM key for generate cells is read from OPENAI_API_KEY. Model cells with hub: read
+HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE and HF_HUB_CACHE (else HF_HOME/hub).`;
 
 export function parseArgs(argv: string[]): RunNotebookOptions | { print: string } {
   const [command, ...rest] = argv;

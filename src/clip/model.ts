@@ -1,16 +1,32 @@
 // loadClipModel: a model folder -> a ClipModel (the contract in ./types). It wires the folder,
 // tokenizer, preprocessing, providers and towers together and batches the work.
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CancelledError } from '../common/errors';
 import { ModelError } from './errors';
 import { modelFingerprint } from './fingerprint';
 import { readModelFolder } from './modelFolder';
-import { outputSide, parsePreprocessorConfig, preprocessFile, preprocessKey, type Preprocessing } from './preprocess';
+import {
+  describePreprocessing,
+  outputSide,
+  parsePreprocessorConfig,
+  preprocessFile,
+  preprocessKey,
+  type Preprocessing,
+} from './preprocess';
 import { DEFAULT_BATCH_SIZE, openSessions } from './providers';
 import { contextLengthOf, loadTokenizer, type ClipTokenizer } from './tokenizer';
 import { TextTower, VisionTower } from './towers';
-import type { ClipModel, EncodeOptions, ImageInput, LoadModelOptions, Provider, SkippedProvider } from './types';
+import type {
+  ClipModel,
+  EncodeOptions,
+  ImageInput,
+  LoadModelOptions,
+  ModelDescription,
+  Provider,
+  SkippedProvider,
+} from './types';
 
 export { ModelError } from './errors';
 
@@ -59,6 +75,7 @@ interface ModelParts {
   providerReason: string;
   providersSkipped: SkippedProvider[];
   embedDim: number;
+  description: ModelDescription;
   batchSize: number;
   preprocessing: Preprocessing;
   tokenizer: ClipTokenizer;
@@ -75,6 +92,7 @@ class OnnxClipModel implements ClipModel {
   readonly providersSkipped: SkippedProvider[];
   readonly embedDim: number;
   readonly imageSize: number;
+  readonly description: ModelDescription;
   readonly batchSize: number;
   private readonly preprocessing: Preprocessing;
   private readonly tokenizer: ClipTokenizer;
@@ -88,6 +106,7 @@ class OnnxClipModel implements ClipModel {
     this.providerReason = parts.providerReason;
     this.providersSkipped = parts.providersSkipped;
     this.embedDim = parts.embedDim;
+    this.description = parts.description;
     this.batchSize = parts.batchSize;
     this.preprocessing = parts.preprocessing;
     this.tokenizer = parts.tokenizer;
@@ -186,6 +205,18 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
       providerReason: opened.reason,
       providersSkipped: opened.skipped,
       embedDim: textDim,
+      description: {
+        variant: folder.graphVariants.join(' + '),
+        files: await Promise.all(
+          folder.definingFiles.map(async (file) => ({
+            path: path.relative(folder.dir, file).split(path.sep).join('/'),
+            bytes: (await fs.stat(file)).size,
+          })),
+        ),
+        contextLength: tokenizer.contextLength,
+        preprocessing: describePreprocessing(preprocessing),
+        licence: folder.licence,
+      },
       batchSize: asked ?? DEFAULT_BATCH_SIZE[opened.provider],
       preprocessing,
       tokenizer,

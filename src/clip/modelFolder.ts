@@ -3,6 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { LAYOUT_HINT, ModelError } from './errors';
 import type { Variant } from './types';
 
@@ -19,10 +20,29 @@ export interface ModelFolder {
   /** Absolute paths of the graphs actually used. */
   visionModel: string;
   textModel: string;
-  /** The variants of those two graphs (a requested variant a folder lacks falls back to another). */
-  graphVariants: Variant[];
   /** Every file whose bytes decide the model's outputs (graphs, external weights, json): the fingerprint. */
   definingFiles: string[];
+  /** The variants of those two graphs (a requested variant a folder lacks falls back to another). */
+  graphVariants: Variant[];
+  /** The licence the README's front matter states (`license:`, with `license_name` for "other"). */
+  licence?: string;
+}
+
+/** `license` (and `license_name`) from a model card's YAML front matter, as the hub writes them. */
+export function licenceOf(readme: string): string | undefined {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---/.exec(readme);
+  if (!match) return undefined;
+  let card: unknown;
+  try {
+    card = parseYaml(match[1]);
+  } catch {
+    return undefined;
+  }
+  if (card === null || typeof card !== 'object') return undefined;
+  const { license, license_name: name } = card as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  if (license === 'other' && text(name)) return `other (${text(name)})`;
+  return Array.isArray(license) ? license.map(String).join(', ') || undefined : text(license);
 }
 
 const VARIANT_SUFFIX: Record<Variant, string> = { fp32: '', quantized: '_quantized', fp16: '_fp16' };
@@ -65,49 +85,89 @@ async function requireJson(dir: string, name: string): Promise<JsonObject> {
   return value;
 }
 
-function variantOf(graph: string): Variant {
-  const name = path.basename(graph, '.onnx');
-  return (
-    (Object.keys(VARIANT_SUFFIX) as Variant[]).find((v) => VARIANT_SUFFIX[v] && name.endsWith(VARIANT_SUFFIX[v])) ??
-    'fp32'
-  );
+export type Tower = 'vision_model' | 'text_model';
+export const TOWERS: Tower[] = ['vision_model', 'text_model'];
+
+/** The JSON files a model needs, and the small files read when present (README: the licence). */
+export const REQUIRED_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json'];
+export const OPTIONAL_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'README.md'];
+
+/**
+ * The graph for one tower among a folder's files ('/'-separated, relative): the requested variant
+ * when present, else fp32, else any variant. The hub download picks its files with this too.
+ */
+export function chooseGraph(files: ReadonlySet<string>, tower: Tower, variant: Variant): string | undefined {
+  const order = [variant, 'fp32', 'quantized', 'fp16'].filter((v, i, all) => all.indexOf(v) === i) as Variant[];
+  return order.map((v) => `onnx/${tower}${VARIANT_SUFFIX[v]}.onnx`).find((name) => files.has(name));
 }
 
-/** The graph for one tower: the requested variant when present, else fp32, else any variant. */
-async function pickGraph(
-  dir: string,
-  tower: 'vision_model' | 'text_model',
-  variant: Variant,
-  log: (message: string) => void,
-): Promise<string> {
-  const order: Variant[] = [variant, 'fp32', 'quantized', 'fp16'].filter(
-    (v, i, all) => all.indexOf(v) === i,
-  ) as Variant[];
-  for (const candidate of order) {
-    const file = path.join(dir, 'onnx', `${tower}${VARIANT_SUFFIX[candidate]}.onnx`);
-    if (await isFile(file)) {
-      if (candidate !== variant) {
-        log(`onnx/${tower}${VARIANT_SUFFIX[variant]}.onnx not found; using onnx/${path.basename(file)}.`);
-      }
-      return file;
-    }
-  }
-  const expected = path.join(dir, 'onnx', `${tower}.onnx`);
-  const combined = (await isFile(path.join(dir, 'onnx', 'model.onnx')))
-    ? ' The folder has onnx/model.onnx, a combined CLIP graph: export the two towers separately ' +
-      '(e.g. optimum-cli export onnx, as transformers.js models ship them).'
-    : '';
-  throw new ModelError(`The model folder ${dir} has no onnx/${tower}.onnx.${combined} ${LAYOUT_HINT}`, expected);
+/** The variant a graph file is (`onnx/vision_model_fp16.onnx` is fp16). */
+export function variantOf(graph: string): Variant {
+  if (graph.endsWith('_quantized.onnx')) return 'quantized';
+  if (graph.endsWith('_fp16.onnx')) return 'fp16';
+  return 'fp32';
 }
 
 /** External-data files (`vision_model.onnx_data`, …) carry the weights of large graphs. */
-async function externalDataFiles(graph: string): Promise<string[]> {
-  const base = path.basename(graph);
-  const names = await fs.readdir(path.dirname(graph));
-  return names
-    .filter((n) => n.startsWith(`${base}_data`) || n.startsWith(`${base}.data`))
-    .sort()
-    .map((n) => path.join(path.dirname(graph), n));
+export function externalDataFiles(files: Iterable<string>, graph: string): string[] {
+  return [...files].filter((n) => n.startsWith(`${graph}_data`) || n.startsWith(`${graph}.data`)).sort();
+}
+
+/** What a folder with these files lacks for the supported layout, in words; empty when complete. */
+export function layoutGaps(files: ReadonlySet<string>): string[] {
+  const gaps = REQUIRED_FILES.filter((f) => !files.has(f));
+  for (const tower of TOWERS) {
+    if (!chooseGraph(files, tower, 'fp32')) gaps.push(`onnx/${tower}.onnx (or a _quantized / _fp16 variant)`);
+  }
+  return gaps;
+}
+
+/** Advice for a folder whose towers are missing, from what it holds instead. */
+export function towerAdvice(files: ReadonlySet<string>): string {
+  if (files.has('onnx/model.onnx')) {
+    return 'The folder has onnx/model.onnx, a combined CLIP graph: export the two towers separately (e.g. optimum-cli export onnx, as transformers.js models ship them).';
+  }
+  if ([...files].some((f) => /\.(safetensors|bin|pt|pth)$/.test(f))) {
+    return 'It holds PyTorch weights only: export them to ONNX first (docs/models.md; an OpenAI CLIP state dict converts with scripts/convert/openai-clip.py).';
+  }
+  return '';
+}
+
+async function pickGraph(
+  dir: string,
+  files: ReadonlySet<string>,
+  tower: Tower,
+  variant: Variant,
+  log: (message: string) => void,
+): Promise<string> {
+  const chosen = chooseGraph(files, tower, variant);
+  if (chosen) {
+    if (variantOf(chosen) !== variant) {
+      log(`onnx/${tower}${VARIANT_SUFFIX[variant]}.onnx not found; using ${chosen}.`);
+    }
+    return path.join(dir, chosen);
+  }
+  const expected = path.join(dir, 'onnx', `${tower}.onnx`);
+  throw new ModelError(
+    `The model folder ${dir} has no onnx/${tower}.onnx. ${towerAdvice(files)} ${LAYOUT_HINT}`.replace('  ', ' '),
+    expected,
+  );
+}
+
+/** The folder's files as relative '/' paths: the top level and onnx/ (all the layout uses). */
+async function listLayoutFiles(dir: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  const add = async (sub: string) => {
+    const entries = await fs.readdir(path.join(dir, sub), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      // Hub snapshots hold symbolic links to blobs: stat follows them.
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isFile() || (e.isSymbolicLink() && (await isFile(path.join(dir, rel))))) files.add(rel);
+    }
+  };
+  await add('');
+  await add('onnx');
+  return files;
 }
 
 export async function readModelFolder(
@@ -138,19 +198,18 @@ export async function readModelFolder(
     );
   }
   const tokenizerConfig = (await readJsonObject(dir, 'tokenizer_config.json')) ?? {};
-  const visionModel = await pickGraph(dir, 'vision_model', variant, log);
-  const textModel = await pickGraph(dir, 'text_model', variant, log);
+  const files = await listLayoutFiles(dir);
+  const visionModel = await pickGraph(dir, files, 'vision_model', variant, log);
+  const textModel = await pickGraph(dir, files, 'text_model', variant, log);
 
   const jsonFiles = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
-  const definingFiles = [
-    visionModel,
-    ...(await externalDataFiles(visionModel)),
-    textModel,
-    ...(await externalDataFiles(textModel)),
-  ];
-  for (const name of jsonFiles) {
-    if (await isFile(path.join(dir, name))) definingFiles.push(path.join(dir, name));
-  }
+  const graphFiles = [visionModel, textModel].flatMap((graph) => {
+    const rel = path.relative(dir, graph).split(path.sep).join('/');
+    return [rel, ...externalDataFiles(files, rel)];
+  });
+  const definingFiles = [...graphFiles, ...jsonFiles.filter((name) => files.has(name))].map((rel) =>
+    path.join(dir, rel),
+  );
   return {
     dir,
     config,
@@ -159,7 +218,8 @@ export async function readModelFolder(
     tokenizerConfig,
     visionModel,
     textModel,
-    graphVariants: [...new Set([variantOf(visionModel), variantOf(textModel)])],
     definingFiles,
+    graphVariants: [...new Set([variantOf(visionModel), variantOf(textModel)])],
+    licence: licenceOf(await fs.readFile(path.join(dir, 'README.md'), 'utf8').catch(() => '')),
   };
 }

@@ -163,6 +163,27 @@ export function outputSide(p: Preprocessing): number | undefined {
   return undefined;
 }
 
+function sameTriple(a: [number, number, number] | null, b: [number, number, number]): boolean {
+  return a !== null && a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+}
+
+/** The preprocessing in a line of words, for the model cell's output. */
+export function describePreprocessing(p: Preprocessing): string {
+  const steps: string[] = [];
+  if (p.resize?.mode === 'shortest-edge') steps.push(`shortest edge ${p.resize.size} ${p.resample}`);
+  if (p.resize?.mode === 'exact') steps.push(`resize ${p.resize.width}×${p.resize.height} ${p.resample}`);
+  if (p.crop) steps.push(`centre crop ${p.crop.width}×${p.crop.height}`);
+  if (p.rescaleFactor !== null) steps.push(Math.abs(p.rescaleFactor - 1 / 255) < 1e-9 ? '÷255' : `×${p.rescaleFactor}`);
+  if (p.mean && p.std) {
+    steps.push(
+      sameTriple(p.mean, OPENAI_CLIP_MEAN) && sameTriple(p.std, OPENAI_CLIP_STD)
+        ? 'OpenAI CLIP mean/std'
+        : `mean ${p.mean.map((v) => +v.toFixed(5)).join('/')} std ${p.std.map((v) => +v.toFixed(5)).join('/')}`,
+    );
+  }
+  return steps.join(', ');
+}
+
 /** Hash of the effective preprocessing and of the resampler that carries it out. */
 export function preprocessKey(p: Preprocessing): string {
   const canonical = JSON.stringify({

@@ -45,6 +45,20 @@ export interface ImageInput {
   decode?: DicomDecodeOptions;
 }
 
+/** What a model cell shows about the loaded model. */
+export interface ModelDescription {
+  /** The ONNX variant(s) actually used ("fp32", or "fp16 + fp32" when a tower fell back). */
+  variant: string;
+  /** The files that decide the outputs (the fingerprint's), relative to the folder, with sizes. */
+  files: { path: string; bytes: number }[];
+  /** Tokens per text, BOS/EOS included. */
+  contextLength: number;
+  /** The preprocessing in words, e.g. "shortest edge 224 bicubic, centre crop 224, /255, CLIP mean/std". */
+  preprocessing: string;
+  /** From the README's front matter, when it states one. */
+  licence?: string;
+}
+
 export interface ClipModel {
   /** Absolute folder. */
   readonly dir: string;
@@ -63,6 +77,7 @@ export interface ClipModel {
   readonly embedDim: number;
   /** Image side fed to the vision tower (crop size). */
   readonly imageSize: number;
+  readonly description: ModelDescription;
   /** L2-normalised image embeddings, one per input, batched. Throws CancelledError on abort. */
   encodeImages(images: ImageInput[], options?: EncodeOptions): Promise<Float32Array[]>;
   /** Same with already preprocessed CHW float pixels (explain/occlusion uses this). */

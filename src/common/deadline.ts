@@ -50,3 +50,24 @@ export async function withDeadline<T>(
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/** Wait `ms`, or reject with CancelledError as soon as `signal` fires. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Exponential backoff with jitter: base·2^attempt, capped, times 0.75–1. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** attempt, maxMs) * (0.75 + Math.random() * 0.25);
+}

@@ -1,39 +1,73 @@
-// The LLM API key lives in VS Code's SecretStorage (the OS keychain), set by the command
-// "Symptom Lens: Set API Key"; never in settings, notebooks or outputs.
+// Secrets live in VS Code's SecretStorage (the OS keychain), each set by its own command: the LLM
+// API key ("Symptom Lens: Set API Key") and the Hugging Face token ("Symptom Lens: Set Hugging
+// Face Token"); never in settings, notebooks or outputs. The environment is the fallback, as the
+// command line uses it.
 import * as vscode from 'vscode';
 import type { SecretProvider } from '../kernel/steps/step';
 
-const SECRET_ID = 'symptomLens.llm.apiKey';
-export const SET_API_KEY_COMMAND = 'symptomLens.setApiKey';
+interface SecretCommand {
+  command: string;
+  secretId: string;
+  /** What the secret is, for the input box and the messages. */
+  what: string;
+  emptyPrompt: string;
+  placeHolder: string;
+}
 
-/** The key for generate/ask cells: SecretStorage first, then OPENAI_API_KEY as the CLI uses it. */
+const API_KEY: SecretCommand = {
+  command: 'symptomLens.setApiKey',
+  secretId: 'symptomLens.llm.apiKey',
+  what: 'API key for the LLM endpoint',
+  emptyPrompt: "Stored in VS Code's secret storage, never in a notebook. Local servers such as Ollama need none.",
+  placeHolder: 'sk-…',
+};
+
+const HUB_TOKEN: SecretCommand = {
+  command: 'symptomLens.setHubToken',
+  secretId: 'symptomLens.hub.token',
+  what: 'Hugging Face token',
+  emptyPrompt:
+    "A read token from huggingface.co/settings/tokens, for gated or private models. Stored in VS Code's secret storage and sent only to the hub endpoint.",
+  placeHolder: 'hf_…',
+};
+
+export const SET_API_KEY_COMMAND = API_KEY.command;
+export const SET_HUB_TOKEN_COMMAND = HUB_TOKEN.command;
+
+/** SecretStorage first, then the environment variables the command line reads. */
 export function apiKeySecrets(secrets: vscode.SecretStorage): SecretProvider {
   return {
-    getApiKey: async () => (await secrets.get(SECRET_ID)) || process.env.OPENAI_API_KEY || undefined,
+    getApiKey: async () => (await secrets.get(API_KEY.secretId)) || process.env.OPENAI_API_KEY || undefined,
+    getHubToken: async () => (await secrets.get(HUB_TOKEN.secretId)) || process.env.HF_TOKEN || undefined,
   };
 }
 
-export function registerApiKeyCommand(context: vscode.ExtensionContext): void {
+function registerSecretCommand(context: vscode.ExtensionContext, s: SecretCommand): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(SET_API_KEY_COMMAND, async () => {
-      const stored = await context.secrets.get(SECRET_ID);
-      const key = await vscode.window.showInputBox({
-        title: 'Symptom Lens: API key for the LLM endpoint',
+    vscode.commands.registerCommand(s.command, async () => {
+      const stored = await context.secrets.get(s.secretId);
+      const value = await vscode.window.showInputBox({
+        title: `Symptom Lens: ${s.what}`,
         prompt: stored
-          ? 'A key is stored. Enter a new one to replace it, or leave the box empty to remove it.'
-          : "Stored in VS Code's secret storage, never in a notebook. Local servers such as Ollama need none.",
+          ? 'One is stored. Enter a new one to replace it, or leave the box empty to remove it.'
+          : s.emptyPrompt,
         password: true,
         ignoreFocusOut: true,
-        placeHolder: 'sk-…',
+        placeHolder: s.placeHolder,
       });
-      if (key === undefined) return;
-      if (key.trim() === '') {
-        await context.secrets.delete(SECRET_ID);
-        void vscode.window.showInformationMessage('Symptom Lens: the API key was removed.');
+      if (value === undefined) return;
+      if (value.trim() === '') {
+        await context.secrets.delete(s.secretId);
+        void vscode.window.showInformationMessage(`Symptom Lens: the ${s.what} was removed.`);
         return;
       }
-      await context.secrets.store(SECRET_ID, key.trim());
-      void vscode.window.showInformationMessage("Symptom Lens: the API key is stored in VS Code's secret storage.");
+      await context.secrets.store(s.secretId, value.trim());
+      void vscode.window.showInformationMessage(`Symptom Lens: the ${s.what} is stored in VS Code's secret storage.`);
     }),
   );
+}
+
+export function registerApiKeyCommand(context: vscode.ExtensionContext): void {
+  registerSecretCommand(context, API_KEY);
+  registerSecretCommand(context, HUB_TOKEN);
 }

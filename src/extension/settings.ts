@@ -28,6 +28,8 @@ export function readKernelSettings(scope?: vscode.Uri): Partial<KernelSettings> 
     llmBaseUrl: c.get<string>('llm.baseUrl') || undefined,
     llmModel: c.get<string>('llm.model') || undefined,
     llmTimeoutMs: Math.max(1, c.get<number>('llm.timeoutSeconds', 60)) * 1000,
+    hubEndpoint: c.get<string>('hub.endpoint')?.trim() || undefined,
+    hubOffline: c.get<boolean>('hub.offline', false),
   };
 }
 

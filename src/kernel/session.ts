@@ -12,6 +12,8 @@ export type SessionKind = 'images' | 'model' | 'descriptors' | 'score' | 'explai
 export interface LoadedModel {
   name: string;
   path: string;
+  /** As the run record states it: the folder as written, or ORG/NAME@COMMIT for a hub model. */
+  source: string;
   model: ClipModel;
   /** Path + load options: re-running an unchanged model cell reuses the loaded sessions. */
   loadKey: string;

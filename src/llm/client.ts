@@ -2,7 +2,7 @@
 // our own retry loop (so waits show as progress and stop at once on interrupt) and a message for
 // every way it can fail that says what to do. Nothing that leaves this file carries the key.
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { DeadlineError, withDeadline } from '../common/deadline';
+import { backoffMs, DeadlineError, sleep, withDeadline } from '../common/deadline';
 import { CancelledError } from '../common/errors';
 import type { Endpoint } from './endpoint';
 import { redact } from '../common/secrets';
@@ -170,8 +170,7 @@ export class ChatClient {
   /** Milliseconds to wait before the next attempt, or undefined when this failure is final. */
   private retryDelay(err: unknown, attempt: number): number | undefined {
     if (attempt >= this.retry.maxRetries) return undefined;
-    const backoff =
-      Math.min(this.retry.baseDelayMs * 2 ** attempt, this.retry.maxDelayMs) * (0.75 + Math.random() * 0.25);
+    const backoff = backoffMs(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs);
     if (err instanceof APIConnectionTimeoutError) return undefined;
     if (err instanceof APIError && err.status !== undefined) {
       if (err.status === 429) {
@@ -360,19 +359,4 @@ function innermostMessage(err: unknown): string {
   let e = err as { cause?: unknown; message?: unknown };
   for (let depth = 0; e.cause && depth < 6; depth++) e = e.cause as typeof e;
   return typeof e.message === 'string' ? e.message : 'network error';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CancelledError());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

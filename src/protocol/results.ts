@@ -69,6 +69,8 @@ export interface SkippedProvider {
 export interface RunRecord {
   modelFingerprint: string;
   model: string;
+  /** Where the model came from: its folder as written, or ORG/NAME@COMMIT for a hub model. */
+  modelSource?: string;
   provider: string;
   /** Why that provider, with each provider `auto` skipped and why. */
   providerReason: string;

@@ -161,6 +161,7 @@ export const scoreStep = defineStep({
       run: {
         modelFingerprint: model.fingerprint,
         model: loaded.name,
+        modelSource: loaded.source,
         provider: model.provider,
         providerReason: model.providerReason,
         providersSkipped: model.providersSkipped,

@@ -17,11 +17,17 @@ export interface KernelSettings {
   llmModel?: string;
   /** Request timeout for LLM calls, ms. */
   llmTimeoutMs?: number;
+  /** Hub endpoint (setting symptomLens.hub.endpoint); else HF_ENDPOINT, else huggingface.co. */
+  hubEndpoint?: string;
+  /** Load hub models from the cache only (setting symptomLens.hub.offline, or HF_HUB_OFFLINE). */
+  hubOffline?: boolean;
 }
 
 export interface SecretProvider {
   /** The LLM API key: SecretStorage in VS Code, OPENAI_API_KEY in the CLI. Never logged. */
   getApiKey(): Promise<string | undefined>;
+  /** The Hugging Face token: SecretStorage in VS Code; without it, HF_TOKEN. Never logged. */
+  getHubToken?(): Promise<string | undefined>;
 }
 
 export interface StepContext<Options = Record<string, unknown>> {
