@@ -9,6 +9,7 @@ import { decodeImage, type DecodedImage } from '../images/decode';
 import type { DicomDecodeOptions } from '../protocol/dataset';
 import { ModelError } from './errors';
 import { resampleRgb } from './resample';
+import { resizePlanes } from './tensorResize';
 import type { JsonObject } from './modelFolder';
 
 export type Resample = 'nearest' | 'bilinear' | 'bicubic' | 'lanczos';
@@ -24,6 +25,17 @@ export interface Preprocessing {
   /** null = do_normalize false. */
   mean: [number, number, number] | null;
   std: [number, number, number] | null;
+  /**
+   * do_letterbox: first scale the longer side to `size` (sizes truncated, as CheXzero's code does)
+   * and paste the result centred on a black size×size square. Any model folder may declare it.
+   */
+  letterbox: { size: number; resample: Resample } | null;
+  /**
+   * resize_on: 'uint8' resizes 8-bit pixels with Pillow's filters (Hugging Face's processors);
+   * 'float' rescales and normalises first and resizes the float values as torch's interpolate does
+   * (torchvision's Resize on a tensor, CheXzero's 320 -> 224 step).
+   */
+  resizeOn: 'uint8' | 'float';
 }
 
 // CLIPImageProcessor's defaults, for keys a config leaves out.
@@ -99,20 +111,42 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
     }
   }
 
-  const resampleValue = json.resample ?? 3;
-  const resample =
-    typeof resampleValue === 'number'
-      ? PIL_RESAMPLE[resampleValue]
-      : (['nearest', 'bilinear', 'bicubic', 'lanczos'] as const).find((r) => r === resampleValue);
-  if (resample === undefined) {
-    fail(
-      'resample',
-      `${JSON.stringify(resampleValue)} is not supported; use 0 (nearest), 1 (lanczos), 2 (bilinear) or 3 (bicubic).`,
-    );
+  const resampleField = (field: string, fallback: unknown): Resample => {
+    const value = json[field] ?? fallback;
+    const found =
+      typeof value === 'number'
+        ? PIL_RESAMPLE[value]
+        : (['nearest', 'bilinear', 'bicubic', 'lanczos'] as const).find((r) => r === value);
+    if (found === undefined) {
+      fail(
+        field,
+        `${JSON.stringify(value)} is not supported; use 0 (nearest), 1 (lanczos), 2 (bilinear) or 3 (bicubic).`,
+      );
+    }
+    return found as Resample;
+  };
+  const resample = resampleField('resample', 3);
+
+  let letterbox: Preprocessing['letterbox'] = null;
+  if (flag('do_letterbox', false)) {
+    letterbox = {
+      size: dimension('letterbox_size', json.letterbox_size),
+      resample: resampleField('letterbox_resample', resample),
+    };
+  }
+  const resizeOn = json.resize_on ?? 'uint8';
+  if (resizeOn !== 'uint8' && resizeOn !== 'float') {
+    fail('resize_on', `must be "uint8" or "float" (found ${JSON.stringify(resizeOn)}).`);
+  }
+  if (resizeOn === 'float' && resample !== 'bilinear' && resample !== 'bicubic') {
+    fail('resample', 'must be 2 (bilinear) or 3 (bicubic) when "resize_on" is "float".');
   }
 
   let crop: Preprocessing['crop'] = null;
   if (flag('do_center_crop', true)) {
+    if (resizeOn === 'float') {
+      fail('do_center_crop', 'must be false when "resize_on" is "float": resize to {"height": H, "width": W} instead.');
+    }
     const cropSize = json.crop_size ?? DEFAULT_SIZE;
     if (typeof cropSize === 'number') {
       const side = dimension('crop_size', cropSize);
@@ -142,6 +176,8 @@ export function parsePreprocessorConfig(json: JsonObject, file: string): Preproc
     rescaleFactor,
     mean: normalize ? triple('image_mean', OPENAI_CLIP_MEAN) : null,
     std: normalize ? triple('image_std', OPENAI_CLIP_STD) : null,
+    letterbox,
+    resizeOn: resizeOn as Preprocessing['resizeOn'],
   };
   if (preprocessing.std?.some((s) => s === 0)) fail('image_std', 'must not contain 0.');
   const side = outputSide(preprocessing);
@@ -170,8 +206,10 @@ function sameTriple(a: [number, number, number] | null, b: [number, number, numb
 /** The preprocessing in a line of words, for the model cell's output. */
 export function describePreprocessing(p: Preprocessing): string {
   const steps: string[] = [];
-  if (p.resize?.mode === 'shortest-edge') steps.push(`shortest edge ${p.resize.size} ${p.resample}`);
-  if (p.resize?.mode === 'exact') steps.push(`resize ${p.resize.width}×${p.resize.height} ${p.resample}`);
+  if (p.letterbox) steps.push(`letterbox ${p.letterbox.size} ${p.letterbox.resample}, zero-padded`);
+  const on = p.resizeOn === 'float' ? ' on float values' : '';
+  if (p.resize?.mode === 'shortest-edge') steps.push(`shortest edge ${p.resize.size} ${p.resample}${on}`);
+  if (p.resize?.mode === 'exact') steps.push(`resize ${p.resize.width}×${p.resize.height} ${p.resample}${on}`);
   if (p.crop) steps.push(`centre crop ${p.crop.width}×${p.crop.height}`);
   if (p.rescaleFactor !== null) steps.push(Math.abs(p.rescaleFactor - 1 / 255) < 1e-9 ? '÷255' : `×${p.rescaleFactor}`);
   if (p.mean && p.std) {
@@ -195,6 +233,9 @@ export function preprocessKey(p: Preprocessing): string {
     rescaleFactor: p.rescaleFactor,
     mean: p.mean,
     std: p.std,
+    // Only when set, so that the keys (and caches) of models without them stay as they were.
+    ...(p.letterbox ? { letterbox: p.letterbox } : {}),
+    ...(p.resizeOn === 'float' ? { resizeOn: p.resizeOn } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -208,16 +249,38 @@ export function resizedSize(width: number, height: number, p: Preprocessing): { 
   return { width: Math.floor((size * width) / height), height: size };
 }
 
-async function resizeRgb(image: DecodedImage, p: Preprocessing): Promise<DecodedImage> {
-  const target = resizedSize(image.width, image.height, p);
-  if (target.width === image.width && target.height === image.height) return image;
-  const reducing = target.width <= image.width && target.height <= image.height;
-  if (!reducing && p.resample !== 'nearest') return resampleRgb(image, target.width, target.height, p.resample);
+async function resizeTo(image: DecodedImage, width: number, height: number, resample: Resample): Promise<DecodedImage> {
+  if (width === image.width && height === image.height) return image;
+  const reducing = width <= image.width && height <= image.height;
+  if (!reducing && resample !== 'nearest') return resampleRgb(image, width, height, resample);
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(target.width, target.height, { fit: 'fill', kernel: SHARP_KERNEL[p.resample] })
+    .resize(width, height, { fit: 'fill', kernel: SHARP_KERNEL[resample] })
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
+}
+
+async function resizeRgb(image: DecodedImage, p: Preprocessing): Promise<DecodedImage> {
+  const target = resizedSize(image.width, image.height, p);
+  return resizeTo(image, target.width, target.height, p.resample);
+}
+
+/** CheXzero's letterbox: the longer side to `size` (int(x * ratio)), centred on black. */
+export async function letterboxRgb(
+  image: DecodedImage,
+  box: NonNullable<Preprocessing['letterbox']>,
+): Promise<DecodedImage> {
+  const ratio = box.size / Math.max(image.width, image.height);
+  const width = Math.max(1, Math.trunc(image.width * ratio));
+  const height = Math.max(1, Math.trunc(image.height * ratio));
+  const resized = await resizeTo(image, width, height, box.resample);
+  const out = Buffer.alloc(box.size * box.size * 3);
+  const left = Math.floor((box.size - width) / 2);
+  const top = Math.floor((box.size - height) / 2);
+  for (let y = 0; y < height; y++) {
+    resized.data.copy(out, ((top + y) * box.size + left) * 3, y * width * 3, (y + 1) * width * 3);
+  }
+  return { data: out, width: box.size, height: box.size };
 }
 
 /**
@@ -254,5 +317,13 @@ export async function preprocessFile(
   p: Preprocessing,
   dicom?: DicomDecodeOptions,
 ): Promise<Float32Array> {
-  return toPixelValues(await resizeRgb(await decodeImage(file, dicom), p), p);
+  let image = await decodeImage(file, dicom);
+  if (p.letterbox) image = await letterboxRgb(image, p.letterbox);
+  if (p.resizeOn === 'uint8') return toPixelValues(await resizeRgb(image, p), p);
+  // Float: normalise at the decoded size, then resize the values (no rounding, no clamping).
+  const planes = toPixelValues(image, p);
+  const target = resizedSize(image.width, image.height, p);
+  if (target.width === image.width && target.height === image.height) return planes;
+  const mode = p.resample as 'bilinear' | 'bicubic';
+  return resizePlanes(planes, 3, image.width, image.height, target.width, target.height, mode);
 }

@@ -18,8 +18,6 @@
 
 import { CLIPImageProcessor, RawImage } from '@huggingface/transformers';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -37,10 +35,11 @@ import {
   kermanyImages,
   maxAbsDiff,
   meanAbsDiff,
-  PYTHON,
+  pillowReference,
   readF32,
   removeTempDirs,
   tempDir,
+  texturedImage,
 } from '../fixtures/clipFixtures';
 
 const MEAN = [0.48145466, 0.4578275, 0.40821073];
@@ -61,34 +60,6 @@ const CLIP_CONFIG = {
   size: { shortest_edge: 224 },
 };
 const OLD_CLIP_CONFIG = { ...CLIP_CONFIG, crop_size: 224, size: 224 };
-
-/** Smooth structure plus fine texture: resamplers that differ show it. */
-async function texturedImage(dir: string, width: number, height: number): Promise<string> {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        const v = 128 + 80 * Math.sin(x / (5 + c * 3)) * Math.cos(y / 9) + ((x * 31 + y * 17 + c * 7) % 23) - 11;
-        data[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  const file = path.join(dir, `textured-${width}x${height}.png`);
-  await sharp(data, { raw: { width, height, channels: 3 } })
-    .png()
-    .toFile(file);
-  return file;
-}
-
-async function pillowReference(dir: string, config: object, images: string[]): Promise<Float32Array[]> {
-  const configFile = path.join(dir, `config-${Date.now()}-${Math.random()}.json`);
-  const out = path.join(dir, `pil-${path.basename(configFile, '.json')}`);
-  await fs.writeFile(configFile, JSON.stringify(config));
-  execFileSync(PYTHON, [path.join(__dirname, '../fixtures/pil_preprocess.py'), configFile, out, ...images], {
-    stdio: 'pipe',
-  });
-  return images.map((_, i) => readF32(path.join(out, `${i}.f32`)));
-}
 
 async function transformersReference(config: object, image: string): Promise<{ dims: number[]; data: Float32Array }> {
   const processor = new CLIPImageProcessor(config);
