@@ -574,7 +574,13 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await shot('ui-3-stale');
 
       cells = await runAll(page);
-      const notOk = cells.filter((c) => c.state !== 'success');
+      // The ask cell's committed reply answers the evidence before the edit: the edited descriptor changes the
+      // similarities its prompt quotes, so it asks the LLM again, and no LLM listens here. It must not succeed;
+      // every other cell must.
+      const ask = cells.find((c) => c.text.startsWith('ask:'));
+      if (!ask || ask.state === 'success')
+        throw new Error('the ask cell answered from its cache after its evidence changed');
+      const notOk = cells.filter((c) => c.state !== 'success' && c !== ask);
       if (notOk.length)
         throw new Error(`cells without a success mark after the edit: ${notOk.map((c) => c.index + 1).join(', ')}`);
       await scrollToCell(page, 'score:', scoreIndex);
