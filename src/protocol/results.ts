@@ -3,6 +3,7 @@
 import type { DicomSummary } from './dataset';
 import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
 import type { RunSummary, ScoreChanges } from './changes';
+import type { DescriptorImportance } from './importance';
 
 export interface ClassificationMetrics {
   /** Null for multi-label sets, where each class is its own yes/no question. */
@@ -58,6 +59,8 @@ export interface VariantResult {
   similarity: number[][];
   /** Column labels of `similarity`: {class, text} per column. */
   columns: { class: string; text: string }[];
+  /** Per descriptor: AUROC alone, mean cosine gap, leave-one-out change (absent for controls and older results). */
+  importance?: DescriptorImportance;
 }
 
 /** An execution provider that `device: auto` did not use, and why. */

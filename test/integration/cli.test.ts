@@ -46,10 +46,19 @@ test('runs the example notebook: results.json, report.html; a second run encodes
     name: string;
     metrics: Record<string, any>;
     predictions: Record<string, any>[];
+    control?: string;
+    columns: { text: string }[];
+    importance?: { descriptors: { descriptor: string }[] };
   }[];
   assert.ok(variants.length >= 2);
   for (const v of variants) {
     for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'auroc']) assert.ok(k in v.metrics, k);
+    // Descriptor importance: one row per heatmap column, for every variant but the controls.
+    if (!v.control)
+      assert.deepEqual(
+        v.importance?.descriptors.map((d) => d.descriptor),
+        v.columns.map((c) => c.text),
+      );
     assert.deepEqual(Object.keys(v.predictions[0]).sort(), ['image', 'label', 'predicted', 'scores']);
   }
   const runRecord = score.result!.run;

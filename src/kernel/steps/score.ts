@@ -25,6 +25,7 @@ import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './co
 import { embedImages, embedTexts, stepCache } from './embed';
 import { defineStep } from './step';
 import { recordScoreRun } from '../../scoring/scoreRuns';
+import { descriptorImportance, truthOf } from '../../scoring/importance';
 
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
@@ -133,6 +134,12 @@ export const scoreStep = defineStep({
     });
     const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, seed));
     compareWithFirst(results, scored, imageSet, classes, seed);
+    const truth = truthOf(imageSet);
+    variants.forEach((v, i) => {
+      if (v.control) return; // a control's words are placeholders, and random-words averages seven sets
+      const input = { set: v.shown, method, classes, images: images.vectors, textEmbeddings: textEmbedding, truth };
+      results[i].importance = descriptorImportance(input);
+    });
 
     const classCounts = Object.fromEntries(
       classes.map((c) => [

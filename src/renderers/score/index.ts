@@ -12,6 +12,7 @@ import { runHistory, whatChanged } from './changes';
 import { comparisonHelp, comparisonTable } from './comparison';
 import { parseScore, type Score } from './data';
 import { disagreements } from './disagreements';
+import { importanceSection } from './importance';
 import { VariantPanel } from './panel';
 import { SCORE_CSS } from './styles';
 import { flagList, header, runSummary } from './summary';
@@ -31,6 +32,8 @@ export const activate = createRenderer<Score>({
       clear(variantArea);
       panel = new VariantPanel(data, i, thumbs, root, ctx.postMessage?.bind(ctx));
       variantArea.appendChild(panel.el);
+      const importance = importanceSection(data.variants[i]);
+      if (importance) variantArea.appendChild(importance);
       void panel.drawHeatmap();
       for (const row of table.querySelectorAll('tbody tr'))
         row.classList.toggle('sl-current', Number((row as HTMLElement).dataset.index) === i);

@@ -1,8 +1,10 @@
 // The score renderer's styles, added after the shared base (theme.ts).
 import { BARS_CSS } from '../_shared/bars';
+import { IMPORTANCE_CSS } from './importance';
 
 export const SCORE_CSS = `
 ${BARS_CSS}
+${IMPORTANCE_CSS}
 .sl-header { display: flex; flex-direction: column; }
 .sl-flags > summary { cursor: pointer; padding: 4px 10px; background: var(--sl-panel); border-left: 3px solid var(--sl-warn); border-radius: 2px; }
 .sl-flag-group h4 { margin: 8px 0 4px; font-size: 0.9em; }
