@@ -72,3 +72,34 @@ function describeWriteError(file: string, err: unknown): AtomicWriteError {
             : ((err as Error)?.message ?? String(err));
   return new AtomicWriteError(file, code, `Cannot write ${file}: ${why}; the previous version, if any, is unchanged.`);
 }
+
+/**
+ * Replace the folder `target` with what `fill` writes into a fresh temporary folder beside it (use
+ * writeFileAtomic there, so each file is flushed). Only when `fill` has finished does the new
+ * folder take the old one's place, by two renames: a failure or kill before that leaves the old
+ * folder as it was (a failed second rename moves it back); between the two renames the old one
+ * sits beside it under a TEMP_SUFFIX name.
+ */
+export async function replaceFolderAtomic(target: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  const parent = path.dirname(target);
+  const stem = `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  const fresh = path.join(parent, `${stem}${TEMP_SUFFIX}`);
+  const old = path.join(parent, `${stem}.old${TEMP_SUFFIX}`);
+  try {
+    await fs.mkdir(fresh, { recursive: true });
+    await fill(fresh);
+    const existing = await fs.stat(target).catch(() => undefined);
+    if (existing && !existing.isDirectory())
+      throw Object.assign(new Error(`${target} is a file, not a folder`), { code: 'EEXIST' });
+    if (existing) await fs.rename(target, old);
+    await fs.rename(fresh, target);
+  } catch (err) {
+    await fs.rm(fresh, { recursive: true, force: true }).catch(() => undefined);
+    // The old folder was moved aside but the new one could not take its place: put it back.
+    await fs.rename(old, target).catch(() => undefined);
+    if (err instanceof AtomicWriteError) throw err;
+    throw describeWriteError(target, err);
+  }
+  await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
+  await syncFolder(parent);
+}

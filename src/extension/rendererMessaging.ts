@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensController } from './controller';
-import { thumbnailDataUri } from '../images/decode';
+import { entryThumbnail } from '../images/thumbnail';
 import { pngRendering } from '../images/dicom/png';
 import type { ImageEntry } from '../protocol/dataset';
 import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../protocol/messages';
@@ -92,7 +92,7 @@ export function createRendererMessaging(
     const reply: ThumbnailReply = {
       type: 'thumbnail',
       image: request.image,
-      dataUri: await thumbnailDataUri(entry.path, undefined, entry.decode),
+      dataUri: await entryThumbnail(entry),
     };
     await messaging.postMessage(reply, editor);
   }

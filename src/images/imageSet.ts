@@ -49,14 +49,17 @@ export interface ImageSetSpec {
   onProgress?: (done: number, total: number) => void;
 }
 
-interface Candidate {
+export interface Candidate {
   path: string;
   id: string;
   label?: string;
   labels?: Record<string, number>;
 }
 
-export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
+/** The images `from:` (and `labels:`) list, with their labels, `limit:` applied; nothing is read yet. */
+export async function listCandidates(
+  spec: ImageSetSpec,
+): Promise<{ chosen: Candidate[]; skipped: { id: string; reason: string }[]; multiLabelClasses?: string[] }> {
   const { candidates, skipped, multiLabelClasses } = await discover(spec).catch((err: unknown) => {
     throw err instanceof LabelConflictError
       ? new ImageSetError(
@@ -71,6 +74,11 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     if (spec.limit < 1) throw new ImageSetError('"limit" must be at least 1.', 'limit');
     chosen = sample(candidates, spec.limit, spec.seed ?? 0);
   }
+  return { chosen, skipped, multiLabelClasses };
+}
+
+export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
+  const { chosen, skipped, multiLabelClasses } = await listCandidates(spec);
   const entries: ImageEntry[] = [];
   const dicom = countDicom();
   let done = 0;

@@ -4,7 +4,7 @@ import type { SourcePosition } from '../common/errors';
 
 /** Every step a cell can start with; steps/index.ts maps each to its definition. */
 export type StepKind =
-  'images' | 'model' | 'descriptors' | 'generate' | 'score' | 'explain' | 'search' | 'fewshot' | 'ask';
+  'images' | 'model' | 'descriptors' | 'generate' | 'score' | 'explain' | 'search' | 'fewshot' | 'ask' | 'export';
 
 /** A cell after YAML parsing and schema validation. */
 export interface ParsedCell<Options = Record<string, unknown>> {

@@ -13,6 +13,40 @@ export interface ImageEntry {
   contentHash: string;
   /** DICOM rendering options the images cell set (absent: the defaults); other formats ignore them. */
   decode?: DicomDecodeOptions;
+  /** Imported sets (`embeddings:`): the image's unit vector from the file; no image is encoded. */
+  embedding?: Float32Array;
+  /** Imported sets: false when the image file is not on this machine (galleries show a placeholder). */
+  onDisk?: boolean;
+}
+
+/** What an images cell with `embeddings:` read, for its output, results.json and the score's checks. */
+export interface ImportedEmbeddings {
+  /** The folder or file as written in the cell. */
+  source: string;
+  format: 'clip-retrieval' | 'parquet';
+  dim: number;
+  /** Rows in the file(s), and how many of them matched an image of the set. */
+  rows: number;
+  matched: number;
+  /** Matched images whose file is not on this machine. */
+  notOnDisk: number;
+  /** Recorded in the file by the writer (the export step); absent: the model cannot be verified. */
+  modelFingerprint?: string;
+  preprocessKey?: string;
+  model?: string;
+  notes: string[];
+}
+
+/** The lines the images output (renderer and markdown) gives a set read with `embeddings:`. */
+export function describeImportedEmbeddings(e: ImportedEmbeddings): string[] {
+  return [
+    `Embeddings from ${e.source} (${e.format === 'clip-retrieval' ? 'clip-retrieval layout' : 'Parquet'}): ${e.matched} of ${e.rows} rows matched, ${e.dim} dimensions; no image is encoded.` +
+      (e.notOnDisk ? ` ${e.notOnDisk} images are not on this machine (shown as placeholders).` : ''),
+    e.modelFingerprint
+      ? `Made by model ${e.model ? `"${e.model}" ` : ''}with fingerprint ${e.modelFingerprint.slice(0, 12)}…: a score checks its model against it.`
+      : 'The file does not record which model made it: a score cannot verify its model and flags that.',
+    ...e.notes,
+  ];
 }
 
 /** How a DICOM file becomes 8-bit grey levels: `auto` = VOI LUT, else first window, else min–max. */
@@ -52,6 +86,8 @@ export interface ImageSet {
   hash: string;
   /** Present when the set holds DICOM files. */
   dicom?: DicomSummary;
+  /** Present when the vectors came from an `embeddings:` file. */
+  imported?: ImportedEmbeddings;
 }
 
 export interface DescriptorSet {

@@ -10,6 +10,7 @@ export const MIME = {
   search: 'application/vnd.symptom-lens.search+json',
   fewshot: 'application/vnd.symptom-lens.fewshot+json',
   ask: 'application/vnd.symptom-lens.ask+json',
+  export: 'application/vnd.symptom-lens.export+json',
   error: 'application/vnd.symptom-lens.error+json',
 } as const;
 

@@ -1,6 +1,6 @@
 // The results of every step: the `result` of each cell in results.json and the data of its output
 // MIME. Keep field names stable: results.json is a public format.
-import type { DicomSummary } from './dataset';
+import type { DicomSummary, ImportedEmbeddings } from './dataset';
 import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
 import type { RunSummary, ScoreChanges } from './changes';
 import type { DescriptorImportance } from './importance';
@@ -90,6 +90,8 @@ export interface RunRecord {
   encoded: { images: number; texts: number };
   /** What went wrong with the cache and was worked around (corrupted entries re-encoded…). */
   cacheNotes?: string[];
+  /** Image sets whose vectors came from an `embeddings:` file, and whether the file named this model. */
+  embeddings?: { images: string; source: string; format: 'clip-retrieval' | 'parquet'; modelVerified: boolean }[];
   seed?: number;
   startedAt: string;
   durationMs: number;
@@ -125,6 +127,8 @@ export interface ImagesResult {
   hash: string;
   /** Sets with DICOM files: how many used a VOI LUT, a window, min–max or colour, how many inverted. */
   dicom?: DicomSummary;
+  /** Sets read with `embeddings:`: what the file held and how it matched. */
+  embeddings?: ImportedEmbeddings;
 }
 
 /** A box in pixels, [x0, y0, x1, y1], end exclusive. */

@@ -38,7 +38,14 @@ export interface McNemarResult {
 
 /** What a sanity flag is about; the score output groups its flags by this. */
 export type SanityFlagKind =
-  'no-descriptors' | 'repeats-class-name' | 'it-is' | 'unknown-class' | 'few-images' | 'below-chance' | 'cache';
+  | 'no-descriptors'
+  | 'repeats-class-name'
+  | 'it-is'
+  | 'unknown-class'
+  | 'few-images'
+  | 'below-chance'
+  | 'cache'
+  | 'embeddings';
 
 export interface SanityFlag {
   /** `warning`: the result is likely misleading; `info`: worth knowing, not necessarily wrong. */

@@ -2,7 +2,7 @@
 // class has, which files were skipped and why, and a few thumbnails per class. Plain DOM only:
 // this bundle stays small (no plotly, no controls).
 import type { ImagesResult } from '../protocol/results';
-import { describeDicomSummary } from '../protocol/dataset';
+import { describeDicomSummary, describeImportedEmbeddings } from '../protocol/dataset';
 import { h, section } from './_shared/dom';
 import { basename, plural } from './_shared/format';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
@@ -58,6 +58,8 @@ export const activate = createRenderer<ImagesResult>({
     if (data.dicom) {
       container.appendChild(h('p', { class: 'sl-subtitle', testid: 'dicom' }, describeDicomSummary(data.dicom)));
     }
+    for (const line of data.embeddings ? describeImportedEmbeddings(data.embeddings) : [])
+      container.appendChild(h('p', { class: 'sl-subtitle', testid: 'embeddings' }, line));
     if (data.skipped.length) container.appendChild(skippedList(data.skipped));
     if (data.samples.length) container.appendChild(samples(data, thumbs));
   },

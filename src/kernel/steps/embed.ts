@@ -4,6 +4,7 @@ import { EmbeddingCache } from '../../cache/embeddingCache';
 import type { ClipModel } from '../../clip/types';
 import type { ImageEntry } from '../../protocol/dataset';
 import type { StepContext } from './step';
+import { checkImportedDimension } from './importedEmbeddings';
 
 export interface Embedded {
   vectors: Float32Array[];
@@ -16,37 +17,47 @@ export function stepCache(ctx: StepContext): EmbeddingCache {
   return new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
 }
 
-/** Embeddings of image files (keyed by content hash and decode options, so a renamed file is a cache hit). */
+/**
+ * Embeddings of image files (keyed by content hash and decode options, so a renamed file is a
+ * cache hit). Images of an imported set (`embeddings:`) bring their vector and are never encoded.
+ */
 export async function embedImages(
   ctx: StepContext,
   model: ClipModel,
-  images: readonly Pick<ImageEntry, 'path' | 'contentHash' | 'decode'>[],
+  images: readonly Pick<ImageEntry, 'path' | 'contentHash' | 'decode' | 'embedding'>[],
   cache = stepCache(ctx),
 ): Promise<Embedded> {
-  ctx.progress(`Embedding ${images.length} images`, 0);
-  return cache.getOrEncode(
-    [...images],
-    // DICOM window/frame options change the pixels, so they are part of the key when set.
-    (e) =>
-      EmbeddingCache.imageKey(
-        model.fingerprint,
-        model.preprocessKey,
-        e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
-      ),
-    (missing, already) =>
-      model.encodeImages(
-        missing.map((e) => ({ path: e.path, decode: e.decode })),
-        {
-          signal: ctx.signal,
-          onProgress: (done) =>
-            ctx.progress(
-              `Embedding images ${already.done + done}/${already.total}`,
-              (already.done + done) / already.total,
-            ),
-        },
-      ),
-    model.batchSize * 4,
-  );
+  const files = images.filter((e) => !e.embedding);
+  const imported = images.find((e) => e.embedding);
+  if (imported) checkImportedDimension(ctx, model, imported.embedding!.length);
+  if (files.length) ctx.progress(`Embedding ${files.length} images`, 0);
+  const encoded = files.length
+    ? await cache.getOrEncode(
+        files,
+        // DICOM window/frame options change the pixels, so they are part of the key when set.
+        (e) =>
+          EmbeddingCache.imageKey(
+            model.fingerprint,
+            model.preprocessKey,
+            e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
+          ),
+        (missing, already) =>
+          model.encodeImages(
+            missing.map((e) => ({ path: e.path, decode: e.decode })),
+            {
+              signal: ctx.signal,
+              onProgress: (done) =>
+                ctx.progress(
+                  `Embedding images ${already.done + done}/${already.total}`,
+                  (already.done + done) / already.total,
+                ),
+            },
+          ),
+        model.batchSize * 4,
+      )
+    : { vectors: [], encoded: 0 };
+  let next = 0;
+  return { vectors: images.map((e) => e.embedding ?? encoded.vectors[next++]), encoded: encoded.encoded };
 }
 
 /** Embeddings of exact texts (no progress line: texts are few and quick next to images). */

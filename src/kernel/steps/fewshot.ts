@@ -9,6 +9,7 @@ import type { ImageEntry, ImageSet } from '../../protocol/dataset';
 import { FEWSHOT_METHODS, type FewshotMethod, type FewshotResult } from '../../protocol/fewshot';
 import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
 import { embedImages, embedTexts } from './embed';
+import { checkImportedModel } from './importedEmbeddings';
 import { defineStep, type StepContext } from './step';
 
 const METRICS = { 'balanced-accuracy': 'balancedAccuracy', accuracy: 'accuracy', auroc: 'macroAuroc' } as const;
@@ -113,6 +114,8 @@ export const fewshotStep = defineStep({
     const { pool, test, splitMethod } = splitImages(ctx, poolSet, testSet, classes, seed);
     const shots = readShots(ctx, pool, classes);
 
+    const sets = testSet ? [poolSet, testSet] : [poolSet];
+    for (const flag of checkImportedModel(ctx, sets, model).flags) ctx.log(flag.message);
     const images = await embedImages(ctx, model, [...pool, ...test]);
     const plan = planTexts(set, 'mean', { classes });
     const texts = await embedTexts(ctx, model, plan.texts);

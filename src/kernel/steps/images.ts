@@ -1,8 +1,9 @@
 // `images: NAME` — load a labelled image set.
-import { thumbnailDataUri } from '../../images/decode';
+import { entryThumbnail } from '../../images/thumbnail';
 import { ImageSetError, loadImageSet } from '../../images/imageSet';
 import { readDecodeOptions } from './imagesDicom';
-import { describeDicomSummary } from '../../protocol/dataset';
+import { describeDicomSummary, describeImportedEmbeddings } from '../../protocol/dataset';
+import { loadImportedImageSet } from '../../images/importedSet';
 import { MIME } from '../../protocol/mime';
 import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
@@ -37,6 +38,20 @@ export const imagesStep = defineStep({
         description: 'which frame of a multi-frame DICOM file to use',
         default: 'middle',
       },
+      embeddings: {
+        type: 'string',
+        description:
+          'image embeddings computed elsewhere (relative to the notebook): a clip-retrieval output folder (img_emb/img_emb_N.npy + metadata/metadata_N.parquet) or a Parquet file with a path and a vector column; images are matched by path, none is encoded (docs/scale.md)',
+      },
+      embeddings_path_column: {
+        type: 'string',
+        description: 'the path column of the embeddings Parquet file (default: image_path, else path)',
+      },
+      embeddings_vector_column: {
+        type: 'string',
+        description:
+          'the vector column of an embeddings Parquet file (default: embedding, else image_embedding, else vector)',
+      },
     },
   },
   async run(ctx) {
@@ -44,7 +59,7 @@ export const imagesStep = defineStep({
     const decode = readDecodeOptions(ctx);
     let set;
     try {
-      set = await loadImageSet({
+      const spec = {
         name: ctx.cell.name,
         from: o.from,
         labels: o.labels,
@@ -53,8 +68,16 @@ export const imagesStep = defineStep({
         baseDir: ctx.resolvePath('.'),
         decode,
         signal: ctx.signal,
-        onProgress: (done, total) => ctx.progress(`Reading images ${done}/${total}`, done / total),
-      });
+        onProgress: (done: number, total: number) => ctx.progress(`Reading images ${done}/${total}`, done / total),
+      };
+      set =
+        o.embeddings === undefined
+          ? await loadImageSet(spec)
+          : await loadImportedImageSet({
+              ...spec,
+              embeddings: o.embeddings,
+              columns: { path: o.embeddings_path_column, vector: o.embeddings_vector_column },
+            });
     } catch (e) {
       if (e instanceof ImageSetError) throw fieldError(ctx, e.field, e.message, e.hint);
       throw e;
@@ -77,7 +100,7 @@ export const imagesStep = defineStep({
       sampleEntries.map(async ({ e, c }) => ({
         image: e.id,
         label: c,
-        thumbnail: await thumbnailDataUri(e.path, 64, e.decode),
+        thumbnail: await entryThumbnail(e, 64),
       })),
     );
     const result: ImagesResult = {
@@ -90,6 +113,7 @@ export const imagesStep = defineStep({
       samples,
       hash: set.hash,
       ...(set.dicom ? { dicom: set.dicom } : {}),
+      ...(set.imported ? { embeddings: set.imported } : {}),
     };
     const markdown = [
       `**images: ${md(set.name)}** — ${set.entries.length} images, ${set.classes.length} classes${set.multiLabel ? ' (multi-label)' : ''}`,
@@ -98,6 +122,7 @@ export const imagesStep = defineStep({
       '| --- | ---: |',
       ...set.classes.map((c) => `| ${md(c)} | ${counts[c]} |`),
       ...(set.dicom ? ['', md(describeDicomSummary(set.dicom))] : []),
+      ...(set.imported ? ['', ...describeImportedEmbeddings(set.imported).map(md)] : []),
       ...(set.skipped.length
         ? [
             '',

@@ -13,6 +13,7 @@ import { explainStep } from './explain';
 import { searchStep } from './search';
 import { fewshotStep } from './fewshot';
 import { askStep } from './ask';
+import { exportStep } from './export';
 
 export const STEPS = {
   images: imagesStep,
@@ -24,6 +25,7 @@ export const STEPS = {
   search: searchStep,
   fewshot: fewshotStep,
   ask: askStep,
+  export: exportStep,
 } satisfies { [K in StepKind]: StepDefinition<StepSchema & { step: K }> };
 
 /** The schema of a step name as written in a cell, or undefined when no step has that name. */

@@ -1,7 +1,7 @@
 // `score: NAME` — zero-shot scoring of descriptor variants on one image set.
 // Data flow: image set → image embeddings (cache or ONNX) → text embeddings per descriptor
 // (cache or ONNX) → similarities → recipe → per-class scores → metrics → one output.
-import { thumbnailDataUri } from '../../images/decode';
+import { entryThumbnail } from '../../images/thumbnail';
 import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../metrics/bootstrap';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
 import { mcnemarExact } from '../../metrics/mcnemar';
@@ -23,6 +23,7 @@ import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protoc
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
 import { embedImages, embedTexts, stepCache } from './embed';
+import { checkImportedModel } from './importedEmbeddings';
 import { defineStep } from './step';
 import { recordScoreRun } from '../../scoring/scoreRuns';
 import { descriptorImportance, truthOf } from '../../scoring/importance';
@@ -120,6 +121,7 @@ export const scoreStep = defineStep({
       });
     }
 
+    const importCheck = checkImportedModel(ctx, [imageSet], model);
     const cache = stepCache(ctx);
     const images = await embedImages(ctx, model, imageSet.entries, cache);
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
@@ -155,6 +157,7 @@ export const scoreStep = defineStep({
         results: results.map((r) => ({ variant: r.name, auroc: r.metrics.auroc })),
       }),
       ...cacheNotes.map((message) => ({ severity: 'info' as const, kind: 'cache' as const, message })),
+      ...importCheck.flags,
     ];
     const result: ScoreResult = {
       name: ctx.cell.name,
@@ -182,6 +185,7 @@ export const scoreStep = defineStep({
         packageVersion,
         encoded: { images: images.encoded, texts: texts.encoded },
         ...(cacheNotes.length ? { cacheNotes } : {}),
+        ...(importCheck.embeddings ? { embeddings: importCheck.embeddings } : {}),
         seed,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
@@ -325,7 +329,7 @@ async function failureThumbnails(
   const out: Record<string, string> = {};
   for (const id of wanted) {
     const entry = byId.get(id)!;
-    out[id] = await thumbnailDataUri(entry.path, THUMBNAIL_PX, entry.decode);
+    out[id] = await entryThumbnail(entry, THUMBNAIL_PX);
   }
   return out;
 }

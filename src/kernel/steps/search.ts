@@ -2,7 +2,8 @@
 // of a set, over cached image embeddings. A query that names a relevant label is judged by
 // precision@k and NDCG@k, with bootstrap CIs over the queries (docs/methods.md, "Metrics").
 import * as path from 'node:path';
-import { hashFile, thumbnailDataUri } from '../../images/decode';
+import { hashFile } from '../../images/decode';
+import { entryThumbnail } from '../../images/thumbnail';
 import { meanCI } from '../../metrics/bootstrap';
 import { ndcgAtK, precisionAtK } from '../../metrics/ranking';
 import { EmbeddingIndex } from '../../scoring/search';
@@ -11,6 +12,7 @@ import type { ImageEntry, ImageSet } from '../../protocol/dataset';
 import type { SearchOutput, SearchQueryResult, SearchResult } from '../../protocol/search';
 import { fieldError, lookup, md, num, sessionKey } from './common';
 import { embedImages, embedTexts } from './embed';
+import { checkImportedModel } from './importedEmbeddings';
 import { defineStep, type StepContext } from './step';
 
 const DEFAULT_K = 20;
@@ -71,6 +73,7 @@ export const searchStep = defineStep({
     const seed = (o.seed as number | undefined) ?? 0;
     const specs = readQueries(ctx, imageSet);
 
+    for (const flag of checkImportedModel(ctx, [imageSet], model).flags) ctx.log(flag.message);
     const images = await embedImages(ctx, model, imageSet.entries);
     const index = new EmbeddingIndex(images.vectors);
     const textSpecs = specs.filter((q) => q.kind === 'text');
@@ -309,7 +312,7 @@ async function hitThumbnails(set: ImageSet, queries: SearchQueryResult[]): Promi
   const out: Record<string, string> = {};
   for (const id of wanted) {
     const entry = byId.get(id)!;
-    out[id] = await thumbnailDataUri(entry.path, THUMBNAIL_PX, entry.decode);
+    out[id] = await entryThumbnail(entry, THUMBNAIL_PX);
   }
   return out;
 }

@@ -30,6 +30,7 @@ const FLAG_GROUPS: Record<string, string> = {
   'unknown-class': 'Classes matching no label',
   'it-is': 'Descriptors starting with "It is"',
   cache: 'Cache notes',
+  embeddings: 'Imported embeddings',
   warning: 'Other warnings',
   info: 'Notes',
 };

@@ -1,0 +1,122 @@
+// What the export step writes, into one folder replaced atomically:
+//   scores.csv, scores.parquet   one row per variant and image: label, prediction, margin, scores
+//   metrics.csv                  one row per variant
+//   img_emb/img_emb_0.npy        the image embeddings, float32, one row per image (clip-retrieval layout)
+//   metadata/metadata_0.parquet  image_path (relative to the notebook) and label, row by row
+// The Parquet files record the model (name, fingerprint, preprocessing key) as key-value
+// metadata, so that an images cell reading the folder back (`embeddings:`) can verify the model.
+import * as path from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { replaceFolderAtomic, writeFileAtomic } from '../common/atomicWrite';
+import { MODEL_FINGERPRINT_KEY, MODEL_NAME_KEY, PREPROCESS_KEY } from '../images/embeddingsFile';
+import { writeNpy } from '../images/npy';
+import { labelMargin } from '../protocol/margin';
+import type { ScoreResult } from '../protocol/results';
+import { metricsCsv, predictionsCsv } from './scoreCsv';
+
+export interface ExportInput {
+  score: ScoreResult;
+  /** The scored images in the score's order: id (relative to the notebook), label, unit vector. */
+  images: { id: string; label?: string; vector: Float32Array }[];
+  model: { name: string; fingerprint: string; preprocessKey: string };
+  packageVersion: string;
+}
+
+export interface ExportedFile {
+  /** Relative to the export folder, '/'-separated. */
+  path: string;
+  bytes: number;
+}
+
+export const EXPORT_FILES = {
+  scoresCsv: 'scores.csv',
+  scoresParquet: 'scores.parquet',
+  metricsCsv: 'metrics.csv',
+  embeddings: 'img_emb/img_emb_0.npy',
+  metadata: 'metadata/metadata_0.parquet',
+} as const;
+
+const STRING = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' } as const;
+const OPTIONAL_STRING = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' } as const;
+const DOUBLE = { type: 'DOUBLE', repetition_type: 'OPTIONAL' } as const;
+
+/** Write the export into `folder` (replacing it whole); returns the files written. */
+export async function writeExport(folder: string, input: ExportInput): Promise<ExportedFile[]> {
+  const { score, images, model } = input;
+  const dim = images[0]?.vector.length ?? 0;
+  const matrix = new Float32Array(images.length * dim);
+  images.forEach((img, i) => matrix.set(img.vector, i * dim));
+  const kvMetadata = [
+    { key: MODEL_FINGERPRINT_KEY, value: model.fingerprint },
+    { key: PREPROCESS_KEY, value: model.preprocessKey },
+    { key: MODEL_NAME_KEY, value: model.name },
+    { key: 'symptom_lens.version', value: input.packageVersion },
+  ];
+  const files: [string, Uint8Array | string][] = [
+    [EXPORT_FILES.scoresCsv, predictionsCsv(score)],
+    [EXPORT_FILES.scoresParquet, new Uint8Array(scoresParquet(score, kvMetadata))],
+    [EXPORT_FILES.metricsCsv, metricsCsv(score)],
+    [EXPORT_FILES.embeddings, writeNpy(matrix, images.length, dim)],
+    [
+      EXPORT_FILES.metadata,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'image_path', data: images.map((i) => i.id) },
+            { name: 'label', data: images.map((i) => i.label ?? null) },
+          ],
+          schema: [
+            { name: 'root', num_children: 2 },
+            { name: 'image_path', ...STRING },
+            { name: 'label', ...OPTIONAL_STRING },
+          ],
+          kvMetadata: [...kvMetadata, { key: 'symptom_lens.image_set_hash', value: score.run.imageSetHash }],
+        }),
+      ),
+    ],
+  ];
+  await replaceFolderAtomic(folder, async (dir) => {
+    for (const [name, data] of files) await writeFileAtomic(path.join(dir, name), data);
+  });
+  return files.map(([name, data]) => ({
+    path: name,
+    bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+  }));
+}
+
+/** The rows of scores.csv as typed columns: variant, image, label, predicted, margin, score <class>…. */
+function scoresParquet(score: ScoreResult, kvMetadata: { key: string; value: string }[]): ArrayBuffer {
+  const rows = score.variants.flatMap((v) => v.predictions.map((p) => ({ v, p })));
+  const multiLabel = score.multiLabel === true;
+  const classColumns = score.classes.map((c) => ({
+    name: `score ${c}`,
+    data: rows.map(({ p }) => p.scores[c] ?? null),
+  }));
+  const columnData = [
+    { name: 'variant', data: rows.map(({ v }) => v.name) },
+    { name: 'image', data: rows.map(({ p }) => p.image) },
+    { name: 'label', data: rows.map(({ p }) => p.label) },
+    { name: 'predicted', data: rows.map(({ p }) => p.predicted) },
+    {
+      name: 'margin',
+      data: rows.map(({ p }) => labelMargin(p.label, p.scores, score.classes, multiLabel) ?? null),
+    },
+    ...classColumns,
+  ];
+  return parquetWriteBuffer({
+    columnData,
+    schema: [
+      { name: 'root', num_children: columnData.length },
+      { name: 'variant', ...STRING },
+      { name: 'image', ...STRING },
+      { name: 'label', ...STRING },
+      { name: 'predicted', ...STRING },
+      { name: 'margin', ...DOUBLE },
+      ...classColumns.map((c) => ({ name: c.name, ...DOUBLE })),
+    ],
+    kvMetadata: [
+      ...kvMetadata,
+      { key: 'symptom_lens.score', value: JSON.stringify({ name: score.name, run: score.run }) },
+    ],
+  });
+}
