@@ -1,28 +1,20 @@
-// The palette commands: New Notebook, Select Model, Clear Embedding Cache, Open Report.
+// The palette commands: Select Model, Clear Embedding Cache, Open Report.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isMap, isScalar, parseDocument } from 'yaml';
 import { EmbeddingCache } from '../cache/embeddingCache';
 import { NOTEBOOK_TYPE, type LensController } from './controller';
 import { defaultCacheDir } from '../kernel/kernel';
-import { parseNotebook, serializeNotebook } from '../kernel/nbformat';
-import { LensSerializer } from './serializer';
 import type { StepOutput } from '../protocol/mime';
 import { writeReport } from '../report/report';
 import { readCacheDirSetting, SECTION } from './settings';
 
-/** The tutorial New Notebook starts from; it ships in the VSIX beside the demo model. */
-const TUTORIAL = ['examples', 'tutorial.lensnb'];
-/** Cell options that hold paths (images `from`/`labels`, model `path`). */
-const PATH_OPTIONS = new Set(['from', 'labels', 'path']);
 /** The embedding cache's folder inside a cache directory (LLM completions live beside it and stay). */
 /** VS Code's error output (what the controller writes for a failed cell). */
 const ERROR_MIME = 'application/vnd.code.notebook.error';
 
 export function registerCommands(context: vscode.ExtensionContext, controller: LensController): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('symptomLens.newNotebook', () => newNotebook(context.extensionUri)),
     vscode.commands.registerCommand('symptomLens.selectModel', (folder?: vscode.Uri) =>
       selectModel(context.extensionUri, folder),
     ),
@@ -57,37 +49,6 @@ function targetNotebook(target?: NotebookTarget): vscode.NotebookDocument | unde
     ? vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString())
     : vscode.window.activeNotebookEditor?.notebook;
   return found?.notebookType === NOTEBOOK_TYPE ? found : undefined;
-}
-
-/**
- * Open an untitled notebook from the tutorial. Its relative paths point into the extension's
- * own folder (the demo model and images), so they are made absolute: an untitled notebook has
- * no folder of its own to resolve them against.
- */
-export async function newNotebook(extensionUri: vscode.Uri): Promise<vscode.NotebookEditor> {
-  const template = vscode.Uri.joinPath(extensionUri, ...TUTORIAL);
-  const model = parseNotebook(
-    new TextDecoder().decode(await vscode.workspace.fs.readFile(template)),
-    'tutorial.lensnb',
-  );
-  const base = path.dirname(template.fsPath);
-  for (const cell of model.cells) {
-    if (cell.kind !== 'code') continue;
-    const doc = parseDocument(cell.source);
-    if (!isMap(doc.contents)) continue;
-    for (const item of doc.contents.items) {
-      if (!isScalar(item.key) || !PATH_OPTIONS.has(String(item.key.value))) continue;
-      if (isScalar(item.value) && typeof item.value.value === 'string' && !path.isAbsolute(item.value.value)) {
-        item.value.value = path.resolve(base, item.value.value);
-      }
-    }
-    cell.source = doc.toString().replace(/\n$/, '');
-    cell.outputs = [];
-    cell.executionCount = null;
-  }
-  const data = new LensSerializer().deserializeNotebook(new TextEncoder().encode(serializeNotebook(model)));
-  const notebook = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
-  return vscode.window.showNotebookDocument(notebook);
 }
 
 /** The demo model that ships inside the extension. */

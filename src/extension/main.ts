@@ -5,6 +5,7 @@ import { LensController } from './controller';
 import { registerSerializer } from './serializer';
 import { apiKeySecrets, registerApiKeyCommand } from './apiKey';
 import { registerCommands } from './commands';
+import { registerStarterCommands } from './starterCommands';
 import { registerGenerateActions } from './generateActions';
 import { insertSimilarSearch, registerFindSimilar } from './findSimilar';
 import type { FindSimilarRequest } from '../protocol/messages';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
     registerModelStatus(controller),
     registerCellLanguageFeatures(),
     registerCommands(context, controller),
+    registerStarterCommands(context),
   );
   return {
     controller,

@@ -6,8 +6,10 @@ import {
   serializeNotebook,
   NotebookFormatError,
   type NotebookCellModel,
+  type NotebookModel,
   type NotebookOutput,
 } from '../kernel/nbformat';
+import { skeletonNotebook } from '../kernel/starterNotebooks';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -42,9 +44,11 @@ function fromOutputItem(item: vscode.NotebookCellOutputItem): { mime: string; da
 
 export class LensSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
+    const text = decoder.decode(content);
     let model;
     try {
-      model = parseNotebook(decoder.decode(content), 'This notebook');
+      // An empty file (touch x.lensnb, or a new file from the explorer) opens as the skeleton to fill in.
+      model = text.trim() === '' ? skeletonNotebook() : parseNotebook(text, 'This notebook');
     } catch (e) {
       // Throwing makes VS Code show the message and refuse to open, instead of an empty notebook
       // that a save would write over the user's file.
@@ -73,6 +77,11 @@ export class LensSerializer implements vscode.NotebookSerializer {
     const data = new vscode.NotebookData(cells);
     data.metadata = { ...model.metadata, [NBFORMAT_MINOR]: model.nbformatMinor };
     return data;
+  }
+
+  /** The NotebookData of a parsed model, as a file holding it would open. */
+  static toNotebookData(model: NotebookModel): vscode.NotebookData {
+    return new LensSerializer().deserializeNotebook(encoder.encode(serializeNotebook(model)));
   }
 
   serializeNotebook(data: vscode.NotebookData): Uint8Array {

@@ -595,26 +595,26 @@ suite('Symptom Lens in the extension host', () => {
     assert.ok(input.includes('Zyxmarker'), 'the markers are in the inputs');
   });
 
-  test('New Notebook opens the tutorial on the bundled demo model, ready to run', async () => {
-    await vscode.commands.executeCommand('symptomLens.newNotebook');
+  test('New Tutorial Notebook copies the tutorial, its images and the demo model next to it, and runs', async () => {
+    const parent = path.join(workspace, 'tutorial-parent');
+    await fs.mkdir(parent, { recursive: true });
+    const first = await vscode.commands.executeCommand<vscode.NotebookEditor>(
+      'symptomLens.newNotebook',
+      vscode.Uri.file(parent),
+    );
+    const notebook = first.notebook;
     try {
-      const notebook = await waitFor('the tutorial', () => {
-        const nb = vscode.window.activeNotebookEditor?.notebook;
-        return nb?.notebookType === 'symptom-lens' ? nb : undefined;
-      });
-      assert.equal(notebook.isUntitled, true);
+      assert.equal(notebook.isUntitled, false);
+      assert.equal(notebook.uri.fsPath, path.join(parent, 'symptom-lens-tutorial', 'tutorial.lensnb'));
+      const folder = path.dirname(notebook.uri.fsPath);
       const cells = notebook.getCells();
-      assert.ok(
-        cells.some((c) => c.kind === vscode.NotebookCellKind.Markup),
-        'tutorial text',
-      );
-      const model = cells.find((c) => /^model:/.test(c.document.getText()));
-      assert.ok(model, 'a model cell');
-      const modelPath = /path: (.*)/.exec(model.document.getText())?.[1].trim();
-      assert.ok(
-        modelPath && path.isAbsolute(modelPath) && existsSync(path.join(modelPath, 'onnx', 'vision_model.onnx')),
-        `model path ${modelPath}`,
-      );
+      const sources = cells.map((c) => c.document.getText());
+      assert.ok(sources.includes('model: demo\npath: models/demo'), sources.join('\n---\n'));
+      assert.ok(existsSync(path.join(folder, 'models', 'demo', 'onnx', 'vision_model.onnx')));
+      assert.ok(existsSync(path.join(folder, 'data', 'labels.csv')));
+      assert.ok(existsSync(path.join(folder, 'data', 'dicom', 'labels.csv')));
+      // No path in the notebook leaves its folder: an extension update cannot break it.
+      for (const s of sources) assert.doesNotMatch(s, /(from|path|labels): (\/|\.\.)/);
       await vscode.commands.executeCommand('notebook.selectKernel', { id: CONTROLLER_ID, extension: EXTENSION_ID });
       await vscode.commands.executeCommand('notebook.execute', notebook.uri);
       for (const cell of cells.filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
@@ -624,9 +624,50 @@ suite('Symptom Lens in the extension host', () => {
           `tutorial cell ${cell.index + 1} did not succeed:\n${describe(notebook)}`,
         );
       }
+      const explain = cells.find((c) => /^explain:/.test(c.document.getText()));
+      assert.ok(explain && mimes(explain).flat().includes(MIME.explain), describe(notebook));
+      // A second tutorial never overwrites the first one (which the user may have edited).
+      const second = await vscode.commands.executeCommand<vscode.NotebookEditor>(
+        'symptomLens.newNotebook',
+        vscode.Uri.file(parent),
+      );
+      assert.equal(second.notebook.uri.fsPath, path.join(parent, 'symptom-lens-tutorial-2', 'tutorial.lensnb'));
     } finally {
-      // Untitled: discard it, or the save before closing would ask where to save it.
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
+  test('New Empty Notebook and an empty .lensnb file open the skeleton cells, which parse without errors', async () => {
+    const packageJson = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      contributes: { menus: Record<string, { command: string }[]> };
+    };
+    assert.ok(packageJson.contributes.menus['file/newFile'].some((m) => m.command === 'symptomLens.newEmptyNotebook'));
+    const editor = await vscode.commands.executeCommand<vscode.NotebookEditor>('symptomLens.newEmptyNotebook');
+    const skeleton = editor.notebook.getCells().map((c) => c.document.getText());
+    try {
+      assert.equal(editor.notebook.isUntitled, true);
+      assert.equal(editor.notebook.notebookType, 'symptom-lens');
+      const steps = editor.notebook
+        .getCells()
+        .filter((c) => c.kind === vscode.NotebookCellKind.Code)
+        .map((c) => /^(\w+):/.exec(c.document.getText())?.[1]);
+      assert.deepEqual(steps, ['images', 'model', 'descriptors', 'descriptors', 'score']);
+    } finally {
+      // Untitled: discard it, or the teardown's save would ask where to save it.
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+    const empty = path.join(workspace, 'empty.lensnb');
+    await fs.writeFile(empty, '');
+    const opened = await openNotebook(vscode.Uri.file(empty));
+    assert.deepEqual(
+      opened.getCells().map((c) => c.document.getText()),
+      skeleton,
+    );
+    // No cell of the skeleton has a parse error (its data file is still to be named).
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const cell of opened.getCells()) {
+      for (const d of vscode.languages.getDiagnostics(cell.document.uri))
+        assert.notEqual(d.severity, vscode.DiagnosticSeverity.Error, `${d.message} in ${cell.document.getText()}`);
     }
   });
 });
