@@ -13,6 +13,7 @@ import { createRendererMessaging, resolveLoadedImage } from './rendererMessaging
 import { registerStaleCellMarks } from './staleCells';
 import { registerModelStatus } from './statusBar';
 import { registerCellLanguageFeatures } from './yamlLanguage';
+import { registerCellFileFeatures } from './cellFileFeatures';
 
 const GENERATE_RENDERER = 'symptom-lens.generate';
 const SCORE_RENDERER = 'symptom-lens.score';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
     registerStaleCellMarks(controller),
     registerModelStatus(controller),
     registerCellLanguageFeatures(),
+    registerCellFileFeatures(),
     registerCommands(context, controller),
     registerStarterCommands(context),
   );

@@ -8,6 +8,7 @@ import { parseCell } from '../kernel/parse';
 import type { OptionSchema, StepSchema } from '../kernel/schema';
 import { allSchemas, schemaFor } from '../kernel/steps';
 import { CellError } from '../common/errors';
+import { closest, suggestionIn } from '../common/closest';
 
 const SELECTOR: vscode.DocumentSelector = { notebookType: NOTEBOOK_TYPE, language: 'yaml' };
 const DIAGNOSTIC_DELAY_MS = 300;
@@ -73,6 +74,18 @@ function stepDoc(schema: StepSchema): vscode.MarkdownString {
   return doc;
 }
 
+/** For "  - na" under "descriptors:", the key the list belongs to (as the value regex's match). */
+function listParent(doc: vscode.TextDocument, line: number, before: string): [string, string] | undefined {
+  if (!/^\s+-\s*[^\s:]*$/.test(before)) return undefined;
+  for (let l = line - 1; l >= 0; l--) {
+    const text = doc.lineAt(l).text;
+    const key = /^([A-Za-z_][\w-]*)\s*:\s*$/.exec(text);
+    if (key) return [text, key[1]];
+    if (!/^\s+-/.test(text)) return undefined;
+  }
+  return undefined;
+}
+
 class CellCompletions implements vscode.CompletionItemProvider {
   provideCompletionItems(doc: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] {
     const before = doc.lineAt(position.line).text.slice(0, position.character);
@@ -102,8 +115,8 @@ class CellCompletions implements vscode.CompletionItemProvider {
           return item;
         });
     }
-    // A value after "key:" on a top-level line.
-    const m = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(before);
+    // A value after "key:" on a top-level line, or an item of a block list below "key:".
+    const m = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(before) ?? listParent(doc, position.line, before);
     if (!m || !first || isStepLine) return [];
     const opt = schemaFor(first.key)?.options[m[1]];
     if (!opt) return [];
@@ -173,9 +186,10 @@ function diagnose(doc: vscode.TextDocument, notebook: vscode.NotebookDocument): 
         const range = pos
           ? new vscode.Range(pos.line - 1, pos.column - 1, pos.line - 1, pos.column - 1 + String(ref).length)
           : new vscode.Range(0, 0, 0, 0);
+        const close = closest(String(ref), known);
         const d = new vscode.Diagnostic(
           range,
-          `No cell in this notebook defines ${opt.refersTo} "${ref}".`,
+          `No cell in this notebook defines ${opt.refersTo} "${ref}".${close ? ` Did you mean "${close}"?` : ''}`,
           vscode.DiagnosticSeverity.Warning,
         );
         d.source = 'Symptom Lens';
@@ -188,7 +202,9 @@ function diagnose(doc: vscode.TextDocument, notebook: vscode.NotebookDocument): 
     const line = Math.max(0, Math.min((e.position?.line ?? 1) - 1, doc.lineCount - 1));
     const textLine = doc.lineAt(line);
     const start = Math.min(Math.max(0, (e.position?.column ?? 1) - 1), textLine.text.length);
-    const end = Math.max(start + 1, textLine.text.length);
+    // With a suggestion, the range is the misspelt word alone: the quick fix replaces exactly it.
+    const word = e.hint && suggestionIn(e.hint) ? /^[^\s,[\]{}:#"']+/.exec(textLine.text.slice(start))?.[0] : undefined;
+    const end = word ? start + word.length : Math.max(start + 1, textLine.text.length);
     const d = new vscode.Diagnostic(
       new vscode.Range(line, start, line, end),
       `${e.message}${e.hint ? ` ${e.hint}` : ''}`,

@@ -1,6 +1,7 @@
 // YAML cell → ParsedCell: checked against its step's schema, with the schema's defaults applied,
 // and every error located at a line and field of the cell.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Scalar } from 'yaml';
+import { closest } from '../common/closest';
 import { CellError, type SourcePosition } from '../common/errors';
 import { headerOf } from './cellHeader';
 import type { OptionSchema, OptionsOf } from './schema';
@@ -55,7 +56,16 @@ export function parseCell(source: string): AnyParsedCell {
   const { step, position: stepPos } = header;
   const schema = schemaFor(step);
   if (!schema) {
-    throw new CellError(`Unknown step "${step}".`, stepPos, step, `The first key of a cell names the step: ${steps}.`);
+    const close = closest(
+      step,
+      allSchemas().map((s) => s.step),
+    );
+    throw new CellError(
+      `Unknown step "${step}".`,
+      stepPos,
+      step,
+      close ? `Did you mean "${close}"?` : `The first key of a cell names the step: ${steps}.`,
+    );
   }
   if (header.name === undefined) {
     throw new CellError(
@@ -75,7 +85,7 @@ export function parseCell(source: string): AnyParsedCell {
     const optionSchema = schema.options[key];
     if (!optionSchema) {
       const known = Object.keys(schema.options);
-      const close = known.find((k) => editDistance(k, key) <= 2);
+      const close = closest(key, known);
       throw new CellError(
         `"${key}" is not an option of the ${step} step.`,
         pos,
@@ -206,10 +216,12 @@ function checkValue(
     items.forEach((item, i) => {
       if (typeof item === 'string' && !allowed.includes(item)) {
         const listed = Array.isArray(checked);
+        const close = closest(item, allowed);
         throw new CellError(
           `"${listed ? `${key}[${i + 1}]` : key}" must be one of ${allowed.join(', ')}; got "${item}".`,
           listed ? itemPos(i) : pos,
           listed ? `${key}.${i}` : key,
+          close ? `Did you mean "${close}"?` : undefined,
         );
       }
     });
@@ -222,15 +234,6 @@ function describe(v: unknown): string {
   if (v === null) return 'nothing';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length][b.length];
 }
 
 /** "line 3, field `from`: message. hint" — the one format every front end shows. */

@@ -3,10 +3,8 @@
 // keep working when the extension that shipped it is updated or removed.
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
+import { PATH_OPTION_NAMES } from './cellFiles';
 import { DEFAULT_NOTEBOOK_METADATA, type NotebookCellModel, type NotebookModel } from './nbformat';
-
-/** Cell options whose values are files or folders relative to the notebook. */
-export const PATH_OPTIONS: ReadonlySet<string> = new Set(['from', 'labels', 'path', 'cache']);
 
 const code = (source: string): NotebookCellModel => ({
   kind: 'code',
@@ -121,7 +119,7 @@ export function relocateNotebook(
     const doc = parseDocument(cell.source);
     if (isMap(doc.contents)) {
       for (const item of doc.contents.items) {
-        if (!isScalar(item.key) || !PATH_OPTIONS.has(String(item.key.value))) continue;
+        if (!isScalar(item.key) || !PATH_OPTION_NAMES.has(String(item.key.value))) continue;
         if (isScalar(item.value) && typeof item.value.value === 'string') item.value.value = move(item.value.value);
       }
     }

@@ -469,6 +469,102 @@ suite('Symptom Lens in the extension host', () => {
     assert.match(diagnostics[0].message, /"limt" is not an option of the images step\. Did you mean "limit"\?/);
   });
 
+  test('completions list files after from:/path: relative to the notebook, and defined names in block lists', async () => {
+    const folder = path.join(workspace, 'paths');
+    await fs.mkdir(path.join(folder, 'data', 'normal'), { recursive: true });
+    await fs.writeFile(path.join(folder, 'data', 'labels.csv'), 'path,label\n');
+    const uri = await writeNotebook(path.join('paths', 'paths.lensnb'), [
+      'images: x\nfrom: da',
+      'images: y\nfrom: data/',
+      'descriptors: names\nclasses:\n  a: []',
+      'score: s\nimages: x\nmodel: m\ndescriptors:\n  - ',
+    ]);
+    const notebook = await openNotebook(uri);
+    const labelsAt = async (cell: number, line: number, character: number) => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+        'vscode.executeCompletionItemProvider',
+        notebook.cellAt(cell).document.uri,
+        new vscode.Position(line, character),
+      );
+      return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    };
+    const top = await labelsAt(0, 1, 8);
+    assert.ok(top.includes('data/') && !top.includes('labels.csv'), `${top}`);
+    const inside = await labelsAt(1, 1, 11);
+    assert.ok(inside.includes('labels.csv') && inside.includes('normal/'), `${inside}`);
+    assert.ok(!inside.includes('data/'), 'lists the typed folder, not the notebook folder');
+    const names = await labelsAt(3, 4, 4);
+    assert.ok(names.includes('names'), `${names}`);
+  });
+
+  test('"Did you mean" diagnostics have a quick fix that replaces the misspelt word', async () => {
+    const uri = await writeNotebook('fix.lensnb', [
+      `images: x\nfrom: ${KERMANY_CSV}\nlimt: 3`,
+      'descriptors: names\nclasses:\n  normal: []',
+      'score: s\nimages: x\nmodel: m\ndescriptors: [nmes]\nmethd: mean',
+    ]);
+    const notebook = await openNotebook(uri);
+    const fix = async (cell: vscode.NotebookCell, pattern: RegExp) => {
+      const diagnostic = await waitFor(
+        `a diagnostic matching ${pattern}`,
+        () => vscode.languages.getDiagnostics(cell.document.uri).find((d) => pattern.test(d.message)),
+        10_000,
+      );
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        cell.document.uri,
+        diagnostic.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const action = actions.find((a) => /^Change to/.test(a.title));
+      assert.ok(action?.edit, `a quick fix for ${diagnostic.message}: ${actions.map((a) => a.title)}`);
+      assert.ok(await vscode.workspace.applyEdit(action.edit));
+      return action.title;
+    };
+    assert.equal(await fix(notebook.cellAt(0), /"limt" is not an option/), 'Change to "limit"');
+    assert.equal(notebook.cellAt(0).document.lineAt(2).text, 'limit: 3');
+    // The option error comes first; after its fix, the unknown name's warning.
+    assert.equal(await fix(notebook.cellAt(2), /"methd"/), 'Change to "method"');
+    assert.equal(
+      await fix(notebook.cellAt(2), /defines descriptors "nmes"\. Did you mean "names"\?/),
+      'Change to "names"',
+    );
+    assert.equal(
+      notebook.cellAt(2).document.getText(),
+      'score: s\nimages: x\nmodel: m\ndescriptors: [names]\nmethod: mean',
+    );
+  });
+
+  test('missing files and model folders are warned about while editing, on the line of the field', async () => {
+    const uri = await writeNotebook('missing.lensnb', [
+      'images: x\nlimit: 2\nfrom: not-there.csv',
+      `model: m\npath: ${path.dirname(KERMANY_CSV)}`,
+      `model: ok\npath: ${DEMO_MODEL}`,
+    ]);
+    const notebook = await openNotebook(uri);
+    const warning = (cell: number, pattern: RegExp) =>
+      waitFor(
+        `a warning matching ${pattern}`,
+        () => vscode.languages.getDiagnostics(notebook.cellAt(cell).document.uri).find((d) => pattern.test(d.message)),
+        10_000,
+      );
+    const missing = await warning(0, /"not-there\.csv" does not exist/);
+    assert.equal(missing.range.start.line, 2);
+    assert.equal(missing.severity, vscode.DiagnosticSeverity.Warning);
+    const notModel = await warning(1, /is not a model folder: config\.json, .*onnx\/vision_model\.onnx/);
+    assert.equal(notModel.range.start.line, 1);
+    assert.deepEqual(vscode.languages.getDiagnostics(notebook.cellAt(2).document.uri), []);
+    // Pointing the field at a file that exists clears the warning (after the debounce).
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(notebook.cellAt(0).document.uri, new vscode.Range(2, 6, 2, 19), KERMANY_CSV);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor(
+      'the warning to go',
+      () => vscode.languages.getDiagnostics(notebook.cellAt(0).document.uri).length === 0,
+      10_000,
+    );
+  });
+
   test('Select Model sets the default model folder that model cells without path use', async () => {
     const config = vscode.workspace.getConfiguration('symptomLens');
     try {

@@ -37,7 +37,7 @@ test('relocating the tutorial rewrites path options into the copies, relative to
   assert.ok(sources.includes('model: demo\npath: models/demo'), sources.join('\n---\n'));
   assert.ok(sources.some((s) => s.startsWith('images: phantoms\nfrom: data/labels.csv')));
   assert.ok(sources.some((s) => s.includes('from: data/dicom/labels.csv')));
-  // Not a path option: left as written.
+  // The explain cell's image moved with the data, to the same place relative to the notebook.
   assert.ok(sources.some((s) => s.includes('image: data/effusion/effusion-000.png')));
 });
 
