@@ -10,6 +10,7 @@ import { registerGenerateActions } from './generateActions';
 import { insertSimilarSearch, registerFindSimilar } from './findSimilar';
 import type { FindSimilarRequest } from '../protocol/messages';
 import { createRendererMessaging, resolveLoadedImage } from './rendererMessaging';
+import { registerExports } from './exports';
 import { registerStaleCellMarks } from './staleCells';
 import { registerModelStatus } from './statusBar';
 import { registerCellLanguageFeatures } from './yamlLanguage';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   if (generateChannel) registerGenerateActions(context, generateChannel);
   const scoreChannel = messaging.channels.get(SCORE_RENDERER);
   if (scoreChannel) registerFindSimilar(context, scoreChannel);
+  registerExports(context, messaging.channels);
   registerApiKeyCommand(context);
   context.subscriptions.push(
     log,

@@ -6,8 +6,9 @@ import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../protocol/ma
 import type { ExplainResult, PixelBox } from '../protocol/results';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
 import { h, notice, safeImageSrc, section } from './_shared/dom';
-import './_shared/elements';
+import { button } from './_shared/elements';
 import { basename, decimal } from './_shared/format';
+import { saveImage, type SaveImage } from './_shared/exportButtons';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
 import { readTheme, watchTheme } from './_shared/theme';
 
@@ -73,7 +74,7 @@ export const activate = createRenderer<ExplainData>({
       throw new DataError('`imageSize` should have a width and a height.');
     return r as unknown as ExplainData;
   },
-  render({ data, container, onDispose }) {
+  render({ data, container, ctx, onDispose }) {
     container.append(
       h(
         'div',
@@ -85,12 +86,12 @@ export const activate = createRenderer<ExplainData>({
           `${basename(data.image)} · image ${data.index} of score “${data.score}”, variant “${data.variant}”`,
         ),
       ),
-      h('div', { class: 'sl-explain' }, figure(data, onDispose), evidence(data)),
+      h('div', { class: 'sl-explain' }, figure(data, onDispose, ctx.postMessage?.bind(ctx)), evidence(data)),
     );
   },
 });
 
-function figure(data: ExplainData, onDispose: (fn: () => void) => void): HTMLElement {
+function figure(data: ExplainData, onDispose: (fn: () => void) => void, post: SaveImage): HTMLElement {
   const occ = data.occlusion;
   const src = safeImageSrc(data.thumbnail);
   const { width, height } = data.imageSize;
@@ -141,6 +142,11 @@ function figure(data: ExplainData, onDispose: (fn: () => void) => void): HTMLEle
       'figcaption',
       { class: 'sl-legend' },
       toggle,
+      button('PNG', () => saveImage(`explain-${data.name}`, canvas.toDataURL('image/png'), post), {
+        secondary: true,
+        title: 'Save the picture with its heatmap as PNG',
+        testid: 'explain-png',
+      }),
       h('span', {
         class: 'sl-legend-ramp',
         style: {

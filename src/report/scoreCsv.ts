@@ -58,3 +58,10 @@ export function metricsCsv(score: ScoreResult): string {
     ]),
   ]);
 }
+
+/** The score as JSON, as results.json holds the cell's result: every variant's metrics and predictions, no thumbnails. */
+export function scoreJson(score: ScoreResult): string {
+  const { thumbnails: _inline, ...result } = score;
+  void _inline;
+  return `${JSON.stringify(result, null, 2)}\n`;
+}

@@ -19,7 +19,8 @@ type ExplainData = ExplainResult & { thumbnail: string };
 
 const PAGE = `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="out"></div><script type="module">
 import { activate } from '/explain.js';
-const api = activate({});
+window.posted = [];
+const api = activate({ postMessage: (m) => window.posted.push(m) });
 window.render = async (data) => {
   await api.renderOutputItem({ id: 'o1', mime: 'application/vnd.symptom-lens.explain+json', metadata: {},
     json: () => data, text: () => JSON.stringify(data), data: () => new Uint8Array(), blob: () => new Blob() },
@@ -141,6 +142,19 @@ test(
       ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[1] === 0,
       [centre[0], peak[1], side],
     );
+
+    // PNG of the overlay: the canvas as drawn, sent to the extension to save.
+    await root.locator('[data-testid="explain-png"]').click();
+    const [saved] = (await page.evaluate(() => (window as unknown as { posted: unknown[] }).posted)) as {
+      type: string;
+      name: string;
+      dataUrl: string;
+    }[];
+    assert.equal(saved.type, 'saveImage');
+    assert.equal(saved.name, `explain-${data.name}`);
+    const png = Buffer.from(saved.dataUrl.replace('data:image/png;base64,', ''), 'base64');
+    assert.equal(png.toString('latin1', 1, 4), 'PNG');
+    assert.equal(png.readUInt32BE(16), Number(await canvas.getAttribute('width')), 'the canvas width');
 
     // Bars: one group per class in score order, each sorted; the margin names the runner-up.
     const groups = root.locator('.sl-bar-group');

@@ -203,6 +203,16 @@ test('fewshot renderer: curve, table, descriptor weights, text only', { skip: ch
   assert.equal(await weights.locator(`tr[data-descriptor]`).count(), data.descriptorWeights!.descriptors.length);
   assert.ok((await weights.locator('td').allTextContents()).includes(HOSTILE));
   assert.equal(await root.locator('img').count(), 0);
+  // The curve's SVG export (Plotly's own) carries the zero-shot line's name.
+  await root.locator('[data-testid="fewshot-image"] vscode-button').nth(1).click();
+  await view.page.waitForFunction(() =>
+    (window as unknown as { posted: { type: string }[] }).posted.some((m) => m.type === 'saveImage'),
+  );
+  const saved = ((await view.posted()) as { type: string; name: string; dataUrl: string }[]).find(
+    (m) => m.type === 'saveImage',
+  )!;
+  assert.equal(saved.name, 'fewshot-shown');
+  assert.match(decodeURIComponent(saved.dataUrl.split(',')[1]), /^<svg[\s\S]*zero-shot/);
   await view.render({ ...data, metric: 'f1' });
   assert.match((await root.locator('.sl-notice').textContent()) ?? '', /`metric`/);
   assert.deepEqual(view.problems.dialogs, []);

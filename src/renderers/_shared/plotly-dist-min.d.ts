@@ -24,7 +24,12 @@ declare module 'plotly.js-dist-min' {
     config?: Config,
   ): Promise<PlotlyHTMLElement>;
   export function purge(el: HTMLElement): void;
+  /** A data: URL of a drawn graph div or of a figure (drawn off-screen). */
+  export function toImage(
+    source: HTMLElement | { data: PlotData[]; layout?: Layout },
+    options: { format: 'png' | 'svg' | 'jpeg' | 'webp'; width: number; height: number; scale?: number },
+  ): Promise<string>;
 
-  const Plotly: { react: typeof react; purge: typeof purge };
+  const Plotly: { react: typeof react; purge: typeof purge; toImage: typeof toImage };
   export default Plotly;
 }

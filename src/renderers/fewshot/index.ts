@@ -6,6 +6,7 @@ import { h, section } from '../_shared/dom';
 import { dropdown } from '../_shared/elements';
 import { decimal, duration, percent, plural, signed } from '../_shared/format';
 import { themedPlot } from '../_shared/plotly';
+import { imageButtons } from '../_shared/plotExport';
 import { createRenderer, DataError, expectArray, expectObject, expectString } from '../_shared/renderer';
 import { curveFigure, METRIC_NAMES, type CurveMetric } from './curveFigure';
 
@@ -14,7 +15,8 @@ const CSS = `
 .sl-weights td.sl-w { min-width: 56px; background: color-mix(in srgb, var(--sl-w-colour) calc(var(--sl-w) * 70%), transparent); }
 .sl-weights tr.sl-own td:first-child { font-weight: 600; }
 .sl-weights .sl-group td { text-align: left; color: var(--sl-muted); border-bottom: none; padding-top: 8px; }
-.sl-metric-choice { display: flex; gap: 8px; align-items: center; }
+.sl-metric-choice { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.sl-export { display: inline-flex; gap: 6px; margin-left: auto; }
 `;
 
 export const activate = createRenderer<FewshotResult>({
@@ -35,7 +37,7 @@ export const activate = createRenderer<FewshotResult>({
       throw new DataError('`metric` should be accuracy, balancedAccuracy or macroAuroc.');
     return r as unknown as FewshotResult;
   },
-  async render({ data, container, root, onDispose }) {
+  async render({ data, container, root, ctx, onDispose }) {
     container.append(
       h(
         'div',
@@ -63,6 +65,7 @@ export const activate = createRenderer<FewshotResult>({
         },
         'Metric of the learning curve',
       ),
+      imageButtons(`fewshot-${data.name}`, () => chart, ctx.postMessage?.bind(ctx), 'fewshot-image'),
     );
     container.append(
       section(

@@ -5,16 +5,17 @@ import { h } from '../_shared/dom';
 import { truncate } from '../_shared/format';
 import type { Pair } from './gallery';
 
+/** Counted from the predictions themselves, so a cell's number is exactly the number of cards its click lists. */
+export function confusionCounts(classes: string[], predictions: Prediction[]): number[][] {
+  return classes.map((t) => classes.map((p) => predictions.filter((x) => x.label === t && x.predicted === p).length));
+}
+
 export function confusionMatrix(
   classes: string[],
   predictions: Prediction[],
   onPick: (pair: Pair) => void,
 ): HTMLTableElement {
-  // Counted from the predictions themselves, so a cell's number is exactly the number of
-  // cards its click lists.
-  const counts = classes.map((t) =>
-    classes.map((p) => predictions.filter((x) => x.label === t && x.predicted === p).length),
-  );
+  const counts = confusionCounts(classes, predictions);
   return h(
     'table',
     { class: 'sl-confusion', testid: 'confusion' },

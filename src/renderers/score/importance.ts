@@ -1,7 +1,9 @@
 // Descriptor importance of one variant across the scored images: a table sortable by any column
 // (click a heading; again to reverse). Which descriptors actually separate their class, and which
 // the variant's metric does better without.
+import type { CopyTextRequest } from '../../protocol/export';
 import { IMPORTANCE_METRIC_LABEL, type DescriptorImportanceRow } from '../../protocol/importance';
+import { copyButtons } from '../_shared/exportButtons';
 import { h, section } from '../_shared/dom';
 import { decimal, signed } from '../_shared/format';
 import type { Variant } from './data';
@@ -49,7 +51,7 @@ export function compareRows(a: DescriptorImportanceRow, b: DescriptorImportanceR
 }
 
 /** The importance section of a variant, or null for controls and results saved before it existed. */
-export function importanceSection(v: Variant): HTMLElement | null {
+export function importanceSection(v: Variant, post?: (m: CopyTextRequest) => void): HTMLElement | null {
   const importance = v.importance;
   if (!importance || !Array.isArray(importance.descriptors)) return null;
   const metric = IMPORTANCE_METRIC_LABEL[importance.metric] ?? String(importance.metric);
@@ -93,6 +95,17 @@ export function importanceSection(v: Variant): HTMLElement | null {
     `Descriptor importance · ${v.name}`,
     `Per descriptor across all images: its AUROC alone for its class, the mean cosine gap (its class − the others), and the change in ${metric} (${decimal(importance.full)} with all) when it is left out. Click a heading to sort.`,
     h('div', { class: 'sl-scroll' }, table),
+    copyButtons(
+      `descriptor importance of ${v.name}`,
+      () => ({
+        header: COLUMNS.map((c) => c.label),
+        // In the order shown.
+        rows: Array.from(body.rows, (tr) => Array.from(tr.cells, (td) => td.textContent ?? '')),
+        numeric: COLUMNS.map((c) => c.key !== 'class' && c.key !== 'descriptor'),
+      }),
+      post,
+      'copy-importance',
+    ),
   );
 }
 

@@ -12,6 +12,7 @@ import { runHistory, whatChanged } from './changes';
 import { comparisonHelp, comparisonTable } from './comparison';
 import { parseScore, type Score } from './data';
 import { disagreements } from './disagreements';
+import { exportBar } from './export';
 import { importanceSection } from './importance';
 import { VariantPanel } from './panel';
 import { SCORE_CSS } from './styles';
@@ -32,7 +33,7 @@ export const activate = createRenderer<Score>({
       clear(variantArea);
       panel = new VariantPanel(data, i, thumbs, root, ctx.postMessage?.bind(ctx));
       variantArea.appendChild(panel.el);
-      const importance = importanceSection(data.variants[i]);
+      const importance = importanceSection(data.variants[i], ctx.postMessage?.bind(ctx));
       if (importance) variantArea.appendChild(importance);
       void panel.drawHeatmap();
       for (const row of table.querySelectorAll('tbody tr'))
@@ -49,7 +50,13 @@ export const activate = createRenderer<Score>({
       runHistory(data),
     );
     container.appendChild(
-      section('sl-comparison', 'Variants', comparisonHelp(data), h('div', { class: 'sl-scroll' }, table)),
+      section(
+        'sl-comparison',
+        'Variants',
+        comparisonHelp(data),
+        h('div', { class: 'sl-scroll' }, table),
+        exportBar(data, ctx.postMessage?.bind(ctx)),
+      ),
     );
     if (data.run) container.appendChild(runSummary(data.run));
     const names = data.variants.map((v) => v.name);

@@ -1,6 +1,10 @@
 // One variant: its confusion matrix, similarity heatmap and failure gallery, linked: a confusion
 // cell filters the gallery, a heatmap row opens the image's evidence.
 import type { FindSimilarRequest, OpenImageRequest } from '../../protocol/messages';
+import type { SaveImageRequest } from '../../protocol/export';
+import { imageButtons } from '../_shared/plotExport';
+import { readTheme } from '../_shared/theme';
+import { confusionFigure } from './export';
 import { h, notice, section } from '../_shared/dom';
 import { dropdown, type Choice } from '../_shared/elements';
 import { truncate } from '../_shared/format';
@@ -34,7 +38,7 @@ export class VariantPanel {
     index: number,
     thumbs: Thumbnails,
     private readonly root: ShadowRoot,
-    post: ((message: OpenImageRequest | FindSimilarRequest) => void) | undefined,
+    post: ((message: OpenImageRequest | FindSimilarRequest | SaveImageRequest) => void) | undefined,
   ) {
     this.v = s.variants[index];
     this.multiLabel = s.multiLabel === true;
@@ -56,6 +60,12 @@ export class VariantPanel {
             'sl-confusion-section',
             `Confusion matrix · ${this.v.name}`,
             'Rows: true class; columns: predicted. Click a cell to list its images below.',
+            imageButtons(
+              `confusion-${this.v.name}`,
+              () => confusionFigure(s.classes, this.v.predictions, this.v.name, readTheme(confusion)),
+              post,
+              'confusion-image',
+            ),
             h('div', { class: 'sl-scroll' }, confusion),
           )
         : h(
@@ -79,7 +89,12 @@ export class VariantPanel {
               'div',
               { class: 'sl-heading-row' },
               h('h3', null, 'Similarity heatmap'),
-              dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images'),
+              h(
+                'span',
+                { class: 'sl-heading-row' },
+                imageButtons(`heatmap-${this.v.name}`, () => this.heatmapEl, post, 'heatmap-image'),
+                dropdown(this.sortChoices(), this.sort, (m) => this.resort(m as SortMode), 'Sort images'),
+              ),
             ),
             h(
               'p',

@@ -6,6 +6,8 @@ export const SCORE_CSS = `
 ${BARS_CSS}
 ${IMPORTANCE_CSS}
 .sl-header { display: flex; flex-direction: column; }
+.sl-export, .sl-export-bar { display: inline-flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.sl-export-bar { margin-top: 8px; }
 .sl-flags > summary { cursor: pointer; padding: 4px 10px; background: var(--sl-panel); border-left: 3px solid var(--sl-warn); border-radius: 2px; }
 .sl-flag-group h4 { margin: 8px 0 4px; font-size: 0.9em; }
 .sl-flag-group ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
