@@ -58,6 +58,8 @@ const builds = [
       cli: 'src/cli/main.ts',
       // DICOM decoding's worker thread (src/images/dicom/pool.ts starts it from beside the bundle).
       'dicom-worker': 'src/images/dicom/worker.ts',
+      // The vision tower's ONNX session runs in this worker (src/clip/visionThread.ts).
+      'vision-worker': 'src/clip/visionWorker.ts',
     },
     outdir: 'dist',
     bundle: true,

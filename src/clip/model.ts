@@ -15,9 +15,9 @@ import {
   preprocessKey,
   type Preprocessing,
 } from './preprocess';
-import { DEFAULT_BATCH_SIZE, openSessions } from './providers';
+import { DEFAULT_BATCH_SIZE, openOn, openSessions } from './providers';
 import { contextLengthOf, loadTokenizer, type ClipTokenizer } from './tokenizer';
-import { TextTower, VisionTower } from './towers';
+import { TextTower, type VisionEncoder } from './towers';
 import type {
   ClipModel,
   EncodeOptions,
@@ -26,7 +26,9 @@ import type {
   ModelDescription,
   Provider,
   SkippedProvider,
+  VisionThread,
 } from './types';
+import { openVision } from './visionThread';
 
 export { ModelError } from './errors';
 
@@ -43,7 +45,7 @@ async function inBatches<T, P>(
   batchSize: number,
   options: EncodeOptions | undefined,
   prepare: (batch: T[]) => Promise<P>,
-  run: (prepared: P) => Promise<Float32Array[]>,
+  run: (prepared: P, signal: AbortSignal | undefined) => Promise<Float32Array[]>,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const batches: T[][] = [];
@@ -53,12 +55,12 @@ async function inBatches<T, P>(
   try {
     for (let b = 0; b < batches.length; b++) {
       const prepared = await next!;
-      // onnxruntime-node runs a batch synchronously on this thread: an interrupt that arrived
-      // during the last batch is only seen once the event loop has turned, so let it turn.
+      // A batch run on this thread (the text tower, an inline vision tower) blocks it: an
+      // interrupt that arrived meanwhile is only seen once the event loop has turned.
       await new Promise<void>((resolve) => setImmediate(resolve));
       checkCancelled(options?.signal);
       next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
-      out.push(...(await run(prepared)));
+      out.push(...(await run(prepared, options?.signal)));
       options?.onProgress?.(out.length, items.length);
     }
   } finally {
@@ -79,7 +81,7 @@ interface ModelParts {
   batchSize: number;
   preprocessing: Preprocessing;
   tokenizer: ClipTokenizer;
-  vision: VisionTower;
+  vision: VisionEncoder;
   text: TextTower;
 }
 
@@ -96,7 +98,7 @@ class OnnxClipModel implements ClipModel {
   readonly batchSize: number;
   private readonly preprocessing: Preprocessing;
   private readonly tokenizer: ClipTokenizer;
-  private readonly vision: VisionTower;
+  private readonly vision: VisionEncoder;
   private readonly text: TextTower;
 
   constructor(parts: ModelParts) {
@@ -126,7 +128,7 @@ class OnnxClipModel implements ClipModel {
       this.batchSize,
       options,
       (batch) => Promise.all(batch.map((image) => this.preprocess(image))),
-      (pixels) => this.vision.embed(pixels),
+      (pixels, signal) => this.vision.embed(pixels, signal),
     );
   }
 
@@ -136,7 +138,7 @@ class OnnxClipModel implements ClipModel {
       this.batchSize,
       options,
       async (batch) => batch,
-      (batch) => this.vision.embed(batch),
+      (batch, signal) => this.vision.embed(batch, signal),
     );
   }
 
@@ -170,16 +172,13 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
   const preprocessing = parsePreprocessorConfig(folder.preprocessorConfig, preprocessorFile);
   const side = outputSide(preprocessing)!;
 
-  const opened = await openSessions([folder.visionModel, folder.textModel], {
-    device: options.device ?? 'auto',
-    variants: folder.graphVariants,
-    threads: options.threads,
-    log,
-  });
-  const [visionSession, textSession] = opened.sessions;
+  const opened = await openSessions(
+    [folder.visionModel, folder.textModel],
+    { device: options.device ?? 'auto', variants: folder.graphVariants, threads: options.threads, log },
+    (provider, files, threads) => openTowers(files, side, provider, threads, options.visionThread, log),
+  );
+  const { vision, text } = opened.sessions;
   try {
-    const vision = new VisionTower(visionSession, folder.visionModel, side);
-    const text = new TextTower(textSession, folder.textModel);
     // A graph traced with a fixed sequence length can take nothing else.
     const tokenizer = loadTokenizer(
       folder,
@@ -224,7 +223,31 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
       text,
     });
   } catch (err) {
-    await Promise.all([visionSession.release().catch(() => {}), textSession.release().catch(() => {})]);
+    await Promise.all([vision.release().catch(() => {}), text.release().catch(() => {})]);
+    throw err;
+  }
+}
+
+/** Both towers on one provider: the vision graph in its worker (see ./visionThread), the text graph here. */
+async function openTowers(
+  [visionFile, textFile]: string[],
+  side: number,
+  provider: Provider,
+  threads: number,
+  where: VisionThread | undefined,
+  log: (message: string) => void,
+): Promise<{ vision: VisionEncoder; text: TextTower }> {
+  const vision = await openVision(visionFile, side, provider, threads, where, log);
+  try {
+    const [textSession] = await openOn(provider, [textFile], threads);
+    try {
+      return { vision, text: new TextTower(textSession, textFile) };
+    } catch (err) {
+      await textSession.release().catch(() => {});
+      throw err;
+    }
+  } catch (err) {
+    await vision.release().catch(() => {});
     throw err;
   }
 }

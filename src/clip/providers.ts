@@ -129,8 +129,9 @@ export interface SessionSettings {
   log: (message: string) => void;
 }
 
-export interface OpenedSessions {
-  sessions: InferenceSession[];
+export interface OpenedSessions<T> {
+  /** What the opener returned on the provider picked. */
+  sessions: T;
   provider: Provider;
   /** One sentence: what was asked for, what was picked, and each provider skipped with its reason. */
   reason: string;
@@ -201,9 +202,15 @@ export function describeChoice(device: DevicePreference, provider: Provider, ski
 
 /**
  * Open one session per graph, all on one provider: the forced one, or under `auto` the first of
- * CUDA, WebGPU, CPU that starts. A forced provider that cannot start throws ProviderError.
+ * CUDA, WebGPU, CPU that starts. `open` opens them on one provider (openOn, or the model's own
+ * opener that puts the vision graph in a worker) and throws OpenFailure when one cannot start.
+ * A forced provider that cannot start throws ProviderError.
  */
-export async function openSessions(files: string[], settings: SessionSettings): Promise<OpenedSessions> {
+export async function openSessions<T>(
+  files: string[],
+  settings: SessionSettings,
+  open: (provider: Provider, files: string[], threads: number) => Promise<T>,
+): Promise<OpenedSessions<T>> {
   const threads = settings.threads ?? os.availableParallelism();
   const order = settings.device === 'auto' ? PROVIDERS : [settings.device];
   const skipped: SkippedProvider[] = [];
@@ -211,7 +218,7 @@ export async function openSessions(files: string[], settings: SessionSettings): 
     let reason = providerBlocker(provider, settings.variants, settings.device !== 'auto');
     if (reason === undefined) {
       try {
-        const sessions = await openOn(provider, files, threads);
+        const sessions = await open(provider, files, threads);
         return { sessions, provider, reason: describeChoice(settings.device, provider, skipped), skipped };
       } catch (err) {
         if (!(err instanceof OpenFailure)) throw err;

@@ -119,7 +119,28 @@ function declaredWidth(session: InferenceSession, output: string): number | unde
   return typeof last === 'number' && last > 0 ? last : undefined;
 }
 
-export class VisionTower {
+/** One batch for the vision tower: the CHW arrays of 3·side² values each, one after another. */
+export function packPixels(pixels: Float32Array[], side: number): Float32Array {
+  const plane = 3 * side * side;
+  const batch = new Float32Array(pixels.length * plane);
+  pixels.forEach((p, i) => {
+    if (p.length !== plane)
+      throw new Error(`pixel array ${i} has ${p.length} values; expected 3x${side}x${side} = ${plane}`);
+    batch.set(p, i * plane);
+  });
+  return batch;
+}
+
+/** The vision tower as the model uses it: on this thread (VisionTower) or in a worker (./visionThread). */
+export interface VisionEncoder {
+  readonly side: number;
+  readonly embedDim: number | undefined;
+  /** Rejects with CancelledError as soon as `signal` fires, even while the batch is still running. */
+  embed(pixels: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]>;
+  release(): Promise<void>;
+}
+
+export class VisionTower implements VisionEncoder {
   private readonly pixelType: string;
 
   constructor(
@@ -152,17 +173,15 @@ export class VisionTower {
   }
 
   /** pixels: one CHW float32 array of 3·side² per image. */
-  async embed(pixels: Float32Array[]): Promise<Float32Array[]> {
-    const plane = 3 * this.side * this.side;
-    const batch = new Float32Array(pixels.length * plane);
-    pixels.forEach((p, i) => {
-      if (p.length !== plane)
-        throw new Error(`pixel array ${i} has ${p.length} values; expected 3x${this.side}x${this.side} = ${plane}`);
-      batch.set(p, i * plane);
-    });
-    const feeds = { pixel_values: floatTensor(this.pixelType, batch, [pixels.length, 3, this.side, this.side]) };
+  embed(pixels: Float32Array[]): Promise<Float32Array[]> {
+    return this.embedBatch(packPixels(pixels, this.side), pixels.length);
+  }
+
+  /** `count` images packed one after another (packPixels). */
+  async embedBatch(batch: Float32Array, count: number): Promise<Float32Array[]> {
+    const feeds = { pixel_values: floatTensor(this.pixelType, batch, [count, 3, this.side, this.side]) };
     const result = await this.session.run(feeds, ['image_embeds']);
-    return normalisedRows(floatData(result.image_embeds as Tensor), pixels.length, this.file, 'image_embeds');
+    return normalisedRows(floatData(result.image_embeds as Tensor), count, this.file, 'image_embeds');
   }
 
   release(): Promise<void> {

@@ -19,6 +19,9 @@ export interface SkippedProvider {
   reason: string;
 }
 
+/** Where the vision tower's ONNX session runs. */
+export type VisionThread = 'worker' | 'inline';
+
 export interface LoadModelOptions {
   /** 'auto' tries CUDA, then WebGPU, then CPU, recording why each one before was skipped. */
   device?: DevicePreference;
@@ -28,6 +31,11 @@ export interface LoadModelOptions {
   threads?: number;
   /** Prefer onnx/*_quantized.onnx or *_fp16.onnx when present: 'fp32' | 'quantized' | 'fp16'. */
   variant?: Variant;
+  /**
+   * Where the vision tower runs: 'worker' (default), a worker thread, so a batch never blocks the
+   * caller's event loop and an interrupt stops at once; 'inline', this thread (tests compare the two).
+   */
+  visionThread?: VisionThread;
   /** Called with user-facing notes (e.g. "CUDA not available: …, using CPU"). */
   log?: (message: string) => void;
 }

@@ -1,6 +1,6 @@
-// The WebAssembly codecs and the decoding worker load from beside the bundle, as in the VSIX:
-// the CLI bundle decodes DICOM with only the native runtime modules installed (no dcmjs,
-// dcmjs-codecs or tsx), offline.
+// The WebAssembly codecs and the workers (DICOM decoding, the vision tower) load from beside the
+// bundle, as in the VSIX: the CLI bundle decodes DICOM and scores it with only the native runtime
+// modules installed (no dcmjs, dcmjs-codecs or tsx), offline.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const RUNTIME_MODULES = ['onnxruntime-node', 'onnxruntime-common', 'sharp', '@im
 
 after(removeTempDirs);
 
-it('the CLI bundle decodes DICOM with the .wasm and worker beside it and no dcmjs installed', async () => {
+it('the CLI bundle decodes DICOM and runs the vision tower with the .wasm and workers beside it, no dcmjs or tsx installed', async () => {
   const dir = tempDir('dicom-bundle-');
   // The built package as the VSIX holds it: package.json and dist/ (the bundles, the worker, the .wasm).
   cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
@@ -37,14 +37,11 @@ it('the CLI bundle decodes DICOM with the .wasm and worker beside it and no dcmj
     notebook,
     JSON.stringify({
       cells: [
-        {
-          cell_type: 'code',
-          metadata: {},
-          source: ['images: scans\n', 'from: data'],
-          outputs: [],
-          execution_count: null,
-        },
-      ],
+        'images: scans\nfrom: data',
+        `model: demo\npath: ${JSON.stringify(path.join(ROOT, 'models', 'demo'))}`,
+        'descriptors: names\nclasses: { a: [], b: [] }',
+        'score: s\nimages: scans\nmodel: demo\ndescriptors: names',
+      ].map((source) => ({ cell_type: 'code', metadata: {}, source: [source], outputs: [], execution_count: null })),
       metadata: {},
       nbformat: 4,
       nbformat_minor: 5,
@@ -52,7 +49,7 @@ it('the CLI bundle decodes DICOM with the .wasm and worker beside it and no dcmj
   );
   const out = path.join(dir, 'out');
   writeFileSync(path.join(dir, 'cli.js'), "require('./dist/cli.js').cliMain();\n");
-  await run(
+  const { stderr } = await run(
     process.execPath,
     [path.join(dir, 'cli.js'), 'run', notebook, '--out', out, '--cache', path.join(dir, 'cache')],
     {
@@ -66,4 +63,11 @@ it('the CLI bundle decodes DICOM with the .wasm and worker beside it and no dcmj
     [3, 0, 3],
     JSON.stringify(images.skipped),
   );
+  assert.deepEqual(
+    results.cells.map((c: { ok: boolean }) => c.ok),
+    [true, true, true, true],
+    stderr,
+  );
+  // The vision tower ran in dist/vision-worker.js: without it the model says it fell back to this thread.
+  assert.doesNotMatch(stderr, /runs on this thread/);
 });

@@ -1,26 +1,16 @@
 // DICOM decoding in worker threads: a few workers, each with its own WebAssembly codecs, take
 // files in turn so decoding runs beside ONNX inference. Where a worker cannot start, decoding
 // falls back to this thread.
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../common/workerThread';
 import type { DicomDecodeOptions } from '../../protocol/dataset';
 import { decodeDicom, DicomError, type DecodedDicom } from './index';
 import type { DecodeReply, DecodeRequest } from './worker';
 
-const BUNDLED_WORKER = path.join(__dirname, 'dicom-worker.js');
-
-/** A worker from the bundle (dist/dicom-worker.js), or from source through tsx when run from source. */
-function startWorker(): Worker {
-  if (existsSync(BUNDLED_WORKER)) return new Worker(BUNDLED_WORKER);
-  const source = path.join(__dirname, 'worker.ts');
-  // tsx is resolved from the source file inside the worker's own code, so the bundle never names it.
-  const file = JSON.stringify(source);
-  return new Worker(`require(require('node:module').createRequire(${file}).resolve('tsx/cjs')); require(${file});`, {
-    eval: true,
-  });
-}
+/** The bundle's copy (dist/dicom-worker.js), or the source through tsx when run from source. */
+const startDecoder = () => startWorker(path.join(__dirname, 'dicom-worker.js'), path.join(__dirname, 'worker.ts'));
 
 interface Pending {
   resolve: (d: DecodedDicom) => void;
@@ -42,7 +32,7 @@ function slot(): Slot | undefined {
   if (slots.length < SIZE) {
     let worker: Worker;
     try {
-      worker = startWorker();
+      worker = startDecoder();
     } catch {
       unavailable = true;
       return undefined;

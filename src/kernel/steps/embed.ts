@@ -2,6 +2,7 @@
 // explain, search and fewshot all need before their own arithmetic.
 import { EmbeddingCache } from '../../cache/embeddingCache';
 import type { ClipModel } from '../../clip/types';
+import { ProgressMeter } from '../progress';
 import type { ImageEntry } from '../../protocol/dataset';
 import type { StepContext } from './step';
 import { checkImportedDimension } from './importedEmbeddings';
@@ -31,6 +32,9 @@ export async function embedImages(
   const imported = images.find((e) => e.embedding);
   if (imported) checkImportedDimension(ctx, model, imported.embedding!.length);
   if (files.length) ctx.progress(`Embedding ${files.length} images`, 0);
+  // The total is every image file of the set, fixed for the run; cache hits count as done at
+  // once but not toward the rate, which starts with the first encoded batch.
+  let meter: ProgressMeter | undefined;
   const encoded = files.length
     ? await cache.getOrEncode(
         files,
@@ -41,18 +45,19 @@ export async function embedImages(
             model.preprocessKey,
             e.decode ? `${e.contentHash}:${JSON.stringify(e.decode)}` : e.contentHash,
           ),
-        (missing, already) =>
-          model.encodeImages(
+        (missing, already) => {
+          const m = (meter ??= new ProgressMeter('Embedding images', files.length, 'images', already.cached));
+          return model.encodeImages(
             missing.map((e) => ({ path: e.path, decode: e.decode })),
             {
               signal: ctx.signal,
-              onProgress: (done) =>
-                ctx.progress(
-                  `Embedding images ${already.done + done}/${already.total}`,
-                  (already.done + done) / already.total,
-                ),
+              onProgress: (done) => {
+                const sofar = already.cached + already.done + done;
+                ctx.progress(m.line(sofar), m.fraction(sofar));
+              },
             },
-          ),
+          );
+        },
         model.batchSize * 4,
       )
     : { vectors: [], encoded: 0 };
