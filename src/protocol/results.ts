@@ -1,7 +1,7 @@
 // The results of every step: the `result` of each cell in results.json and the data of its output
 // MIME. Keep field names stable: results.json is a public format.
 import type { DicomSummary, ImportedEmbeddings } from './dataset';
-import type { ConfidenceInterval, McNemarResult, PairedDifference, SanityFlag } from './statistics';
+import type { ConfidenceInterval, IntervalMethod, McNemarResult, PairedDifference, SanityFlag } from './statistics';
 import type { RunSummary, ScoreChanges } from './changes';
 import type { DescriptorImportance } from './importance';
 
@@ -16,7 +16,7 @@ export interface ClassificationMetrics {
   confusion: number[][];
   /** Multi-label sets: mean of the defined per-class AUROCs. */
   meanAuroc?: number | null;
-  /** 95 % bootstrap CIs (1,000 seeded resamples) of the metrics above. */
+  /** 95 % CIs of the metrics above: bootstrap (1,000 seeded resamples), or DeLong for AUROC (see each `method`). */
   ci?: {
     accuracy?: ConfidenceInterval | null;
     balancedAccuracy?: ConfidenceInterval | null;
@@ -93,6 +93,8 @@ export interface RunRecord {
   /** Image sets whose vectors came from an `embeddings:` file, and whether the file named this model. */
   embeddings?: { images: string; source: string; format: 'clip-retrieval' | 'parquet'; modelVerified: boolean }[];
   seed?: number;
+  /** How the AUROC intervals and paired AUROC tests were computed (absent: bootstrap, before DeLong existed). */
+  aurocIntervals?: IntervalMethod;
   startedAt: string;
   durationMs: number;
 }

@@ -1,13 +1,23 @@
 // The statistics a score result carries: intervals, paired tests and sanity flags.
 
+/**
+ * What produced an interval: the percentile bootstrap, or DeLong's method for AUROC (docs/methods.md,
+ * "Statistics"). Absent in results saved before DeLong existed, which were all bootstrap.
+ */
+export type IntervalMethod = 'bootstrap' | 'delong';
+
 export interface ConfidenceInterval {
   /** The metric on the full sample. */
   estimate: number;
   low: number;
   high: number;
   level: number;
-  /** Resamples on which the metric was defined (e.g. a class drawn with no positive is skipped). */
+  /**
+   * Bootstrap: resamples on which the metric was defined (e.g. a class drawn with no positive is
+   * skipped). DeLong: the images its variance was estimated from.
+   */
   valid: number;
+  method?: IntervalMethod;
 }
 
 export interface PairedDifference {
@@ -15,16 +25,19 @@ export interface PairedDifference {
   variant: number;
   /** variant − baseline on the full sample. */
   difference: number;
-  /** Percentile CI of the difference over paired resamples (the same images for both). */
+  /** CI of the difference on the same images: bootstrap percentile, or DeLong's normal interval. */
   low: number;
   high: number;
   level: number;
   /**
-   * Two-sided bootstrap p for "no difference": twice the smaller share of resampled differences
-   * on either side of zero, as (count + 1) / (valid + 1) so that it is never exactly 0.
+   * Two-sided p for "no difference". Bootstrap: twice the smaller share of resampled differences
+   * on either side of zero, as (count + 1) / (valid + 1) so that it is never exactly 0. DeLong:
+   * 2Φ(−|z|) with z = difference / its DeLong standard error.
    */
   p: number;
+  /** As ConfidenceInterval.valid. */
   valid: number;
+  method?: IntervalMethod;
 }
 
 export interface McNemarResult {

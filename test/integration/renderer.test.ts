@@ -210,6 +210,30 @@ describe('renderers in Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('score output with DeLong AUROC intervals says which method produced each interval', async () => {
+    const score = await scoreFixture({ auroc: 'delong' });
+    const { page, problems } = await open();
+    const id = await render(page, 'score', MIME.score, score);
+    const table = page.locator(`#${id} .sl-comparison-table`);
+    await table.waitFor();
+    const methodOf = async (column: number) =>
+      table.locator(`tbody tr:first-child td:nth-child(${column}) .sl-ci`).getAttribute('data-method');
+    // Variant, accuracy, balanced accuracy, macro-F1, then one AUROC column per class.
+    assert.equal(await methodOf(2), 'bootstrap');
+    assert.equal(await methodOf(5), 'delong');
+    assert.match(
+      (await table.locator('tbody tr:first-child td:nth-child(5) .sl-ci').getAttribute('title')) ?? '',
+      /DeLong interval \(normal, from 30 images\)/,
+    );
+    assert.equal(await table.locator('[data-testid="paired-auroc"][data-method="delong"]').count(), 2);
+    assert.match(
+      (await page.locator(`#${id} .sl-comparison .sl-help`).textContent()) ?? '',
+      /Intervals: AUROC by DeLong; accuracy, balanced accuracy and macro-F1 by percentile bootstrap\./,
+    );
+    assert.deepEqual(problems.errors, []);
+    await page.close();
+  });
+
   test('score output: table, heatmap, gallery, detail panel, linked confusion matrix, disagreements', async () => {
     const score = await scoreFixture();
     const { page, problems } = await open();
@@ -229,6 +253,21 @@ describe('renderers in Chromium', { skip }, () => {
       'vs names',
     ]);
     assert.ok((await out.locator('.sl-comparison-table .sl-ci').count()) >= 3 * 6, 'intervals under the values');
+    // Each interval says what produced it; this fixture bootstraps everything.
+    assert.deepEqual(
+      [
+        ...new Set(
+          await out
+            .locator('.sl-comparison-table [data-method]')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-method'))),
+        ),
+      ],
+      ['bootstrap'],
+    );
+    assert.match(
+      (await out.locator('.sl-comparison-table .sl-ci').first().getAttribute('title')) ?? '',
+      /percentile bootstrap interval \(200 resamples\)/,
+    );
     assert.equal(await out.locator('.sl-flag').count(), 2);
     // Flags are collapsed and grouped; one saved without a kind falls under its severity.
     assert.equal(await out.locator('[data-testid="flags"]').evaluate((el) => (el as HTMLDetailsElement).open), false);

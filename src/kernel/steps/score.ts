@@ -2,7 +2,13 @@
 // Data flow: image set → image embeddings (cache or ONNX) → text embeddings per descriptor
 // (cache or ONNX) → similarities → recipe → per-class scores → metrics → one output.
 import { entryThumbnail } from '../../images/thumbnail';
-import { classificationCIs, multiLabelCIs, pairedAurocComparison } from '../../metrics/bootstrap';
+import {
+  classificationCIs,
+  multiLabelCIs,
+  pairedAurocComparison,
+  type BootstrapOptions,
+} from '../../metrics/bootstrap';
+import { aurocIntervalMethod, DELONG_FROM_IMAGES, INTERVAL_CHOICES } from '../../metrics/delong';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
 import { mcnemarExact } from '../../metrics/mcnemar';
 import { float32Decimal } from '../../metrics/float32';
@@ -88,6 +94,12 @@ export const scoreStep = defineStep({
         description: `control variants built from the last descriptor set: ${CONTROLS.join(', ')}`,
       },
       seed: { type: 'integer', default: 0, description: 'seed of the random controls and the bootstrap resamples' },
+      intervals: {
+        type: 'string',
+        enum: INTERVAL_CHOICES,
+        default: 'auto',
+        description: `how AUROC intervals and paired AUROC tests are computed: bootstrap, delong, or auto (DeLong from ${DELONG_FROM_IMAGES.toLocaleString('en')} images)`,
+      },
     },
   },
   async run(ctx) {
@@ -97,6 +109,7 @@ export const scoreStep = defineStep({
     const loaded = lookup(ctx, 'model', o.model, 'model');
     const model = loaded.model;
     const { method, seed } = o;
+    const auroc = aurocIntervalMethod(o.intervals, imageSet.entries.length);
     const listed = Array.isArray(o.descriptors);
     const variantNames = Array.isArray(o.descriptors) ? o.descriptors : [o.descriptors];
     if (variantNames.length === 0)
@@ -129,13 +142,14 @@ export const scoreStep = defineStep({
     const texts = await embedTexts(ctx, model, allTexts, cache);
     const textEmbedding = new Map(allTexts.map((t, i) => [t, texts.vectors[i]] as const));
 
-    ctx.progress('Scoring and bootstrapping');
+    ctx.progress(auroc === 'delong' ? 'Scoring, bootstrapping, DeLong intervals' : 'Scoring and bootstrapping');
     const scored = variants.map((v) => {
       const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding));
       return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
     });
-    const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, seed));
-    compareWithFirst(results, scored, imageSet, classes, seed);
+    const statistics = { seed, auroc };
+    const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, statistics));
+    compareWithFirst(results, scored, imageSet, classes, statistics);
     const truth = truthOf(imageSet);
     variants.forEach((v, i) => {
       if (v.control) return; // a control's words are placeholders, and random-words averages seven sets
@@ -187,6 +201,7 @@ export const scoreStep = defineStep({
         ...(cacheNotes.length ? { cacheNotes } : {}),
         ...(importCheck.embeddings ? { embeddings: importCheck.embeddings } : {}),
         seed,
+        aurocIntervals: auroc,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       },
@@ -215,13 +230,13 @@ export const scoreStep = defineStep({
   },
 });
 
-/** Predictions and metrics (with bootstrap CIs) of one scored variant. */
+/** Predictions and metrics (with bootstrap or DeLong CIs) of one scored variant. */
 function variantResult(
   v: VariantPlan,
   s: RecipeScores,
   imageSet: ImageSet,
   classes: string[],
-  seed: number,
+  statistics: BootstrapOptions,
 ): VariantResult {
   const entries = imageSet.entries;
   const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, s.scores[i][k]]));
@@ -230,7 +245,7 @@ function variantResult(
   if (imageSet.multiLabel) {
     const labels = entries.map((e) => classes.map((c) => e.labels?.[c] ?? 0));
     const m = multiLabelMetrics(labels, s.scores, classes, s.present);
-    const ci = multiLabelCIs(labels, s.scores, classes, { seed });
+    const ci = multiLabelCIs(labels, s.scores, classes, statistics);
     metrics = {
       accuracy: null,
       balancedAccuracy: null,
@@ -253,7 +268,7 @@ function variantResult(
     const predicted = predictClasses(s.scores, classes);
     metrics = {
       ...classificationMetrics(labels, predicted, s.scores, classes),
-      ci: classificationCIs(labels, predicted, s.scores, classes, { seed }),
+      ci: classificationCIs(labels, predicted, s.scores, classes, statistics),
     };
     predictions = entries.map((e, i) => ({
       image: e.id,
@@ -273,13 +288,13 @@ function variantResult(
   };
 }
 
-/** Every variant after the first against the first: McNemar on correctness, paired bootstrap on AUROC. */
+/** Every variant after the first against the first: McNemar on correctness, paired bootstrap or DeLong on AUROC. */
 function compareWithFirst(
   results: VariantResult[],
   scored: RecipeScores[],
   imageSet: ImageSet,
   classes: string[],
-  seed: number,
+  statistics: BootstrapOptions,
 ): void {
   const positives = classes.map((c) =>
     imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)),
@@ -289,7 +304,7 @@ function compareWithFirst(
     results[v].comparison = {
       against: results[0].name,
       ...(imageSet.multiLabel ? {} : { mcnemar: mcnemarExact(correct(results[0]), correct(results[v])) }),
-      auroc: pairedAurocComparison(positives, scored[0].scores, scored[v].scores, classes, { seed }),
+      auroc: pairedAurocComparison(positives, scored[0].scores, scored[v].scores, classes, statistics),
     };
   }
 }
@@ -336,7 +351,7 @@ async function failureThumbnails(
 
 function scoreMarkdown(r: ScoreResult): string {
   const lines = [
-    `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts`,
+    `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts; AUROC intervals by ${r.run.aurocIntervals === 'delong' ? 'DeLong' : 'percentile bootstrap'}, the others by percentile bootstrap`,
     '',
     ...(r.multiLabel
       ? [
@@ -358,7 +373,7 @@ function scoreMarkdown(r: ScoreResult): string {
     ...r.variants.flatMap((v) =>
       v.comparison
         ? [
-            `- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`,
+            `- ${md(v.name)} vs ${md(v.comparison.against)}: ${v.comparison.mcnemar ? `McNemar p = ${num(v.comparison.mcnemar.p)}; ` : ''}mean AUROC difference ${num(v.comparison.auroc.mean?.difference)} (${v.comparison.auroc.mean?.method === 'delong' ? "DeLong's paired test" : 'paired bootstrap'}, 95 % CI ${num(v.comparison.auroc.mean?.low)} to ${num(v.comparison.auroc.mean?.high)})`,
           ]
         : [],
     ),

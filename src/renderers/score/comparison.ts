@@ -1,4 +1,4 @@
-// The variants side by side: their metrics with bootstrap intervals, the best per column marked,
+// The variants side by side: their metrics with bootstrap or DeLong intervals (each labelled), the best per column marked,
 // the controls badged, and each variant's paired comparison against the first.
 import type { ConfidenceInterval, PairedDifference } from '../../protocol/statistics';
 import { h } from '../_shared/dom';
@@ -68,10 +68,43 @@ export function comparisonHelp(s: Score): string {
       ? `; McNemar b / c = images only ${first} / only this variant got right`
       : '';
     parts.push(
-      `Paired against ${first} on the same images: Δ mean AUROC with its bootstrap 95 % interval, bold where it excludes 0${mcnemar}.`,
+      `Paired against ${first} on the same images: Δ mean AUROC with its ${pairedMethod(s)} 95 % interval, bold where it excludes 0${mcnemar}.`,
     );
   }
+  if (s.variants.some((v) => v.metrics.ci)) parts.push(intervalMethods(s));
   return parts.join(' ');
+}
+
+/** Which method produced the table's intervals, e.g. "AUROC intervals: DeLong; other intervals: bootstrap." */
+function intervalMethods(s: Score): string {
+  const aurocs = s.variants.flatMap((v) => [...Object.values(v.metrics.ci?.auroc ?? {}), v.metrics.ci?.meanAuroc]);
+  const others = s.variants.flatMap((v) => [
+    v.metrics.ci?.accuracy,
+    v.metrics.ci?.balancedAccuracy,
+    v.metrics.ci?.macroF1,
+  ]);
+  const names = (xs: (ConfidenceInterval | null | undefined)[]) =>
+    [...new Set(xs.filter(isInterval).map((x) => methodName(x)))].join(' and ');
+  const a = names(aurocs);
+  const o = names(others);
+  return `Intervals: ${[a && `AUROC by ${a}`, o && `accuracy, balanced accuracy and macro-F1 by ${o}`].filter(Boolean).join('; ')}.`;
+}
+
+/** "DeLong" or "percentile bootstrap" (outputs saved before DeLong existed carry no method: bootstrap). */
+function methodName(x: { method?: string }): string {
+  return x.method === 'delong' ? 'DeLong' : 'percentile bootstrap';
+}
+
+function pairedMethod(s: Score): string {
+  const d = s.variants.find((v) => v.comparison?.auroc?.mean)?.comparison?.auroc?.mean;
+  return d?.method === 'delong' ? "DeLong's paired" : 'paired bootstrap';
+}
+
+function intervalTitle(x: ConfidenceInterval): string {
+  const level = Math.round((x.level ?? 0.95) * 100);
+  return x.method === 'delong'
+    ? `${level} % DeLong interval (normal, from ${x.valid} images)`
+    : `${level} % percentile bootstrap interval (${x.valid} resamples)`;
 }
 
 export function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableElement {
@@ -105,7 +138,7 @@ export function comparisonTable(s: Score, onPick: (index: number) => void): HTML
               'Δ mean AUROC',
               `vs ${first}`,
               'sl-paired',
-              `Mean AUROC of this variant minus ${first}'s, paired bootstrap over the same images: difference, two-sided p, 95 % interval`,
+              `Mean AUROC of this variant minus ${first}'s, ${pairedMethod(s)} test on the same images: difference, two-sided p, 95 % interval`,
             )
           : null,
         mcnemar
@@ -143,7 +176,11 @@ export function comparisonTable(s: Score, onPick: (index: number) => void): HTML
               isInterval(interval)
                 ? h(
                     'span',
-                    { class: 'sl-ci', title: '95 % bootstrap interval' },
+                    {
+                      class: 'sl-ci',
+                      title: intervalTitle(interval),
+                      attrs: { 'data-method': interval.method ?? 'bootstrap' },
+                    },
                     `${col.show(interval.low)} – ${col.show(interval.high)}`,
                   )
                 : null,
@@ -188,7 +225,13 @@ function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElem
     {
       class: `sl-paired${excludesZero ? ' sl-excludes-zero' : ''}`,
       testid: 'paired-auroc',
-      attrs: { 'data-difference': d.difference, 'data-low': d.low, 'data-high': d.high, 'data-p': d.p },
+      attrs: {
+        'data-difference': d.difference,
+        'data-low': d.low,
+        'data-high': d.high,
+        'data-p': d.p,
+        'data-method': d.method ?? 'bootstrap',
+      },
       title: [differenceText(d, first), '', 'Per class:', ...perClass].join('\n'),
     },
     h('span', { class: 'sl-value' }, signed(d.difference), h('span', { class: 'sl-p' }, pValue(d.p))),
@@ -216,7 +259,9 @@ function mcnemarCell(v: Variant, index: number, first: string): HTMLElement {
 /** "Δ vs names +0.012 (95 % CI −0.004 to +0.028, p = 0.134)", or '' without a comparison. */
 function differenceText(d: PairedDifference | null | undefined, first: string): string {
   if (!d) return '';
-  return `Δ vs ${first} ${signed(d.difference)} (${Math.round((d.level ?? 0.95) * 100)} % CI ${signed(d.low)} to ${signed(d.high)}, ${pValue(d.p)}; paired bootstrap, ${d.valid} resamples)`;
+  const method =
+    d.method === 'delong' ? `DeLong's paired test, ${d.valid} images` : `paired bootstrap, ${d.valid} resamples`;
+  return `Δ vs ${first} ${signed(d.difference)} (${Math.round((d.level ?? 0.95) * 100)} % CI ${signed(d.low)} to ${signed(d.high)}, ${pValue(d.p)}; ${method})`;
 }
 
 function isInterval(x: ConfidenceInterval | null | undefined): x is ConfidenceInterval {
