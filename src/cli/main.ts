@@ -1,6 +1,6 @@
 // `symptom-lens run NOTEBOOK.lensnb --out DIR`: runs every cell with the same Kernel the VS Code
-// controller uses, writes DIR/results.json and a self-contained DIR/report.html, and exits
-// non-zero naming the failing cell.
+// controller uses, writes DIR/results.json, a self-contained DIR/report.html and the executed
+// notebook (cli/executedNotebook.ts), and exits non-zero naming the failing cell.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../../package.json';
@@ -11,11 +11,13 @@ import { DEVICE_PREFERENCES, type DevicePreference } from '../clip/types';
 const USAGE = `Usage: symptom-lens run NOTEBOOK.lensnb [--out DIR] [--cache DIR] [--device ${DEVICE_PREFERENCES.join('|')}] [--batch-size N]
        symptom-lens --help | --version
 
-Runs every cell of a Symptom Lens notebook with the kernel VS Code uses, and writes results.json
-and a self-contained report.html. Paths in the notebook, in messages and in results.json are
-relative to the notebook's folder.
+Runs every cell of a Symptom Lens notebook with the kernel VS Code uses, and writes results.json,
+a self-contained report.html and the executed notebook (NOTEBOOK's name, with every cell's
+outputs; opens in VS Code). Paths in the notebook, in messages and in results.json are relative
+to the notebook's folder.
 
-  --out DIR        where results.json and report.html go (default: NOTEBOOK's folder/out)
+  --out DIR        where results.json, report.html and the executed notebook go (default:
+                   NOTEBOOK's folder/out)
   --cache DIR      embedding / LLM cache (default: .symptom-lens/cache beside the notebook)
   --device D       execution provider for model cells without their own (default: auto: CUDA, then
                    WebGPU, then CPU, whichever starts first)
@@ -102,7 +104,7 @@ async function main(): Promise<number> {
   const summary = await runNotebook({ ...opts, signal: controller.signal });
   const failed = summary.cells.find((c) => !c.ok && !c.notRun);
   process.stdout.write(
-    `Results: ${escapeControl(path.resolve(summary.resultsPath))}\nReport:  ${escapeControl(path.resolve(summary.reportPath))}\n`,
+    `Results: ${escapeControl(path.resolve(summary.resultsPath))}\nReport:  ${escapeControl(path.resolve(summary.reportPath))}\nNotebook: ${escapeControl(summary.notebookPath)}\n`,
   );
   if (failed) {
     process.stderr.write(

@@ -3,12 +3,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { escapeControlKeepLines } from '../common/terminal';
-import { Kernel } from '../kernel/kernel';
+import { Kernel, type CellOutcome } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
 import { metricsCsv, predictionsCsv } from '../report/scoreCsv';
 import type { ScoreResult } from '../protocol/results';
 import type { DevicePreference } from '../clip/types';
+import { executedNotebookPath, executedNotebookText } from './executedNotebook';
 
 export interface RunNotebookOptions {
   notebook: string;
@@ -33,6 +34,8 @@ export interface CellResultJson {
 export interface RunSummary {
   resultsPath: string;
   reportPath: string;
+  /** The notebook with this run's outputs (see executedNotebook.ts). */
+  notebookPath: string;
   cells: (CellResultJson & { notRun?: boolean })[];
 }
 
@@ -54,6 +57,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   });
   const cells: RunSummary['cells'] = [];
   const reportCells: ReportCell[] = [];
+  const outcomes = new Map<number, CellOutcome>();
   let failedAt: number | undefined;
   try {
     for (const [index, cell] of model.cells.entries()) {
@@ -82,6 +86,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
       if (outcome.ok) entry.result = outcome.result;
       else entry.error = outcome.error;
       cells.push(entry);
+      outcomes.set(index, outcome);
       reportCells.push({ ...entry, outputs: outcome.outputs, source: cell.source });
       log(
         `[cell ${index + 1}] ${outcome.ok ? 'ok' : 'FAILED'} ${outcome.step ?? ''}${outcome.name ? `: ${outcome.name}` : ''} (${outcome.durationMs} ms)${outcome.ok ? '' : ` — ${outcome.error}`}`,
@@ -102,10 +107,9 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await writeFileAtomic(`${base}.predictions.csv`, predictionsCsv(c.result as ScoreResult));
     await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(c.result as ScoreResult));
   }
-  const reportPath = await writeReport(opts.outDir, {
-    notebookPath,
-    cells: reportCells,
-    secrets: [process.env.OPENAI_API_KEY, process.env.HF_TOKEN],
-  });
-  return { resultsPath, reportPath, cells };
+  const secrets = [process.env.OPENAI_API_KEY, process.env.HF_TOKEN];
+  const executedPath = executedNotebookPath(notebookPath, opts.outDir);
+  await writeFileAtomic(executedPath, executedNotebookText(model, outcomes, secrets));
+  const reportPath = await writeReport(opts.outDir, { notebookPath, cells: reportCells, secrets });
+  return { resultsPath, reportPath, notebookPath: executedPath, cells };
 }
