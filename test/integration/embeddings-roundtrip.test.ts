@@ -128,6 +128,16 @@ test('export from the demo notebook, import in a new notebook without the images
     scored!.variants.map((v) => ({ name: v.name, metrics: v.metrics, predictions: v.predictions })),
   );
 
+  // An explanation occludes the image itself: one not on this machine is a located error.
+  const image = imported!.variants[0].predictions[0].image;
+  const explain = await other.runCell('explain', `explain: e\nscore: ${imported!.name}\nimage: ${image}\n`);
+  assert.equal(explain.ok, false);
+  assert.equal(explain.errorField, 'image');
+  assert.match(
+    explain.error!,
+    new RegExp(`${image.replace(/[.]/g, '\\.')} is not on this machine: its embedding was imported`),
+  );
+
   // NumPy reads what we wrote: same shape, the same float32 values.
   const numpy = existsSync(PYTHON) && !spawnSync(PYTHON, ['-c', 'import numpy']).status;
   if (!numpy) return t.skip('python3-numpy is not installed');

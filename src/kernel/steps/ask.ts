@@ -112,7 +112,7 @@ export const askStep = defineStep({
           'Re-run the ask cell it follows.',
         );
       const evidence = evidenceFor(ctx, score, variant, target.index);
-      const imageDataUrl = sendImage ? await sentImage(imageEntry(ctx, score, target.image)) : undefined;
+      const imageDataUrl = sendImage ? await sentImage(imageOnDisk(ctx, score, target.image)) : undefined;
       const messages = askMessages({
         history: target.fresh ? undefined : target.messages,
         evidence: target.fresh ? evidence : undefined,
@@ -278,6 +278,19 @@ function imageEntry(ctx: StepContext, score: ScoreResult, image: string): ImageE
       'score',
       `Image set "${score.images}" has changed since score "${score.name}" ran.`,
       `Re-run the score cell "${score.name}" first.`,
+    );
+  return entry;
+}
+
+/** The entry of an image to send: an imported image whose file is not on this machine cannot be sent. */
+function imageOnDisk(ctx: StepContext, score: ScoreResult, image: string): ImageEntry {
+  const entry = imageEntry(ctx, score, image);
+  if (entry.onDisk === false)
+    throw fieldError(
+      ctx,
+      'send_image',
+      `${entry.id} is not on this machine (its embedding was imported), so it cannot be sent.`,
+      'Copy the image to that path (relative to the notebook) and re-run the images cell, or set send_image: false.',
     );
   return entry;
 }

@@ -76,6 +76,13 @@ export const explainStep = defineStep({
     const score = lookup(ctx, 'score', o.score, 'score');
     const variant = pickVariant(ctx, score, o.variant);
     const { index, entry } = pickImage(ctx, score, variant, o.image);
+    if (entry.onDisk === false)
+      throw fieldError(
+        ctx,
+        'image',
+        `${entry.id} is not on this machine: its embedding was imported, and an explanation needs the image itself (it occludes patches of it).`,
+        'Copy the image to that path (relative to the notebook) and re-run the images cell, or explain another image.',
+      );
     const loaded = lookup(ctx, 'model', score.run.model, 'score');
     const model = loaded.model;
     if (model.fingerprint !== score.run.modelFingerprint) {
