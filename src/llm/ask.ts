@@ -2,29 +2,11 @@
 // the evidence of a score (true and predicted class, class scores, margin, every descriptor's
 // similarity) and, when the notebook has one, the explain map's summary go into the prompt as
 // text, so the answer can only lean on evidence the researcher can check in the notebook.
+import { classesText, sameClasses } from '../protocol/classes';
+import type { AskEvidence } from '../protocol/ask';
 import type { ChatMessage } from './client';
 
-export interface AskEvidence {
-  /** The image id as the score lists it. */
-  image: string;
-  label?: string;
-  predicted: string;
-  runnerUp: string | null;
-  /** Top class score − runner-up score. */
-  margin: number | null;
-  /** Classes by score, best first, each with its descriptors' cosines, highest first. */
-  classes: { class: string; score: number; descriptors: { text: string; similarity: number }[] }[];
-  /** An explain cell's occlusion summary for this image, when one ran. */
-  occlusion?: {
-    target: string;
-    targetKind: 'class' | 'descriptor';
-    /** Original-pixel box [x0, y0, x1, y1] where greying lowered the similarity most. */
-    box: [number, number, number, number];
-    imageSize: { width: number; height: number };
-    baseline: number;
-    drop: number;
-  };
-}
+export type { AskEvidence };
 
 export const ASK_SYSTEM_PROMPT = [
   'You help a researcher understand why a zero-shot image classifier (a CLIP-style model that compares an image with short text descriptors of visual findings) scored one medical image as it did.',
@@ -40,8 +22,8 @@ const f3 = (x: number) => x.toFixed(3);
 export function evidenceText(e: AskEvidence): string {
   const lines = [
     `Image: ${e.image}`,
-    e.label !== undefined ? `True class (from the labels): ${e.label}` : 'True class: not given',
-    `Predicted class: ${e.predicted}${e.label !== undefined ? (e.label === e.predicted ? ' (correct)' : ' (wrong)') : ''}`,
+    e.label !== undefined ? `True class (from the labels): ${classesText(e.label)}` : 'True class: not given',
+    `Predicted class: ${classesText(e.predicted)}${e.label !== undefined ? (sameClasses(e.label, e.predicted) ? ' (correct)' : ' (wrong)') : ''}`,
     e.runnerUp !== null && e.margin !== null ? `Margin over the runner-up (${e.runnerUp}): ${f3(e.margin)}` : '',
     '',
     'Class scores (mean cosine similarity of the image with the class descriptors), best first:',

@@ -1,17 +1,23 @@
 // The result of an ask cell: its `result` in results.json and the data of its output MIME.
 // Keep field names stable: results.json is a public format.
+import type { Classes } from './results';
 
-/** The evidence the prompt carried about one image (see llm/ask.ts). */
-export interface AskEvidenceResult {
+/** The evidence an ask prompt carries about one image (llm/ask.ts writes it as text). */
+export interface AskEvidence {
+  /** The image id as the score lists it. */
   image: string;
-  label?: string;
-  predicted: string;
+  label?: Classes;
+  predicted: Classes;
   runnerUp: string | null;
+  /** Top class score − runner-up score. */
   margin: number | null;
+  /** Classes by score, best first, each with its descriptors' cosines, highest first. */
   classes: { class: string; score: number; descriptors: { text: string; similarity: number }[] }[];
+  /** An explain cell's occlusion summary for this image, when one ran. */
   occlusion?: {
     target: string;
     targetKind: 'class' | 'descriptor';
+    /** Original-pixel box [x0, y0, x1, y1] where greying lowered the similarity most. */
     box: [number, number, number, number];
     imageSize: { width: number; height: number };
     baseline: number;
@@ -23,7 +29,7 @@ export interface AskAnswer {
   image: string;
   /** 0-based index of the image in the score. */
   index: number;
-  evidence: AskEvidenceResult;
+  evidence: AskEvidence;
   /** The exact messages sent, in order (an attached image is shown as a note with its digest). */
   messages: { role: string; content: string }[];
   /** The reply as the model wrote it (reasoning blocks removed). Untrusted text. */

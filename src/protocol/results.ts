@@ -35,10 +35,16 @@ export interface PairedComparison {
   auroc: { perClass: Record<string, PairedDifference | null>; mean: PairedDifference | null };
 }
 
+/**
+ * A single-label image's class, or a multi-label image's classes in the score's class order
+ * (an empty list when it has none). protocol/classes.ts reads and shows both.
+ */
+export type Classes = string | string[];
+
 export interface Prediction {
   image: string;
-  label: string;
-  predicted: string;
+  label: Classes;
+  predicted: Classes;
   scores: Record<string, number>;
 }
 
@@ -144,9 +150,9 @@ export interface ExplainResult {
   /** Image id as the score lists it, and its 0-based index there. */
   image: string;
   index: number;
-  /** As the score's prediction shows them; a multi-label score lists classes as "a, b". */
-  label?: string;
-  predicted: string;
+  /** As the score's prediction has them: a class, or a multi-label score's list of classes. */
+  label?: Classes;
+  predicted: Classes;
   multiLabel: boolean;
   /** The second-best class; null with a single class. */
   runnerUp: string | null;

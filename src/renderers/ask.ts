@@ -2,6 +2,7 @@
 // the descriptors it mentions highlighted and any quoted phrase that is not a descriptor flagged,
 // the evidence the prompt carried, and the exact messages sent. The answer is LLM text: it is only
 // ever put into the page as text nodes.
+import { classesText } from '../protocol/classes';
 import type { AskAnswer, AskResult } from '../protocol/ask';
 import { h, notice, section, type Child } from './_shared/dom';
 import { decimal, duration, plural } from './_shared/format';
@@ -63,7 +64,7 @@ function answerView(a: AskAnswer, index: number): HTMLElement {
     h(
       'h3',
       null,
-      `${a.image} — true ${e.label ?? '—'}, predicted ${e.predicted}${e.margin !== null ? `, margin ${decimal(e.margin, 4)}` : ''}`,
+      `${a.image} — true ${e.label !== undefined ? classesText(e.label) : '—'}, predicted ${classesText(e.predicted)}${e.margin !== null ? `, margin ${decimal(e.margin, 4)}` : ''}`,
     ),
     h('div', { class: 'sl-answer-text', testid: 'answer-text' }, ...highlighted(a.answer, a.mentioned)),
     a.finishReason === 'length'

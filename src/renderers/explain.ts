@@ -2,6 +2,7 @@
 // occlusion heatmap overlaid and the peak outlined, the prediction and its margin, and the
 // descriptor bars per class. The picture is drawn on a canvas from the output's data: URI; every
 // text goes in through the DOM, never as HTML.
+import { classesText, classList, sameClasses } from '../protocol/classes';
 import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../protocol/margin';
 import type { ExplainResult, PixelBox } from '../protocol/results';
 import { BARS_CSS, descriptorBars, type BarGroup } from './_shared/bars';
@@ -9,7 +10,7 @@ import { h, notice, safeImageSrc, section } from './_shared/dom';
 import { button } from './_shared/elements';
 import { basename, decimal } from './_shared/format';
 import { saveImage, type SaveImage } from './_shared/exportButtons';
-import { createRenderer, DataError, expectArray, expectObject, expectString } from './_shared/renderer';
+import { createRenderer, DataError, expectArray, expectClasses, expectObject, expectString } from './_shared/renderer';
 import { readTheme, watchTheme } from './_shared/theme';
 
 type ExplainData = ExplainResult & { thumbnail?: string };
@@ -50,7 +51,8 @@ export const activate = createRenderer<ExplainData>({
     const r = expectObject(json, 'explanation');
     expectString(r.name, 'name');
     expectString(r.image, 'image');
-    expectString(r.predicted, 'predicted');
+    expectClasses(r.predicted, 'predicted', r.multiLabel === true);
+    if (r.label !== undefined) expectClasses(r.label, 'label', r.multiLabel === true);
     for (const [i, c] of expectArray(r.classes, 'classes').entries()) {
       const cls = expectObject(c, `classes[${i}]`);
       expectString(cls.class, `classes[${i}].class`);
@@ -217,11 +219,8 @@ function rampColour(t: number): [number, number, number] {
 }
 
 function evidence(data: ExplainData): HTMLElement {
-  // A multi-label score lists its predicted and true classes as "a, b".
-  const classesIn = (text: string | undefined) =>
-    new Set(text === undefined ? [] : data.multiLabel ? text.split(', ') : [text]);
-  const predicted = classesIn(data.predicted);
-  const truth = classesIn(data.label);
+  const predicted = new Set(classList(data.predicted));
+  const truth = new Set(data.label === undefined ? [] : classList(data.label));
   const groups: BarGroup[] = data.classes.map((c) => ({
     label: c.class,
     score: c.score,
@@ -229,7 +228,7 @@ function evidence(data: ExplainData): HTMLElement {
     items: c.descriptors.map((d) => ({ text: d.text, value: d.similarity })),
   }));
   const definition = (data.multiLabel ? MULTI_LABEL_MARGIN_DEFINITION : MARGIN_DEFINITION).replace('margin = ', '');
-  const correct = data.label === undefined ? undefined : data.label === data.predicted;
+  const correct = data.label === undefined ? undefined : sameClasses(data.label, data.predicted);
   return h(
     'div',
     { class: 'sl-evidence' },
@@ -240,9 +239,15 @@ function evidence(data: ExplainData): HTMLElement {
         'div',
         null,
         h('dt', null, 'predicted'),
-        h('dd', { class: correct === undefined ? '' : correct ? 'sl-good-text' : 'sl-bad-text' }, data.predicted),
+        h(
+          'dd',
+          { class: correct === undefined ? '' : correct ? 'sl-good-text' : 'sl-bad-text' },
+          classesText(data.predicted),
+        ),
       ),
-      data.label !== undefined ? h('div', null, h('dt', null, 'true class'), h('dd', null, data.label)) : null,
+      data.label !== undefined
+        ? h('div', null, h('dt', null, 'true class'), h('dd', null, classesText(data.label)))
+        : null,
       data.runnerUp !== null
         ? h(
             'div',

@@ -1,7 +1,7 @@
 // A score cell's predictions and metrics as CSV, one row per image and variant and one row per
 // variant: what the CLI writes beside results.json for spreadsheets and R/pandas.
 import { labelMargin } from '../protocol/margin';
-import type { ScoreResult } from '../protocol/results';
+import type { Classes, ScoreResult } from '../protocol/results';
 
 type Cell = string | number | null | undefined;
 
@@ -12,22 +12,32 @@ function csvField(value: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * A label or prediction in one field: the class, or a multi-label image's classes in class order
+ * joined by ";" (an empty field when it has none).
+ */
+export function csvClasses(value: Classes): string {
+  return Array.isArray(value) ? value.join(';') : value;
+}
+
 function csv(rows: Cell[][]): string {
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-/** variant, image, label, predicted, margin (true class − best other class), then one score per class. */
+/**
+ * variant, image, label, predicted (csvClasses), margin (protocol/margin.ts), then one score per
+ * class.
+ */
 export function predictionsCsv(score: ScoreResult): string {
-  const multiLabel = score.multiLabel === true;
   return csv([
     ['variant', 'image', 'label', 'predicted', 'margin', ...score.classes.map((c) => `score ${c}`)],
     ...score.variants.flatMap((v) =>
       v.predictions.map((p) => [
         v.name,
         p.image,
-        p.label,
-        p.predicted,
-        labelMargin(p.label, p.scores, score.classes, multiLabel),
+        csvClasses(p.label),
+        csvClasses(p.predicted),
+        labelMargin(p.label, p.scores, score.classes),
         ...score.classes.map((c) => p.scores[c]),
       ]),
     ),

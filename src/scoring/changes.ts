@@ -23,6 +23,7 @@ import {
   type ScoreChanges,
   type VariantChanges,
 } from '../protocol/changes';
+import { singleClass } from '../protocol/classes';
 import type { ClassificationMetrics, ScoreResult, VariantResult } from '../protocol/results';
 
 /** A score result as kept between runs (no thumbnails, no changes or history of its own). */
@@ -121,13 +122,13 @@ function pairedStatistics(
   classes: string[],
 ): Record<HeadlineMetric, [WeightedStatistic, WeightedStatistic]> {
   const trueIndex = classIndices(
-    now.predictions.map((p) => p.label),
+    now.predictions.map((p) => singleClass(p.label)),
     classes,
     'label',
   );
   const of = (v: VariantResult) => {
     const predicted = classIndices(
-      v.predictions.map((p) => p.predicted),
+      v.predictions.map((p) => singleClass(p.predicted)),
       classes,
       'prediction',
     );
@@ -213,15 +214,19 @@ function optionChanges(previous: StoredScore, current: StoredScore): OptionChang
 function flippedImages(before: VariantResult, now: VariantResult): FlippedImage[] {
   return now.predictions.flatMap((p, i): FlippedImage[] => {
     const was = before.predictions[i];
-    if (!was || was.predicted === p.predicted) return [];
-    const nowCorrect = p.predicted === p.label ? true : was.predicted === was.label ? false : null;
+    // Single-label sets only (compareRuns): one class each.
+    const label = singleClass(p.label);
+    const current = singleClass(p.predicted);
+    const previous = was && singleClass(was.predicted);
+    if (!was || previous === current) return [];
+    const nowCorrect = current === label ? true : previous === singleClass(was.label) ? false : null;
     const push = new Map<string, { class: string; text: string; change: number; added: boolean }>();
     const add = (v: VariantResult, row: number[] | undefined, sign: 1 | -1) => {
       if (!row) return;
       const perClass = new Map<string, number>();
       for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
       v.columns.forEach((col, k) => {
-        const toward = col.class === p.predicted ? 1 : col.class === was.predicted ? -1 : 0;
+        const toward = col.class === current ? 1 : col.class === previous ? -1 : 0;
         if (toward === 0) return;
         const key = `${col.class}\u0000${col.text}`;
         const entry = push.get(key) ?? { class: col.class, text: col.text, change: 0, added: sign === 1 };
@@ -237,9 +242,9 @@ function flippedImages(before: VariantResult, now: VariantResult): FlippedImage[
     return [
       {
         image: p.image,
-        label: p.label,
-        previous: was.predicted,
-        current: p.predicted,
+        label,
+        previous,
+        current,
         nowCorrect,
         ...(moved && moved.change > 0 ? { movedBy: { ...moved, change: round(moved.change) } } : {}),
       },

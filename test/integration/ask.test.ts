@@ -4,6 +4,7 @@
 // for vision models and refused for remote endpoints, hostile and made-up replies, the renderer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { singleClass } from '../../src/protocol/classes';
 import { MIME } from '../../src/protocol/mime';
 import type { AskResult } from '../../src/protocol/ask';
 import { chromiumSkipReason } from '../helpers/chromium';
@@ -117,7 +118,7 @@ test('failures: N asks about the most confidently wrong images', async (t) => {
   const margins = r.answers.map((a) => {
     const score = (c: string) => a.evidence.classes.find((x) => x.class === c)!.score;
     assert.notEqual(a.evidence.predicted, a.evidence.label);
-    return score(a.evidence.predicted) - score(a.evidence.label!);
+    return score(singleClass(a.evidence.predicted)) - score(singleClass(a.evidence.label!));
   });
   assert.deepEqual(
     margins,

@@ -274,9 +274,16 @@ test('multi-label sets: per-class AUROC, the recipe decides presence', async () 
     assert.equal(m.accuracy, null);
     assert.deepEqual(Object.keys(m.auroc), ['effusion', 'nodule']);
     assert.ok(typeof m.meanAuroc === 'number');
-    assert.ok(
-      r.variants[0].predictions.every((p) => /^(\(none\)|effusion|nodule|effusion, nodule)$/.test(p.predicted)),
-    );
+    // Multi-label labels and predictions are lists of classes in class order, never joined text.
+    const lists = r.variants[0].predictions.flatMap((p) => [p.label, p.predicted]);
+    for (const list of lists) {
+      assert.ok(Array.isArray(list), `a multi-label class list, not ${JSON.stringify(list)}`);
+      assert.deepEqual(
+        list,
+        ['effusion', 'nodule'].filter((c) => list.includes(c)),
+      );
+    }
+    assert.ok(lists.some((l) => l.length === 0) && lists.some((l) => l.length === 2), 'none and both occur');
     assert.match(out.outputs[0].markdown, /\| variant \| mean AUROC \| AUROC effusion \| AUROC nodule \|/);
   } finally {
     await kernel.dispose();

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { classList, singleClass, type Classes } from '../../src/protocol/classes';
 import { MIME } from '../../src/protocol/mime';
 import { OUTPUT_MARK_KEY } from '../../src/protocol/outputMark';
 import { compareRuns, summarizeRun } from '../../src/scoring/changes';
@@ -36,7 +37,7 @@ const signed = (x: number) => {
   return text === '0.000' ? text : `${x > 0 ? '+' : '\u2212'}${text}`;
 };
 const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
-const classSet = (list: string) => (list === '(none)' ? [] : list.split(', ')).sort().join('|');
+const classSet = (list: Classes) => classList(list).slice().sort().join('|');
 
 // The page stands in for VS Code's output webview: theme variables on <body>, and a renderer
 // context whose postMessage answers thumbnail requests from `replies`.
@@ -331,7 +332,9 @@ describe('renderers in Chromium', { skip }, () => {
 
     // Sorting by margin puts the most negative margin (true class score − best other) on top.
     const margins = first.predictions.map(
-      (q) => q.scores[q.label] - Math.max(...score.classes.filter((c) => c !== q.label).map((c) => q.scores[c])),
+      (q) =>
+        q.scores[singleClass(q.label)] -
+        Math.max(...score.classes.filter((c) => c !== q.label).map((c) => q.scores[c])),
     );
     const worst = margins.indexOf(Math.min(...margins));
     await out

@@ -61,3 +61,30 @@ test('metrics CSV: one row per variant, intervals where computed, null AUROC emp
   assert.equal(lines[1], 'names,,0.5,0.25,0.75,0.5,,,0.4,,,,,,0.75,');
   assert.equal(lines[2], 'v1,shuffled,0.5,0.25,0.75,0.5,,,0.4,,,,,,0.75,');
 });
+
+test('predictions CSV, multi-label: classes joined by ";" in class order, an empty field for none', () => {
+  const multi = {
+    ...score,
+    multiLabel: true,
+    classes: ['effusion', 'nodule'],
+    variants: [
+      {
+        ...variant('v1', []),
+        predictions: [
+          {
+            image: 'x.png',
+            label: ['effusion', 'nodule'],
+            predicted: ['nodule'],
+            scores: { effusion: 0.2, nodule: 0.3 },
+          },
+          { image: 'y.png', label: [], predicted: ['effusion'], scores: { effusion: 0.4, nodule: 0.1 } },
+        ],
+      },
+    ],
+  } as unknown as ScoreResult;
+  assert.deepEqual(predictionsCsv(multi).split('\r\n').slice(1, 3), [
+    // margin: lowest labelled class − highest unlabelled one; NaN (empty) with no class labelled.
+    'v1,x.png,effusion;nodule,nodule,,0.2,0.3',
+    'v1,y.png,,effusion,,0.4,0.1',
+  ]);
+});

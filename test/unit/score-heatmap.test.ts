@@ -46,7 +46,6 @@ function view(overrides: Partial<HeatmapView> = {}): HeatmapView {
         { class: 'pneumonia', text: 'consolidation' },
       ],
     },
-    multiLabel: false,
     order: [0, 2, 1],
     byClass: true,
     labels: ['clear lungs', 'sharp costophrenic angles', 'consolidation'],

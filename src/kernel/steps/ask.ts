@@ -8,6 +8,7 @@ import { thumbnailDataUri } from '../../images/decode';
 import { ASK_SYSTEM_PROMPT, askMessages, descriptorMentions, type AskEvidence, type AskThread } from '../../llm/ask';
 import type { ChatMessage } from '../../llm/client';
 import { stripThinking } from '../../llm/parse';
+import { classesText } from '../../protocol/classes';
 import { MIME } from '../../protocol/mime';
 import type { AskAnswer, AskResult } from '../../protocol/ask';
 import type { ImageEntry } from '../../protocol/dataset';
@@ -227,9 +228,13 @@ function pickTargets(ctx: StepContext) {
       `failures must be from 1 to ${MAX_FAILURES}, not ${n}.`,
       'Each image is one request.',
     );
+  // Single-label failures only: a multi-label image has no one true class to rank against.
   const wrong = variant.predictions
-    .map((p, index) => ({ p, index, margin: p.scores[p.predicted] - (p.scores[p.label] ?? 0) }))
-    .filter(({ p }) => p.predicted !== p.label && p.label in p.scores)
+    .flatMap((p, index) =>
+      typeof p.label === 'string' && typeof p.predicted === 'string' && p.predicted !== p.label && p.label in p.scores
+        ? [{ p, index, margin: p.scores[p.predicted] - p.scores[p.label] }]
+        : [],
+    )
     .sort((a, b) => b.margin - a.margin || a.index - b.index)
     .slice(0, n);
   if (wrong.length === 0)
@@ -321,7 +326,7 @@ function askMarkdown(r: AskResult): string {
     ...r.warnings.map((w) => `\n**Warning:** ${md(w)}`),
     ...r.answers.flatMap((a) => [
       '',
-      `**${md(a.image)}** — true ${md(a.evidence.label ?? '–')}, predicted ${md(a.evidence.predicted)}, margin ${num(a.evidence.margin, 4)}`,
+      `**${md(a.image)}** — true ${md(a.evidence.label !== undefined ? classesText(a.evidence.label) : '–')}, predicted ${md(classesText(a.evidence.predicted))}, margin ${num(a.evidence.margin, 4)}`,
       '',
       ...a.answer.split('\n').map((line) => `> ${md(line)}`),
       ...(a.unknownCitations.length

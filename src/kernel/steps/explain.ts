@@ -18,8 +18,9 @@ import {
 } from '../../scoring/occlusion';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
 import { MIME } from '../../protocol/mime';
+import { classesText } from '../../protocol/classes';
 import { labelMargin, MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
-import { type ExplainResult, type PixelBox } from '../../protocol/results';
+import { type Classes, type ExplainResult, type PixelBox } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
 import { classEvidence, pickImage, pickVariant } from './scoreImage';
@@ -149,7 +150,7 @@ export const explainStep = defineStep({
       predicted: prediction.predicted,
       multiLabel: score.multiLabel === true,
       runnerUp: classes[1]?.class ?? null,
-      margin: explainMargin(prediction.label, classes, score.multiLabel === true),
+      margin: explainMargin(prediction.label, classes),
       classes,
       occlusion: {
         target: { kind: target.kind, class: target.class, text: target.text, embedded: target.embedded },
@@ -280,14 +281,10 @@ async function inputGeometry(preprocessing: Preprocessing, image: ImageEntry): P
 }
 
 /** The margin of protocol/margin.ts, from the classes as the score scored them; null without a label. */
-function explainMargin(
-  label: string | undefined,
-  classes: ExplainResult['classes'],
-  multiLabel: boolean,
-): number | null {
+function explainMargin(label: Classes | undefined, classes: ExplainResult['classes']): number | null {
   if (label === undefined) return null;
   const scores = Object.fromEntries(classes.map((c) => [c.class, c.score]));
-  const m = labelMargin(label, scores, Object.keys(scores), multiLabel);
+  const m = labelMargin(label, scores, Object.keys(scores));
   return Number.isNaN(m) ? null : round5(m);
 }
 
@@ -297,7 +294,7 @@ function explainMarkdown(r: ExplainResult): string {
   const lines = [
     `**explain: ${md(r.name)}** — ${md(r.image)} (image ${r.index} of score "${md(r.score)}", variant "${md(r.variant)}")`,
     '',
-    `Predicted **${md(r.predicted)}**${r.label !== undefined ? ` (true: ${md(r.label)})` : ''}${r.runnerUp !== null ? `, runner-up ${md(r.runnerUp)} (−${num(r.classes[0].score - r.classes[1].score, 4)})` : ''}${r.margin !== null ? `; ${r.multiLabel ? MULTI_LABEL_MARGIN_DEFINITION : MARGIN_DEFINITION}: ${num(r.margin, 4)}` : ''}.`,
+    `Predicted **${md(classesText(r.predicted))}**${r.label !== undefined ? ` (true: ${md(classesText(r.label))})` : ''}${r.runnerUp !== null ? `, runner-up ${md(r.runnerUp)} (−${num(r.classes[0].score - r.classes[1].score, 4)})` : ''}${r.margin !== null ? `; ${r.multiLabel ? MULTI_LABEL_MARGIN_DEFINITION : MARGIN_DEFINITION}: ${num(r.margin, 4)}` : ''}.`,
     '',
     '| class | score | strongest descriptors |',
     '| --- | ---: | --- |',

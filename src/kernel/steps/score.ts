@@ -24,6 +24,8 @@ import {
   type TextPlan,
 } from '../../scoring/recipes';
 import { version as packageVersion } from '../../../package.json';
+import { sameClasses } from '../../protocol/classes';
+import { labelMargin } from '../../protocol/margin';
 import { MIME } from '../../protocol/mime';
 import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
@@ -259,8 +261,8 @@ function variantResult(
     const top = predictClasses(s.scores, classes);
     predictions = entries.map((e, i) => ({
       image: e.id,
-      label: classes.filter((c) => e.labels?.[c] === 1).join(', ') || '(none)',
-      predicted: s.present ? classes.filter((_, k) => s.present![i][k]).join(', ') || '(none)' : top[i],
+      label: classes.filter((c) => e.labels?.[c] === 1),
+      predicted: s.present ? classes.filter((_, k) => s.present![i][k]) : [top[i]],
       scores: scoreMap(i),
     }));
   } else {
@@ -299,7 +301,7 @@ function compareWithFirst(
   const positives = classes.map((c) =>
     imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)),
   );
-  const correct = (r: VariantResult) => r.predictions.map((p) => p.predicted === p.label);
+  const correct = (r: VariantResult) => r.predictions.map((p) => sameClasses(p.predicted, p.label));
   for (let v = 1; v < results.length; v++) {
     results[v].comparison = {
       against: results[0].name,
@@ -319,19 +321,11 @@ async function failureThumbnails(
   variants: VariantResult[],
   flipped: string[],
 ): Promise<Record<string, string>> {
-  // Multi-label labels ("a, b", "(none)") have no single true-class score: keep their order.
-  const margin = (p: Prediction) =>
-    p.label in p.scores
-      ? p.scores[p.label] -
-        Math.max(
-          ...Object.entries(p.scores)
-            .filter(([c]) => c !== p.label)
-            .map(([, v]) => v),
-        )
-      : 0;
+  // Most confidently wrong first; an image without a margin (protocol/margin.ts) keeps its place.
+  const margin = (p: Prediction) => labelMargin(p.label, p.scores, Object.keys(p.scores)) || 0;
   const queues = variants.map((v) =>
     v.predictions
-      .filter((p) => p.predicted !== p.label)
+      .filter((p) => !sameClasses(p.predicted, p.label))
       .sort((a, b) => margin(a) - margin(b))
       .map((p) => p.image),
   );

@@ -112,3 +112,11 @@ export function expectString(value: unknown, field: string): string {
   if (typeof value !== 'string') throw new DataError(`\`${field}\` should be text.`);
   return value;
 }
+
+/** A label or prediction: one class (text), or in a multi-label result a list of classes. */
+export function expectClasses(value: unknown, field: string, multiLabel: boolean): string | string[] {
+  if (!multiLabel) return expectString(value, field);
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string'))
+    throw new DataError(`\`${field}\` should be a list of classes (a multi-label result).`);
+  return value as string[];
+}

@@ -2,7 +2,7 @@
 // instead of drawing half a page.
 import type { ScoreResult, VariantResult } from '../../protocol/results';
 import type { SanityFlag } from '../../protocol/statistics';
-import { DataError, expectArray, expectObject, expectString } from '../_shared/renderer';
+import { DataError, expectArray, expectClasses, expectObject, expectString } from '../_shared/renderer';
 
 // Outputs saved before the statistics work lack flags, intervals and comparisons: all optional here.
 export type Variant = VariantResult;
@@ -16,6 +16,7 @@ export function parseScore(json: unknown): Score {
   expectString(score.name, 'name');
   const classes = expectArray(score.classes, 'classes').map((c, i) => expectString(c, `classes[${i}]`));
   const variants = expectArray(score.variants, 'variants');
+  const multiLabel = score.multiLabel === true;
   if (variants.length === 0) throw new DataError('`variants` is empty: the score cell scored no descriptor variant.');
   variants.forEach((raw, vi) => {
     const v = expectObject(raw, `variants[${vi}]`);
@@ -26,8 +27,8 @@ export function parseScore(json: unknown): Score {
       const field = `variants[${vi}].predictions[${pi}]`;
       const pred = expectObject(p, field);
       expectString(pred.image, `${field}.image`);
-      expectString(pred.label, `${field}.label`);
-      expectString(pred.predicted, `${field}.predicted`);
+      expectClasses(pred.label, `${field}.label`, multiLabel);
+      expectClasses(pred.predicted, `${field}.predicted`, multiLabel);
       expectObject(pred.scores, `${field}.scores`);
     });
   });

@@ -5,11 +5,10 @@ import { button, dropdown } from '../_shared/elements';
 import { basename, decimal } from '../_shared/format';
 import type { Thumbnails } from '../_shared/thumbnails';
 import { PAGE_SIZE, type Score } from './data';
-import { classList, isCorrect, sameClasses } from './predictions';
+import { classesText, classList, isCorrect, sameClasses } from './predictions';
 
 export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
-  const multiLabel = s.multiLabel === true;
-  const right = (p: Prediction) => isCorrect(p, multiLabel);
+  const right = isCorrect;
   let a = 0;
   let b = 1;
   let shown = PAGE_SIZE;
@@ -22,7 +21,7 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
     const byImage = new Map(vb.predictions.map((p) => [p.image, p]));
     const rows = va.predictions.flatMap((pa) => {
       const pb = byImage.get(pa.image);
-      return pb && !sameClasses(pa.predicted, pb.predicted, multiLabel) ? [{ pa, pb }] : [];
+      return pb && !sameClasses(pa.predicted, pb.predicted) ? [{ pa, pb }] : [];
     });
     if (a === b) {
       body.appendChild(notice('Pick two different variants.', 'info'));
@@ -52,11 +51,11 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
         {
           class: right(p) ? 'sl-good-text' : 'sl-bad-text',
           title:
-            classList(p.predicted, multiLabel)
+            classList(p.predicted)
               .map((c) => `${c}: score ${decimal(p.scores[c])}`)
               .join('\n') || 'no class predicted',
         },
-        `${right(p) ? '✓' : '✗'} ${p.predicted}`,
+        `${right(p) ? '✓' : '✗'} ${classesText(p.predicted)}`,
       );
     body.appendChild(
       h(
@@ -91,7 +90,7 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
                     null,
                     h('div', { class: 'sl-image-cell', title: pa.image }, thumbs.element(pa.image), basename(pa.image)),
                   ),
-                  h('td', null, pa.label),
+                  h('td', null, classesText(pa.label)),
                   verdict(pa),
                   verdict(pb),
                 ),

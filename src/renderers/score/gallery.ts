@@ -9,7 +9,7 @@ import { basename, decimal, truncate } from '../_shared/format';
 import type { Thumbnails } from '../_shared/thumbnails';
 import { PAGE_SIZE, similarityProblem, type Score, type Variant } from './data';
 import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
-import { byMargin, classList, isCorrect, mismatchedClasses } from './predictions';
+import { byMargin, classesText, classList, isCorrect, mismatchedClasses } from './predictions';
 
 /** A confusion-matrix cell: the images of true class `label` predicted as `predicted`. */
 export type Pair = { label: string; predicted: string };
@@ -70,7 +70,7 @@ export class Gallery {
       return idx.filter(
         (i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted,
       );
-    const failures = idx.filter((i) => !isCorrect(this.v.predictions[i], this.multiLabel));
+    const failures = idx.filter((i) => !isCorrect(this.v.predictions[i]));
     // Worst failures first: the most negative margin was the most confidently wrong; in a
     // multi-label set, first the images with the most classes wrong.
     const wrongClasses = (i: number) => (this.multiLabel ? mismatchedClasses(this.v.predictions[i]) : 0);
@@ -139,7 +139,7 @@ export class Gallery {
 
   private card(i: number): HTMLElement {
     const p = this.v.predictions[i];
-    const wrong = !isCorrect(p, this.multiLabel);
+    const wrong = !isCorrect(p);
     const open = () => this.openDetail(i, false);
     return h(
       'div',
@@ -151,8 +151,8 @@ export class Gallery {
           tabindex: 0,
           'data-image': p.image,
           'data-index': i,
-          'data-true': p.label,
-          'data-predicted': p.predicted,
+          'data-true': classesText(p.label),
+          'data-predicted': classesText(p.predicted),
         },
         on: { click: open, keydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open()) },
       },
@@ -164,8 +164,8 @@ export class Gallery {
           'div',
           { class: 'sl-card-meta' },
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
-          labelRow('true', p.label, 'sl-good-text'),
-          labelRow('pred.', p.predicted, wrong ? 'sl-bad-text' : 'sl-good-text'),
+          labelRow('true', classesText(p.label), 'sl-good-text'),
+          labelRow('pred.', classesText(p.predicted), wrong ? 'sl-bad-text' : 'sl-good-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
         ),
       ),
@@ -198,11 +198,16 @@ export class Gallery {
         : null;
     };
     if (this.multiLabel) {
-      const predicted = classList(p.predicted, true);
-      const missed = classList(p.label, true).filter((c) => !predicted.includes(c));
+      const predicted = classList(p.predicted);
+      const missed = classList(p.label).filter((c) => !predicted.includes(c));
       return h('div', { class: 'sl-drivers' }, ...[...predicted, ...missed].slice(0, 3).map((c) => line(c, 1)));
     }
-    return h('div', { class: 'sl-drivers' }, line(p.predicted, 2), p.label !== p.predicted ? line(p.label, 1) : null);
+    return h(
+      'div',
+      { class: 'sl-drivers' },
+      line(classesText(p.predicted), 2),
+      isCorrect(p) ? null : line(classesText(p.label), 1),
+    );
   }
 
   private topDescriptors(i: number, cls: string, count: number): { text: string; value: number }[] {
@@ -236,8 +241,8 @@ export class Gallery {
     const ranked = Object.entries(p.scores).sort((a, b) => b[1] - a[1]);
     // Each class of a multi-label set is decided on its own: no class is the runner-up.
     const runnerUp = this.multiLabel ? undefined : ranked[1];
-    const predicted = new Set(classList(p.predicted, this.multiLabel));
-    const labelled = new Set(classList(p.label, this.multiLabel));
+    const predicted = new Set(classList(p.predicted));
+    const labelled = new Set(classList(p.label));
     const groups: BarGroup[] = similarityProblem(this.v)
       ? []
       : this.s.classes.map((c) => ({
@@ -272,8 +277,8 @@ export class Gallery {
           { class: 'sl-card-meta' },
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
           h('span', { class: 'sl-muted sl-mono', title: p.image }, truncate(p.image, 60)),
-          labelRow('true', p.label, 'sl-good-text'),
-          labelRow('pred.', p.predicted, isCorrect(p, this.multiLabel) ? 'sl-good-text' : 'sl-bad-text'),
+          labelRow('true', classesText(p.label), 'sl-good-text'),
+          labelRow('pred.', classesText(p.predicted), isCorrect(p) ? 'sl-good-text' : 'sl-bad-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
           runnerUp
             ? labelRow(

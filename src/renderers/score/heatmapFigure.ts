@@ -6,7 +6,7 @@ import { basename, truncate } from '../_shared/format';
 import { plotText, themedLayout } from '../_shared/plotLayout';
 import type { ThemeColors } from '../_shared/theme';
 import type { Variant } from './data';
-import { isCorrect, rowGroup } from './predictions';
+import { classesText, isCorrect, rowGroup } from './predictions';
 
 /** Above this many images the heatmap labels class groups instead of single images. */
 export const MAX_LABELLED_ROWS = 60;
@@ -15,7 +15,6 @@ export const MAX_LABELLED_COLUMNS = 40;
 
 export interface HeatmapView {
   variant: Pick<Variant, 'predictions' | 'similarity' | 'columns'>;
-  multiLabel: boolean;
   /** Prediction indices from the top row down. */
   order: number[];
   /** The rows are in class order: rule and name the class groups. */
@@ -27,7 +26,7 @@ export interface HeatmapView {
 
 export function heatmapFigure(view: HeatmapView, theme: ThemeColors): { data: PlotData[]; layout: Layout } {
   const { predictions, similarity, columns } = view.variant;
-  const { order, multiLabel } = view;
+  const { order } = view;
   const rows = order.length;
   const labelRows = rows <= MAX_LABELLED_ROWS;
   const labelColumns = columns.length <= MAX_LABELLED_COLUMNS;
@@ -35,7 +34,7 @@ export function heatmapFigure(view: HeatmapView, theme: ThemeColors): { data: Pl
   const z = order.map((i) => similarity[i]);
   const hover = order.map((i) => {
     const p = predictions[i];
-    const head = `${plotText(p.image)}<br>true ${plotText(p.label)} · predicted ${plotText(p.predicted)}`;
+    const head = `${plotText(p.image)}<br>true ${plotText(classesText(p.label))} · predicted ${plotText(classesText(p.predicted))}`;
     return columns.map(
       (c, k) =>
         `${head}<br>${plotText(c.class)}: ${plotText(truncate(c.text, 80))}<br>cos ${similarity[i][k].toFixed(4)}`,
@@ -66,8 +65,8 @@ export function heatmapFigure(view: HeatmapView, theme: ThemeColors): { data: Pl
   if (view.byClass) {
     let first = 0;
     for (let r = 1; r <= rows; r++) {
-      const group = rowGroup(predictions[order[first]], multiLabel);
-      if (r < rows && rowGroup(predictions[order[r]], multiLabel) === group) continue;
+      const group = rowGroup(predictions[order[first]]);
+      if (r < rows && rowGroup(predictions[order[r]]) === group) continue;
       if (r < rows)
         shapes.push({ type: 'line', xref: 'paper', yref: 'y', x0: 0, x1: 1, y0: r - 0.5, y1: r - 0.5, line });
       groupTicks.push({ at: (first + r - 1) / 2, text: group });
@@ -78,8 +77,7 @@ export function heatmapFigure(view: HeatmapView, theme: ThemeColors): { data: Pl
     ? {
         tickvals: order.map((_, r) => r),
         ticktext: order.map(
-          (i) =>
-            `${isCorrect(predictions[i], multiLabel) ? '' : '✗ '}${plotText(truncate(basename(predictions[i].image), 26))}`,
+          (i) => `${isCorrect(predictions[i]) ? '' : '✗ '}${plotText(truncate(basename(predictions[i].image), 26))}`,
         ),
       }
     : {

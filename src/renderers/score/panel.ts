@@ -42,7 +42,7 @@ export class VariantPanel {
   ) {
     this.v = s.variants[index];
     this.multiLabel = s.multiLabel === true;
-    this.margin = this.v.predictions.map((p) => labelMargin(p, s.classes, this.multiLabel));
+    this.margin = this.v.predictions.map((p) => labelMargin(p, s.classes));
     ({ prefix: this.sharedPrefix, labels: this.labels } = columnLabels(this.v));
     // Multi-label sets have no confusion matrix.
     const confusion = this.multiLabel
@@ -141,7 +141,7 @@ export class VariantPanel {
     }
     // Multi-label images without any class come after every class group.
     const rank = new Map([...this.s.classes, NO_CLASS].map((c, i) => [c, i]));
-    const group = (i: number) => rank.get(rowGroup(this.v.predictions[i], this.multiLabel)) ?? rank.size;
+    const group = (i: number) => rank.get(rowGroup(this.v.predictions[i])) ?? rank.size;
     return idx.sort((a, b) => group(a) - group(b) || a - b);
   }
 
@@ -156,7 +156,6 @@ export class VariantPanel {
         heatmapFigure(
           {
             variant: this.v,
-            multiLabel: this.multiLabel,
             order: this.order,
             byClass: this.sort === 'class',
             labels: this.labels,
