@@ -13,6 +13,13 @@ export interface CompletionRequest {
   parameters: ChatParameters;
   /** 0-based: `n` samples are `n` requests with sample 0…n-1. */
   sample: number;
+  /**
+   * For messages that print computed scores: the exactly reproducible inputs those scores come
+   * from (model fingerprint, image content hash, method…). With them the key masks the printed
+   * three-decimal numbers, so a last digit that another CPU rounds differently still finds the
+   * cached reply (docs/methods.md, "Caches and staleness").
+   */
+  inputs?: Record<string, string>;
 }
 
 export interface CachedCompletion {
@@ -37,7 +44,8 @@ export class CompletionCache {
   }
 
   static key(request: CompletionRequest): string {
-    return hashKey('llm-completion-v1', canonicalJson(request));
+    if (request.inputs === undefined) return hashKey('llm-completion-v1', canonicalJson(request));
+    return hashKey('llm-completion-v2', canonicalJson({ ...request, messages: request.messages.map(maskScores) }));
   }
 
   /** Entries read whose checksum did not match (corrupted or edited by hand): asked again. */
@@ -74,6 +82,19 @@ export class CompletionCache {
       `${JSON.stringify({ ...stored, sha256: checksum(stored) }, null, 2)}\n`,
     );
   }
+}
+
+/** A printed score (three decimals, as llm/ask.ts writes them). */
+const PRINTED_SCORE = /-?\d+\.\d{3}(?!\d)/g;
+
+function maskScores(message: ChatMessage): ChatMessage {
+  const mask = (text: string) => text.replace(PRINTED_SCORE, '#');
+  if (message.role !== 'user' || typeof message.content === 'string')
+    return { ...message, content: mask(message.content as string) };
+  return {
+    ...message,
+    content: message.content.map((part) => (part.type === 'text' ? { ...part, text: mask(part.text) } : part)),
+  };
 }
 
 /** sha256 of the entry's content (every field but the checksum itself). */

@@ -43,9 +43,17 @@ export class CompletionService {
     parameters: ChatParameters,
     sample: number,
     signal: AbortSignal,
+    inputs?: CompletionRequest['inputs'],
   ): Promise<Completion> {
     const { endpoint, model, cache, refresh } = this.options;
-    const request: CompletionRequest = { endpoint: endpoint.url, model, messages, parameters, sample };
+    const request: CompletionRequest = {
+      endpoint: endpoint.url,
+      model,
+      messages,
+      parameters,
+      sample,
+      ...(inputs ? { inputs } : {}),
+    };
     if (!refresh) {
       const repairedBefore = cache.repaired;
       const hit = await cache.get(request);

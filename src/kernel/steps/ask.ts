@@ -112,7 +112,9 @@ export const askStep = defineStep({
           `Score "${score.name}" no longer has variant "${target.variant}".`,
           'Re-run the ask cell it follows.',
         );
-      const evidence = evidenceFor(ctx, score, variant, target.index);
+      const { evidence, inputs } = evidenceFor(ctx, score, variant, target.index);
+      // The question as written: the key masks printed scores, and a question may quote one.
+      inputs.question = question;
       const imageDataUrl = sendImage ? await sentImage(imageOnDisk(ctx, score, target.image)) : undefined;
       const messages = askMessages({
         history: target.fresh ? undefined : target.messages,
@@ -120,7 +122,7 @@ export const askStep = defineStep({
         question,
         imageDataUrl,
       });
-      const reply = await service.complete(messages, llm.parameters, 0, ctx.signal).catch((err: unknown) => {
+      const reply = await service.complete(messages, llm.parameters, 0, ctx.signal, inputs).catch((err: unknown) => {
         throw toCellError(ctx, err);
       });
       const answer = stripThinking(reply.text).trim();
@@ -247,13 +249,31 @@ function pickTargets(ctx: StepContext) {
   return wrong.map(({ p, index }) => ({ score: score.name, variant: variant.name, image: p.image, index }));
 }
 
-function evidenceFor(ctx: StepContext, score: ScoreResult, variant: VariantResult, index: number): AskEvidence {
+/**
+ * The evidence about one image, and the exactly reproducible inputs its printed scores follow
+ * from: the completion cache keys on these, not on the printed digits (llm/cache.ts).
+ */
+function evidenceFor(
+  ctx: StepContext,
+  score: ScoreResult,
+  variant: VariantResult,
+  index: number,
+): { evidence: AskEvidence; inputs: Record<string, string> } {
   const p = variant.predictions[index];
   const classes = classEvidence(variant, index, score.classes);
   const explained = [...ctx.session.explanations.values()]
     .filter((e) => e.score === score.name && e.image === p.image)
     .sort((a, b) => Number(b.variant === variant.name) - Number(a.variant === variant.name))[0];
-  return {
+  const inputs = {
+    model: score.run.modelFingerprint,
+    images: score.run.imageSetHash,
+    method: score.method,
+    descriptors: score.run.descriptorSetHashes[variant.name] ?? variant.name,
+    ...(explained
+      ? { explain: `${explained.variant} patch ${explained.occlusion.patch} stride ${explained.occlusion.stride}` }
+      : {}),
+  };
+  const evidence: AskEvidence = {
     image: p.image,
     label: p.label,
     predicted: p.predicted,
@@ -273,6 +293,7 @@ function evidenceFor(ctx: StepContext, score: ScoreResult, variant: VariantResul
         }
       : {}),
   };
+  return { evidence, inputs };
 }
 
 function imageEntry(ctx: StepContext, score: ScoreResult, image: string): ImageEntry {
