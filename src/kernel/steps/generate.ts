@@ -4,15 +4,14 @@
 // so a re-run, or a run on another day, gives the same descriptors without the service.
 // Reading the options: generateOptions.ts; the output's YAML and markdown: generateOutput.ts.
 import { runAll } from '../../common/async';
-import { CompletionCache } from '../../llm/cache';
-import { CompletionService } from '../../llm/completions';
 import { mergeDescriptors, parseDescriptors } from '../../llm/parse';
 import type { ClassPrompt } from '../../llm/prompts';
 import type { GenerateResult } from '../../protocol/results';
 import { makeDescriptorSet } from '../../scoring/descriptorSet';
 import { MIME } from '../../protocol/mime';
 import { sessionKey } from './common';
-import { GENERATE_SCHEMA, noDescriptors, readGenerateOptions, toCellError, type ClassToAsk } from './generateOptions';
+import { GENERATE_SCHEMA, noDescriptors, readGenerateOptions, type ClassToAsk } from './generateOptions';
+import { completionService, toCellError } from './llm';
 import { descriptorsCellYaml, generateMarkdown } from './generateOutput';
 import { defineStep } from './step';
 
@@ -31,19 +30,8 @@ export const generateStep = defineStep({
   async run(ctx) {
     const name = ctx.cell.name;
     const options = ctx.cell.options;
-    const { classes, recipe, modality, llm, endpoint, template, templateClass, cacheDir } = readGenerateOptions(
-      ctx,
-      options,
-    );
-    const service = new CompletionService({
-      endpoint,
-      model: llm.model,
-      timeoutMs: ctx.settings.llmTimeoutMs ?? 60_000,
-      getApiKey: () => ctx.secrets.getApiKey(),
-      cache: new CompletionCache(cacheDir, ctx.log),
-      refresh: options.refresh,
-      log: ctx.log,
-    });
+    const { classes, recipe, modality, llm, endpoint, template, templateClass } = readGenerateOptions(ctx, options);
+    const service = completionService(ctx, endpoint, llm.model);
 
     const jobs: Job[] = classes.flatMap((cls) =>
       recipe
@@ -66,7 +54,7 @@ export const generateStep = defineStep({
         const reply = await service
           .complete([{ role: 'user', content: job.prompt.text }], llm.parameters, job.sample, signal)
           .catch((err: unknown) => {
-            throw toCellError(ctx, options, err);
+            throw toCellError(ctx, err);
           });
         done++;
         ctx.progress(

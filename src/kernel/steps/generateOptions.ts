@@ -1,12 +1,12 @@
 // The generate step's options: its schema, and reading a cell's options into what the step
 // needs (the classes to ask about, the prompt recipe, the LLM and its endpoint, the templates),
 // with every error placed at the option it is about.
-import { CellError } from '../../common/errors';
-import { LlmError, type ChatParameters, type LlmField } from '../../llm/client';
-import { EndpointError, OPENAI_BASE_URL, parseEndpoint, type Endpoint } from '../../llm/endpoint';
+import type { CellError } from '../../common/errors';
+import { OPENAI_BASE_URL, type Endpoint } from '../../llm/endpoint';
 import { RECIPES, recipeFor, type Recipe } from '../../llm/prompts';
 import type { OptionsOf, StepSchema } from '../schema';
 import { checkTemplate, fieldError } from './common';
+import { readEndpoint, readLlm, type LlmOptions } from './llm';
 import type { StepContext } from './step';
 
 const DEFAULT_MAX_TOKENS = 500;
@@ -19,12 +19,6 @@ export interface ClassToAsk {
   asked: string;
   /** Where the class sits in the cell, for errors. */
   at: string;
-}
-
-export interface LlmOptions {
-  model: string;
-  parameters: ChatParameters;
-  n: number;
 }
 
 export const GENERATE_SCHEMA = {
@@ -85,8 +79,6 @@ export interface GenerateInputs {
   endpoint: Endpoint;
   template: string | undefined;
   templateClass: string | undefined;
-  /** The completion cache's folder. */
-  cacheDir: string;
 }
 
 export function readGenerateOptions(ctx: StepContext<unknown>, o: GenerateOptions): GenerateInputs {
@@ -95,11 +87,10 @@ export function readGenerateOptions(ctx: StepContext<unknown>, o: GenerateOption
     classes: readClasses(ctx, o.classes),
     recipe,
     modality: readModality(ctx, recipe, o.modality),
-    llm: readLlm(ctx, o.llm),
-    endpoint: readEndpoint(ctx, o.endpoint),
+    llm: readLlm(ctx, { defaultMaxTokens: DEFAULT_MAX_TOKENS, maxSamples: MAX_SAMPLES }),
+    endpoint: readEndpoint(ctx),
     template: checkTemplate(ctx, 'template', o.template, ['descriptor'], ['class', 'descriptor']) ?? recipe.template,
     templateClass: checkTemplate(ctx, 'template_class', o.template_class, ['class'], ['class']),
-    cacheDir: o.cache !== undefined ? ctx.resolvePath(o.cache) : ctx.cacheDir,
   };
 }
 
@@ -174,100 +165,6 @@ function readModality(ctx: StepContext<unknown>, recipe: Recipe, written: string
     );
   }
   return modality;
-}
-
-const LLM_KEYS = ['model', 'temperature', 'max_tokens', 'n'];
-
-function readLlm(ctx: StepContext<unknown>, llm: Record<string, unknown> | undefined): LlmOptions {
-  const raw = llm ?? {};
-  for (const key of Object.keys(raw)) {
-    if (!LLM_KEYS.includes(key)) {
-      throw fieldError(
-        ctx,
-        `llm.${key}`,
-        `"${key}" is not an option of llm.`,
-        `Options of llm: ${LLM_KEYS.join(', ')}.`,
-      );
-    }
-  }
-  const modelRaw = raw.model ?? ctx.settings.llmModel;
-  const model = typeof modelRaw === 'string' || typeof modelRaw === 'number' ? String(modelRaw).trim() : '';
-  if (!model) {
-    throw fieldError(
-      ctx,
-      raw.model !== undefined ? 'llm.model' : llm !== undefined ? 'llm' : ctx.cell.step,
-      'No model is named.',
-      'Add "llm: {model: NAME}" to this cell (e.g. gpt-4o-mini, or llama3.1 on Ollama), or set symptomLens.llm.model.',
-    );
-  }
-  const temperature = raw.temperature ?? 0;
-  if (typeof temperature !== 'number' || temperature < 0 || temperature > 2) {
-    throw fieldError(
-      ctx,
-      'llm.temperature',
-      '"temperature" must be a number from 0 to 2.',
-      '0 (the default) gives the most repeatable replies.',
-    );
-  }
-  const maxTokens = raw.max_tokens ?? DEFAULT_MAX_TOKENS;
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw fieldError(
-      ctx,
-      'llm.max_tokens',
-      '"max_tokens" must be a whole number of at least 1.',
-      `The default, ${DEFAULT_MAX_TOKENS}, fits a list of findings.`,
-    );
-  }
-  const n = raw.n ?? 1;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_SAMPLES) {
-    throw fieldError(
-      ctx,
-      'llm.n',
-      `"n" must be a whole number from 1 to ${MAX_SAMPLES}.`,
-      'n samples per prompt are merged and de-duplicated.',
-    );
-  }
-  return { model, parameters: { temperature, max_tokens: maxTokens }, n };
-}
-
-function readEndpoint(ctx: StepContext<unknown>, fromCell: string | undefined): Endpoint {
-  const raw = typeof fromCell === 'string' ? fromCell : ctx.settings.llmBaseUrl || OPENAI_BASE_URL;
-  try {
-    return parseEndpoint(raw);
-  } catch (err) {
-    if (!(err instanceof EndpointError)) throw err;
-    if (typeof fromCell === 'string') throw fieldError(ctx, 'endpoint', err.message, err.hint);
-    throw new CellError(
-      `The setting symptomLens.llm.baseUrl: ${err.message}`,
-      ctx.cell.positions[ctx.cell.step],
-      undefined,
-      err.hint,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-/** Place an LLM failure at the part of the cell it is about (or say which setting it came from). */
-export function toCellError(ctx: StepContext<unknown>, options: GenerateOptions, err: unknown): unknown {
-  if (!(err instanceof LlmError)) return err;
-  const llm = options.llm ?? {};
-  const field: Record<LlmField, string | undefined> = {
-    endpoint: options.endpoint !== undefined ? 'endpoint' : undefined,
-    model: llm.model !== undefined ? 'llm.model' : undefined,
-    parameters: options.llm !== undefined ? 'llm' : undefined,
-    key: undefined,
-  };
-  const at = err.field ? field[err.field] : undefined;
-  if (at) return fieldError(ctx, at, err.message, err.hint);
-  const fromSetting =
-    err.field === 'endpoint'
-      ? ' (The base URL comes from the setting symptomLens.llm.baseUrl.)'
-      : err.field === 'model'
-        ? ' (The model comes from the setting symptomLens.llm.model.)'
-        : '';
-  return new CellError(err.message, ctx.cell.positions[ctx.cell.step], undefined, `${err.hint}${fromSetting}`);
 }
 
 export function noDescriptors(

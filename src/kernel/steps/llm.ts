@@ -9,9 +9,15 @@ import { CellError } from '../../common/errors';
 import { fieldError } from './common';
 import type { StepContext } from './step';
 
+/** The options every LLM step shares (llm, endpoint, cache, refresh), whatever the rest of its schema. */
+function llmCellOptions(ctx: StepContext<unknown>): Record<string, unknown> {
+  return ctx.cell.options as Record<string, unknown>;
+}
+
 /** Completions for this cell: its endpoint and model, the cache folder it names (else the kernel's). */
-export function completionService(ctx: StepContext, endpoint: Endpoint, model: string): CompletionService {
-  const cacheOption = ctx.cell.options.cache;
+export function completionService(ctx: StepContext<unknown>, endpoint: Endpoint, model: string): CompletionService {
+  const options = llmCellOptions(ctx);
+  const cacheOption = options.cache;
   const cacheDir = typeof cacheOption === 'string' ? ctx.resolvePath(cacheOption) : ctx.cacheDir;
   return new CompletionService({
     endpoint,
@@ -19,7 +25,7 @@ export function completionService(ctx: StepContext, endpoint: Endpoint, model: s
     timeoutMs: ctx.settings.llmTimeoutMs ?? 60_000,
     getApiKey: () => ctx.secrets.getApiKey(),
     cache: new CompletionCache(cacheDir, ctx.log),
-    refresh: ctx.cell.options.refresh === true,
+    refresh: options.refresh === true,
     log: ctx.log,
   });
 }
@@ -35,10 +41,14 @@ export interface LlmOptions {
  * The cell's `llm:` map: model (else the setting symptomLens.llm.model), temperature (default 0),
  * max_tokens, and `n` where the step merges several samples (`maxSamples` set).
  */
-export function readLlm(ctx: StepContext, limits: { defaultMaxTokens: number; maxSamples?: number }): LlmOptions {
+export function readLlm(
+  ctx: StepContext<unknown>,
+  limits: { defaultMaxTokens: number; maxSamples?: number },
+): LlmOptions {
+  const options = llmCellOptions(ctx);
   const maxSamples = limits.maxSamples ?? 1;
   const keys = ['model', 'temperature', 'max_tokens', ...(limits.maxSamples !== undefined ? ['n'] : [])];
-  const raw = (ctx.cell.options.llm ?? {}) as Record<string, unknown>;
+  const raw = (options.llm ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!keys.includes(key)) {
       throw fieldError(ctx, `llm.${key}`, `"${key}" is not an option of llm.`, `Options of llm: ${keys.join(', ')}.`);
@@ -49,7 +59,7 @@ export function readLlm(ctx: StepContext, limits: { defaultMaxTokens: number; ma
   if (!model) {
     throw fieldError(
       ctx,
-      raw.model !== undefined ? 'llm.model' : ctx.cell.options.llm !== undefined ? 'llm' : ctx.cell.step,
+      raw.model !== undefined ? 'llm.model' : options.llm !== undefined ? 'llm' : ctx.cell.step,
       'No model is named.',
       'Add "llm: {model: NAME}" to this cell (e.g. gpt-4o-mini, or llama3.1 on Ollama), or set symptomLens.llm.model.',
     );
@@ -85,8 +95,8 @@ export function readLlm(ctx: StepContext, limits: { defaultMaxTokens: number; ma
 }
 
 /** The cell's `endpoint:`, else the setting symptomLens.llm.baseUrl, else OpenAI. */
-export function readEndpoint(ctx: StepContext): Endpoint {
-  const fromCell = ctx.cell.options.endpoint;
+export function readEndpoint(ctx: StepContext<unknown>): Endpoint {
+  const fromCell = llmCellOptions(ctx).endpoint;
   const raw = typeof fromCell === 'string' ? fromCell : ctx.settings.llmBaseUrl || OPENAI_BASE_URL;
   try {
     return parseEndpoint(raw);
@@ -103,9 +113,9 @@ export function readEndpoint(ctx: StepContext): Endpoint {
 }
 
 /** Place an LLM failure at the part of the cell it is about (or say which setting it came from). */
-export function toCellError(ctx: StepContext, err: unknown): unknown {
+export function toCellError(ctx: StepContext<unknown>, err: unknown): unknown {
   if (!(err instanceof LlmError)) return err;
-  const options = ctx.cell.options;
+  const options = llmCellOptions(ctx);
   const llm = (options.llm ?? {}) as Record<string, unknown>;
   const field: Record<LlmField, string | undefined> = {
     endpoint: options.endpoint !== undefined ? 'endpoint' : undefined,
