@@ -1,6 +1,6 @@
 // One renderer bundle (built from src/renderers/NAME.ts) on a page in headless Chromium, with
 // `window.render(data)` feeding it one output item and `window.posted` collecting what it sends
-// through renderer messaging. For the renderer tests of search, fewshot and ask.
+// through renderer messaging. For the renderer tests of search, fewshot, ask, explain and generate.
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Page } from 'playwright-core';
@@ -8,24 +8,27 @@ import { launchChromium, serveFiles, watchPage, type PageProblems } from './chro
 
 const ROOT = path.resolve(__dirname, '../..');
 
-const page = (
-  mime: string,
-) => `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="out"></div><script type="module">
+const page = (mime: string, script: string) =>
+  `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="out"></div><script type="module">
 import { activate } from '/renderer.js';
 window.posted = [];
 const api = activate({ postMessage: (m) => window.posted.push(m), onDidReceiveMessage: () => ({ dispose() {} }) });
-window.render = async (data) => {
-  await api.renderOutputItem({ id: 'o1', mime: ${JSON.stringify(mime)}, metadata: {},
+let bare;
+window.render = async (data, messaging) => {
+  const renderer = messaging ? api : (bare ??= activate({}));
+  await renderer.renderOutputItem({ id: 'o1', mime: ${JSON.stringify(mime)}, metadata: {},
     json: () => data, text: () => JSON.stringify(data), data: () => new Uint8Array(), blob: () => new Blob() },
     document.getElementById('out'), new AbortController().signal);
 };
+${script}
 window.ready = true;
 </script></body></html>`;
 
 export interface RendererPage {
   page: Page;
   problems: PageProblems;
-  render(data: unknown): Promise<void>;
+  /** Render one output item; `messaging: false` renders it where the host offers no messaging. */
+  render(data: unknown, options?: { messaging?: boolean }): Promise<void>;
   /** Messages the renderer posted to the extension. */
   posted(): Promise<unknown[]>;
 }
@@ -34,6 +37,8 @@ export async function openRendererPage(
   t: { after: (fn: () => Promise<void>) => void },
   renderer: string,
   mime: string,
+  /** More page script, for helpers a test calls through page.evaluate. */
+  script = '',
 ): Promise<RendererPage> {
   const bundle = await esbuild.build({
     entryPoints: [path.join(ROOT, 'src/renderers', `${renderer}.ts`)],
@@ -44,7 +49,7 @@ export async function openRendererPage(
     write: false,
   });
   const files = await serveFiles({
-    '/': { body: page(mime), type: 'text/html' },
+    '/': { body: page(mime, script), type: 'text/html' },
     '/renderer.js': { body: Buffer.from(bundle.outputFiles[0].contents), type: 'text/javascript' },
   });
   t.after(() => files.close());
@@ -57,8 +62,11 @@ export async function openRendererPage(
   return {
     page: p,
     problems,
-    render: (data) =>
-      p.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), data),
+    render: (data, options) =>
+      p.evaluate(
+        async ([d, m]) => (window as unknown as { render: (d: unknown, m: boolean) => Promise<void> }).render(d, m),
+        [data, options?.messaging ?? true] as const,
+      ),
     posted: () => p.evaluate(() => (window as unknown as { posted: unknown[] }).posted),
   };
 }

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { Kernel } from '../../src/kernel/kernel';
 import type { ExplainResult } from '../../src/protocol/results';
-import { chromiumSkipReason, launchChromium, serveFiles, watchPage } from '../helpers/chromium';
+import { MIME } from '../../src/protocol/mime';
+import { chromiumSkipReason } from '../helpers/chromium';
+import { openRendererPage } from '../helpers/rendererPage';
 import { DESCRIPTORS, lesions, MODEL, PHANTOMS, ROOT } from '../fixtures/explain-fixture';
 
 const RESULTS = path.join(ROOT, 'test-results');
@@ -17,23 +18,12 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 
 type ExplainData = ExplainResult & { thumbnail: string };
 
-const PAGE = `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="out"></div><script type="module">
-import { activate } from '/explain.js';
-window.posted = [];
-const api = activate({ postMessage: (m) => window.posted.push(m) });
-window.render = async (data) => {
-  await api.renderOutputItem({ id: 'o1', mime: 'application/vnd.symptom-lens.explain+json', metadata: {},
-    json: () => data, text: () => JSON.stringify(data), data: () => new Uint8Array(), blob: () => new Blob() },
-    document.getElementById('out'), new AbortController().signal);
-};
-/** RGBA of the output canvas at (x, y) in original image pixels. */
-window.pixel = (x, y, imageSide) => {
+/** RGBA of the output canvas at (x, y) in original image pixels (page script). */
+const PIXEL = `window.pixel = (x, y, imageSide) => {
   const canvas = document.querySelector('.symptom-lens-output').shadowRoot.querySelector('canvas');
   const s = canvas.width / imageSide;
   return Array.from(canvas.getContext('2d').getImageData(Math.floor(x * s), Math.floor(y * s), 1, 1).data);
-};
-window.ready = true;
-</script></body></html>`;
+};`;
 
 async function explained(): Promise<ExplainData> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-explain-render-'));
@@ -58,28 +48,8 @@ async function explained(): Promise<ExplainData> {
   }
 }
 
-const openPage = async (t: { after: (fn: () => Promise<void>) => void }) => {
-  const bundle = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'src/renderers/explain.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-  });
-  const files = await serveFiles({
-    '/': { body: PAGE, type: 'text/html' },
-    '/explain.js': { body: Buffer.from(bundle.outputFiles[0].contents), type: 'text/javascript' },
-  });
-  t.after(() => files.close());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const p = await browser.newPage();
-  const problems = watchPage(p, [files.url]);
-  await p.goto(`${files.url}/`);
-  await p.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-  return { page: p, problems };
-};
+const openPage = (t: { after: (fn: () => Promise<void>) => void }) =>
+  openRendererPage(t, 'explain', MIME.explain, PIXEL);
 
 test(
   'explain renderer: heatmap over the picture, peak outlined, bars, margin, theme, text only',
@@ -92,9 +62,9 @@ test(
     // Bars are anchored at zero: a cosine of 0 and a negative one draw no bar.
     const last = data.classes[data.classes.length - 1].descriptors;
     last.push({ text: 'a zero cosine', similarity: 0 }, { text: 'a negative cosine', similarity: -0.05 });
-    const { page, problems } = await openPage(t);
+    const { page, problems, render, posted } = await openPage(t);
     await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-blue', 'rgb(0, 255, 0)'));
-    await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), data);
+    await render(data);
     const root = page.locator('.symptom-lens-output');
     const canvas = root.locator('[data-testid="explain-canvas"]');
     await canvas.waitFor();
@@ -145,7 +115,7 @@ test(
 
     // PNG of the overlay: the canvas as drawn, sent to the extension to save.
     await root.locator('[data-testid="explain-png"]').click();
-    const [saved] = (await page.evaluate(() => (window as unknown as { posted: unknown[] }).posted)) as {
+    const [saved] = (await posted()) as {
       type: string;
       name: string;
       dataUrl: string;
@@ -205,10 +175,7 @@ test(
     await page.screenshot({ path: path.join(RESULTS, 'explain-renderer.png'), fullPage: true });
 
     // A malformed output says what is wrong instead of drawing nonsense.
-    await page.evaluate(async (d) => (window as unknown as { render: (d: unknown) => Promise<void> }).render(d), {
-      ...data,
-      occlusion: { ...data.occlusion, heatmap: [[1, 2]] },
-    });
+    await render({ ...data, occlusion: { ...data.occlusion, heatmap: [[1, 2]] } });
     assert.match((await root.locator('.sl-notice').textContent()) ?? '', /occlusion\.heatmap.*square grid/);
 
     assert.deepEqual(problems.dialogs, []);
