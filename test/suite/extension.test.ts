@@ -6,112 +6,44 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SymptomLensApi } from '../../src/extension/main';
-import { serializeNotebook, type NotebookCellModel } from '../../src/kernel/nbformat';
 import { MIME } from '../../src/protocol/mime';
 import { markIdentifyingFields, PRIVACY_NEEDLES, rewriteDicom } from '../helpers/dicomWrite';
 import { startOpenAIServer } from '../helpers/openaiServer';
+import {
+  activateExtension,
+  closeEverything,
+  CONTROLLER_ID,
+  DEMO_MODEL,
+  describe,
+  errorMessage,
+  EXTENSION_ID,
+  imagesCell,
+  json,
+  KERMANY_CSV,
+  mimes,
+  modelCell,
+  namesCell,
+  openNotebook,
+  REPO,
+  runAll,
+  scoreCell,
+  v1Cell,
+  waitFor,
+  writeNotebook,
+  type ScoreData,
+} from './helpers';
 
-// Bundled to out/test/suite/: the repository is three folders up.
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const DEMO_MODEL = path.join(REPO, 'models', 'demo');
-const KERMANY_CSV = path.join(REPO, 'test', 'fixtures', 'kermany', 'labels.csv');
 const DICOM_FIXTURES = path.join(REPO, 'test', 'fixtures', 'dicom');
-const EXTENSION_ID = 'symptom-lens.symptom-lens';
-const CONTROLLER_ID = 'symptom-lens-kernel';
-const ERROR_MIME = 'application/vnd.code.notebook.error';
 
 let api: SymptomLensApi;
 let workspace: string;
 
-type CellSpec = string | { markdown: string };
-
-async function writeNotebook(name: string, cells: CellSpec[]): Promise<vscode.Uri> {
-  const models: NotebookCellModel[] = cells.map((c) =>
-    typeof c === 'string'
-      ? { kind: 'code', source: c, language: 'yaml', metadata: {}, outputs: [], executionCount: null }
-      : { kind: 'markdown', source: c.markdown, language: 'markdown', metadata: {}, outputs: [] },
-  );
-  const file = path.join(workspace, name);
-  await fs.writeFile(file, serializeNotebook({ cells: models, metadata: {}, nbformatMinor: 5 }));
-  return vscode.Uri.file(file);
-}
-
-async function openNotebook(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
-  const notebook = await vscode.workspace.openNotebookDocument(uri);
-  const editor = await vscode.window.showNotebookDocument(notebook);
-  await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: CONTROLLER_ID, extension: EXTENSION_ID });
-  return notebook;
-}
-
-/** Each cell's state, for failure messages. */
-function describe(notebook: vscode.NotebookDocument): string {
-  return notebook
-    .getCells()
-    .map((c) => {
-      const outputs = c.outputs.flatMap((o) =>
-        o.items.map((i) =>
-          i.mime.startsWith('text/') || i.mime === ERROR_MIME ? new TextDecoder().decode(i.data).slice(0, 200) : i.mime,
-        ),
-      );
-      return `  cell ${c.index + 1}: success=${c.executionSummary?.success} order=${c.executionSummary?.executionOrder} outputs=${JSON.stringify(outputs)}`;
-    })
-    .join('\n');
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false,
-  timeoutMs = 60_000,
-  notebook?: vscode.NotebookDocument,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${notebook ? `\n${describe(notebook)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function mimes(cell: vscode.NotebookCell): string[][] {
-  return cell.outputs.map((o) => o.items.map((i) => i.mime));
-}
-
-function json<T>(cell: vscode.NotebookCell, mime: string): T {
-  const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === mime);
-  assert.ok(item, `cell ${cell.index + 1} has no ${mime} output (has ${JSON.stringify(mimes(cell))})`);
-  return JSON.parse(new TextDecoder().decode(item.data)) as T;
-}
-
-function errorMessage(cell: vscode.NotebookCell): string {
-  return json<{ message: string }>(cell, ERROR_MIME).message;
-}
-
-interface ScoreData {
-  variants: { name: string; metrics: { accuracy: number } }[];
-  run: { encoded: { images: number; texts: number }; provider: string };
-}
-
-const imagesCell = (limit?: number) => `images: cxr\nfrom: ${KERMANY_CSV}${limit ? `\nlimit: ${limit}` : ''}`;
-const modelCell = `model: demo\npath: ${DEMO_MODEL}`;
-const namesCell = 'descriptors: names\nclasses:\n  normal: []\n  pneumonia: []';
-const v1Cell =
-  'descriptors: v1\nclasses:\n  normal: [clear lung fields, sharp costophrenic angles]\n  pneumonia: [patchy consolidation, air bronchograms]';
-const scoreCell = 'score: cmp\nimages: cxr\nmodel: demo\ndescriptors: [names, v1]\nmethod: mean';
-
 suite('Symptom Lens in the extension host', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<SymptomLensApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not installed in this host`);
-    api = await ext.activate();
-    workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    ({ api, workspace } = await activateExtension());
   });
 
-  teardown(async () => {
-    // Saved first: closing a notebook with unsaved outputs waits on a "save changes?" prompt.
-    await vscode.commands.executeCommand('workbench.action.files.saveAll');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  });
+  teardown(closeEverything);
 
   test('the serializer opens a .lensnb file through workspace.openNotebookDocument', async () => {
     const uri = await writeNotebook('serializer.lensnb', [
@@ -215,14 +147,7 @@ suite('Symptom Lens in the extension host', () => {
       scoreCell,
     ]);
     const notebook = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
-    await waitFor(
-      'all cells to finish',
-      () => code.every((c) => c.executionSummary?.success !== undefined),
-      60_000,
-      notebook,
-    );
+    const code = await runAll(notebook);
     for (const cell of code) {
       assert.equal(
         cell.executionSummary?.success,
@@ -370,14 +295,7 @@ suite('Symptom Lens in the extension host', () => {
         `ask: a\nscore: cmp\nimage: 0\nquestion: Why?\nllm: {model: local}\nendpoint: ${server.baseUrl}`,
       ]);
       const notebook = await openNotebook(uri);
-      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-      const code = notebook.getCells();
-      await waitFor(
-        'all cells to finish',
-        () => code.every((c) => c.executionSummary?.success !== undefined),
-        120_000,
-        notebook,
-      );
+      const code = await runAll(notebook, 120_000);
       for (const cell of code) assert.equal(cell.executionSummary?.success, true, describe(notebook));
       assert.deepEqual(mimes(code[5]), [[MIME.search, 'text/markdown']]);
       assert.deepEqual(mimes(code[6]), [[MIME.fewshot, 'text/markdown']]);
@@ -655,14 +573,7 @@ suite('Symptom Lens in the extension host', () => {
       'explain: e\nscore: s\nvariant: names\nimage: dicom-privacy/a/pydicom__CT_small.dcm\npatch: 64\nstride: 64',
     ]);
     const notebook = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-    const code = notebook.getCells();
-    await waitFor(
-      'all cells to finish',
-      () => code.every((c) => c.executionSummary?.success !== undefined),
-      120_000,
-      notebook,
-    );
+    const code = await runAll(notebook, 120_000);
     for (const cell of code)
       assert.equal(cell.executionSummary?.success, true, `cell ${cell.index + 1} failed:\n${describe(notebook)}`);
     const set = json<{ count: number; skipped: { id: string }[]; dicom: { files: number } }>(code[0], MIME.images);

@@ -69,6 +69,19 @@ export async function waitFor<T>(
   }
 }
 
+/** Run every cell, wait until each code cell has finished (either way), and return the code cells. */
+export async function runAll(notebook: vscode.NotebookDocument, timeoutMs = 60_000): Promise<vscode.NotebookCell[]> {
+  await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+  const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+  await waitFor(
+    'all cells to finish',
+    () => code.every((c) => c.executionSummary?.success !== undefined),
+    timeoutMs,
+    notebook,
+  );
+  return code;
+}
+
 export function mimes(cell: vscode.NotebookCell): string[][] {
   return cell.outputs.map((o) => o.items.map((i) => i.mime));
 }

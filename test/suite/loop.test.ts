@@ -37,6 +37,23 @@ const v2Cell = (heart = 'blurred heart border') =>
   `descriptors: v2\nclasses:\n  normal: [clear lung fields]\n  pneumonia: [patchy consolidation, ${heart}]`;
 const scoreCell = 'score: cmp\nimages: cxr\nmodel: demo\ndescriptors: [names, v2]';
 
+/** The loop's notebook: images, model, two descriptor sets, and the score comparing them. */
+const loopCells = (images: number, model = DEMO_MODEL) => [
+  imagesCell(images),
+  modelCellFor(model),
+  namesCell,
+  v2Cell(),
+  scoreCell,
+];
+
+/** Written into the workspace, opened and run in full; its last cell must succeed. */
+async function openAndRunAll(name: string, cells: string[]): Promise<vscode.NotebookDocument> {
+  const notebook = await openNotebook(await writeNotebook(name, cells));
+  await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+  assert.equal(notebook.cellAt(cells.length - 1).executionSummary?.success, true, describe(notebook));
+  return notebook;
+}
+
 async function runCell(notebook: vscode.NotebookDocument, index: number): Promise<void> {
   await vscode.commands.executeCommand('notebook.cell.execute', {
     ranges: [{ start: index, end: index + 1 }],
@@ -90,16 +107,7 @@ suite('The edit, re-run, see-what-changed loop', () => {
   teardown(closeEverything);
 
   test('edit a descriptor, run only the score: the edited cell runs first and the score uses the new text', async () => {
-    const uri = await writeNotebook('edit-score.lensnb', [
-      imagesCell(8),
-      modelCellFor(DEMO_MODEL),
-      namesCell,
-      v2Cell(),
-      scoreCell,
-    ]);
-    const notebook = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-    assert.equal(notebook.cellAt(4).executionSummary?.success, true, describe(notebook));
+    const notebook = await openAndRunAll('edit-score.lensnb', loopCells(8));
     const v2Order = notebook.cellAt(3).executionSummary!.executionOrder!;
 
     await replaceInCell(notebook.cellAt(3), 'blurred heart border', 'silhouette sign');
@@ -137,16 +145,7 @@ suite('The edit, re-run, see-what-changed loop', () => {
     const config = vscode.workspace.getConfiguration('symptomLens');
     await config.update('runUpstream', false, vscode.ConfigurationTarget.Global);
     try {
-      const uri = await writeNotebook('refuse.lensnb', [
-        imagesCell(8),
-        modelCellFor(DEMO_MODEL),
-        namesCell,
-        v2Cell(),
-        scoreCell,
-      ]);
-      const notebook = await openNotebook(uri);
-      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
-      assert.equal(notebook.cellAt(4).executionSummary?.success, true, describe(notebook));
+      const notebook = await openAndRunAll('refuse.lensnb', loopCells(8));
       await replaceInCell(notebook.cellAt(3), 'blurred heart border', 'silhouette sign');
       await runCell(notebook, 4);
       assert.equal(notebook.cellAt(4).executionSummary?.success, false);
@@ -159,15 +158,7 @@ suite('The edit, re-run, see-what-changed loop', () => {
   });
 
   test('a re-run that changes nothing marks nothing stale; a real change dims the reader under a stale banner', async () => {
-    const uri = await writeNotebook('noop.lensnb', [
-      imagesCell(8),
-      modelCellFor(DEMO_MODEL),
-      namesCell,
-      v2Cell(),
-      scoreCell,
-    ]);
-    const notebook = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const notebook = await openAndRunAll('noop.lensnb', loopCells(8));
     const kernel = api.controller.kernelFor(notebook)!;
     for (const i of [0, 1, 3]) await runCell(notebook, i);
     assert.deepEqual(kernel.staleCells(), [], 'a no-op re-run marked cells stale');
@@ -186,16 +177,7 @@ suite('The edit, re-run, see-what-changed loop', () => {
   });
 
   test('reopen a saved notebook and run only its last cell: upstream runs from the caches, nothing is re-encoded', async () => {
-    const uri = await writeNotebook('reopen.lensnb', [
-      imagesCell(64),
-      modelCellFor(TIMED_MODEL),
-      namesCell,
-      v2Cell(),
-      scoreCell,
-    ]);
-    const first = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', first.uri);
-    assert.equal(first.cellAt(4).executionSummary?.success, true, describe(first));
+    const { uri } = await openAndRunAll('reopen.lensnb', loopCells(64, TIMED_MODEL));
     await closeEverything();
     // VS Code keeps a closed notebook's document (and so its kernel) alive for a while; the
     // saved file under a second name is the same notebook as reopened later: a new session, the
@@ -227,16 +209,13 @@ suite('The edit, re-run, see-what-changed loop', () => {
       vscode.ConfigurationTarget.Global,
     );
     try {
-      const uri = await writeNotebook('interrupt-batch.lensnb', [
+      const notebook = await openAndRunAll('interrupt-batch.lensnb', [
         imagesCell(16),
         modelCellFor(TIMED_MODEL),
         namesCell,
         'score: s\nimages: cxr\nmodel: demo\ndescriptors: names',
       ]);
-      const notebook = await openNotebook(uri);
-      await vscode.commands.executeCommand('notebook.execute', notebook.uri);
       const cell = notebook.cellAt(3);
-      assert.equal(cell.executionSummary?.success, true, describe(notebook));
 
       // More images: only the score cell is run; the edited images cell runs first.
       await replaceInCell(notebook.cellAt(0), 'limit: 16', 'limit: 600');
@@ -280,9 +259,7 @@ suite('The edit, re-run, see-what-changed loop', () => {
   });
 
   test('Open Report takes the NotebookDocument the toolbar passes; an untitled notebook is asked to be saved', async () => {
-    const uri = await writeNotebook('toolbar-report.lensnb', [imagesCell(4), modelCellFor(DEMO_MODEL), namesCell]);
-    const notebook = await openNotebook(uri);
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const notebook = await openAndRunAll('toolbar-report.lensnb', [imagesCell(4), modelCellFor(DEMO_MODEL), namesCell]);
     const report = await vscode.commands.executeCommand<string>('symptomLens.openReport', notebook);
     assert.ok(report && existsSync(report), `no report from a NotebookDocument argument (${report})`);
     const fromContext = await vscode.commands.executeCommand<string>('symptomLens.openReport', {
