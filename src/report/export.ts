@@ -12,7 +12,7 @@ import { MODEL_FINGERPRINT_KEY, MODEL_NAME_KEY, PREPROCESS_KEY } from '../images
 import { writeNpy } from '../images/npy';
 import { labelMargin } from '../protocol/margin';
 import type { ScoreResult } from '../protocol/results';
-import { metricsCsv, predictionsCsv } from './scoreCsv';
+import { csvClasses, metricsCsv, predictionsCsv } from './scoreCsv';
 
 export interface ExportInput {
   score: ScoreResult;
@@ -84,10 +84,12 @@ export async function writeExport(folder: string, input: ExportInput): Promise<E
   }));
 }
 
-/** The rows of scores.csv as typed columns: variant, image, label, predicted, margin, score <class>…. */
+/**
+ * The rows of scores.csv as typed columns: variant, image, label, predicted (a multi-label list
+ * joined by ";", as in the CSV), margin, score <class>….
+ */
 function scoresParquet(score: ScoreResult, kvMetadata: { key: string; value: string }[]): ArrayBuffer {
   const rows = score.variants.flatMap((v) => v.predictions.map((p) => ({ v, p })));
-  const multiLabel = score.multiLabel === true;
   const classColumns = score.classes.map((c) => ({
     name: `score ${c}`,
     data: rows.map(({ p }) => p.scores[c] ?? null),
@@ -95,11 +97,11 @@ function scoresParquet(score: ScoreResult, kvMetadata: { key: string; value: str
   const columnData = [
     { name: 'variant', data: rows.map(({ v }) => v.name) },
     { name: 'image', data: rows.map(({ p }) => p.image) },
-    { name: 'label', data: rows.map(({ p }) => p.label) },
-    { name: 'predicted', data: rows.map(({ p }) => p.predicted) },
+    { name: 'label', data: rows.map(({ p }) => csvClasses(p.label)) },
+    { name: 'predicted', data: rows.map(({ p }) => csvClasses(p.predicted)) },
     {
       name: 'margin',
-      data: rows.map(({ p }) => labelMargin(p.label, p.scores, score.classes, multiLabel) ?? null),
+      data: rows.map(({ p }) => labelMargin(p.label, p.scores, score.classes) ?? null),
     },
     ...classColumns,
   ];
