@@ -221,6 +221,7 @@ export async function openReport(target?: NotebookTarget): Promise<string | unde
         ok: cell.executionSummary?.success === true,
         ...(error ? { error } : {}),
         outputs,
+        source: cell.document.getText(),
       };
     });
     reportPath = await writeReport(outDir, { notebookPath, cells });

@@ -45,3 +45,20 @@ const parser = createParser();
 export function renderMarkdown(source: string): string {
   return parser.render(source);
 }
+
+/** The headings of a markdown text with their level, as plain text (inline markup dropped). */
+export function markdownHeadings(source: string): { level: number; text: string }[] {
+  const tokens = parser.parse(source, {});
+  const headings: { level: number; text: string }[] = [];
+  tokens.forEach((token, i) => {
+    if (token.type !== 'heading_open') return;
+    const inline = tokens[i + 1]?.children ?? [];
+    const text = inline
+      .filter((c) => c.type === 'text' || c.type === 'code_inline')
+      .map((c) => c.content)
+      .join('')
+      .trim();
+    if (text) headings.push({ level: Number(token.tag.slice(1)), text });
+  });
+  return headings;
+}

@@ -13,6 +13,7 @@ import { type StepOutput } from '../protocol/mime';
 import { DATA_ELEMENT_ID, REGISTRY, type ReportData } from './contract';
 import { escapeHtml, renderMarkdown } from './markdown';
 import { paletteCss } from './palette';
+import { tableOfContents, TOC_CSS } from './toc';
 
 export interface ReportCell {
   index: number;
@@ -109,7 +110,7 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
     ];
     if (cell.source)
       parts.push(
-        `<details class="source"><summary>YAML</summary><pre><code>${escapeHtml(redactSource(cell.source, input.secrets))}</code></pre></details>`,
+        `<details class="source" open><summary>YAML</summary><pre><code>${escapeHtml(redactSource(cell.source, input.secrets))}</code></pre></details>`,
       );
     if (cell.error) parts.push(`<div class="cell-error" role="alert">${escapeHtml(cell.error)}</div>`);
     cell.outputs.forEach((output, k) => {
@@ -158,6 +159,17 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
   const notRun = code.filter((c) => !c.ok && c.outputs.length === 0);
   const firstFailure = failed[0] ?? notRun[0];
   const notebook = path.basename(input.notebookPath);
+  const contents = tableOfContents(
+    input.cells.map((c) =>
+      c.markdown !== undefined
+        ? { index: c.index, markdown: redact(c.markdown, input.secrets) }
+        : {
+            index: c.index,
+            title: c.step ? `${c.step}: ${c.name ?? ''}` : 'cell',
+            status: c.ok ? 'ok' : c.outputs.length === 0 ? 'not-run' : 'failed',
+          },
+    ),
+  );
   const summary = `${code.length} code cells: ${code.length - failed.length - notRun.length} ran${failed.length ? `, ${failed.length} failed` : ''}${notRun.length ? `, ${notRun.length} not run` : ''}`;
 
   return `<!doctype html>
@@ -171,6 +183,7 @@ export function renderReport(input: ReportInput, assets: ReportAssets): string {
 <style>
 ${paletteCss('body.sl-theme-light', 'body.sl-theme-dark')}
 ${PAGE_CSS}
+${TOC_CSS}
 </style>
 </head>
 <body class="sl-theme-light">
@@ -183,6 +196,7 @@ ${PAGE_CSS}
   <div class="theme-switch" role="group" aria-label="Theme"><button type="button" data-theme="auto">Auto</button><button type="button" data-theme="light">Light</button><button type="button" data-theme="dark">Dark</button></div>
 </header>
 ${firstFailure ? `<p class="cell-error banner" role="alert">Cell ${firstFailure.index + 1} failed${notRun.length ? '; the cells after it did not run' : ''}. <a href="#cell-${firstFailure.index + 1}">Go to cell ${firstFailure.index + 1}</a></p>` : ''}
+${contents}
 <main>
 ${cellHtml.join('\n')}
 </main>

@@ -542,6 +542,9 @@ suite('Symptom Lens in the extension host', () => {
     const html = await fs.readFile(report, 'utf8');
     assert.match(html, /<html/i);
     assert.ok(html.includes('Report test'), 'the markdown cell is in the report');
+    // Each code cell's YAML, and the contents linking it.
+    assert.ok(html.includes(`<pre><code>descriptors: names\nclasses:`), 'the YAML of the descriptors cell');
+    assert.ok(html.includes('<a href="#cell-5"><code>score: cmp</code></a>'), 'the contents link the score cell');
   });
 
   test('DICOM: no header value reaches the outputs, the saved notebook, the cache or the report', async () => {
