@@ -1,8 +1,14 @@
-// The extension's side of the score renderer's "Find similar" action: a search cell with `like:`
-// the failure card's image goes right below the score cell, and runs.
+// The extension's side of the score renderer's cell actions: "Find similar" (a search cell with
+// `like:` the card's image) and "Explain this image" (an explain cell for the image and variant).
+// Either goes right below the score cell, and runs.
 import { Document } from 'yaml';
 import * as vscode from 'vscode';
-import { isFindSimilarRequest, type FindSimilarRequest } from '../protocol/messages';
+import {
+  isExplainImageRequest,
+  isFindSimilarRequest,
+  type ExplainImageRequest,
+  type FindSimilarRequest,
+} from '../protocol/messages';
 import { MIME } from '../protocol/mime';
 
 /** How many neighbours the inserted cell asks for. */
@@ -14,10 +20,14 @@ export function registerFindSimilar(
 ): void {
   context.subscriptions.push(
     messaging.onDidReceiveMessage(({ editor, message }) => {
-      if (!isFindSimilarRequest(message)) return;
-      void insertSimilarSearch(editor, message).catch((e) =>
+      const action = isFindSimilarRequest(message)
+        ? { what: 'search', run: insertSimilarSearch(editor, message) }
+        : isExplainImageRequest(message)
+          ? { what: 'explain', run: insertExplainCell(editor, message) }
+          : undefined;
+      void action?.run.catch((e) =>
         vscode.window.showErrorMessage(
-          `Symptom Lens: could not insert the search cell: ${e instanceof Error ? e.message : String(e)}`,
+          `Symptom Lens: could not insert the ${action.what} cell: ${e instanceof Error ? e.message : String(e)}`,
         ),
       );
     }),
@@ -26,9 +36,8 @@ export function registerFindSimilar(
 
 /** The search cell for `request`: every value goes through the YAML writer (a renderer message is untrusted). */
 export function similarSearchCell(request: FindSimilarRequest): string {
-  const stem = (request.image.split(/[\\/]/).pop() ?? 'image').replace(/\.[^.]*$/, '');
   const doc = new Document({
-    search: `like-${stem.replace(/[^\w.-]+/g, '-')}`,
+    search: `like-${imageStem(request.image)}`,
     images: request.images,
     model: request.model,
     like: request.image,
@@ -38,18 +47,45 @@ export function similarSearchCell(request: FindSimilarRequest): string {
   return doc.toString({ lineWidth: 0 });
 }
 
-/** Inserts the cell below the score cell (else at the end), runs it; returns its index. */
-export async function insertSimilarSearch(
+/** A name for a cell about `image`: its file name without the extension, as a YAML-safe word. */
+function imageStem(image: string): string {
+  const stem = (image.split(/[\\/]/).pop() ?? 'image').replace(/\.[^.]*$/, '');
+  return stem.replace(/[^\w.-]+/g, '-');
+}
+
+/** The explain cell for `request`, written through the YAML writer (a renderer message is untrusted). */
+export function explainCell(request: ExplainImageRequest): string {
+  const doc = new Document({
+    explain: `why-${imageStem(request.image)}`,
+    score: request.score,
+    variant: request.variant,
+    image: request.image,
+  });
+  doc.commentBefore = ` why score "${request.score.replace(/\s+/g, ' ')}" classified this image as it did`;
+  return doc.toString({ lineWidth: 0 });
+}
+
+export function insertSimilarSearch(editor: vscode.NotebookEditor, request: FindSimilarRequest) {
+  return insertBelowScoreAndRun(editor, request.score, similarSearchCell(request));
+}
+
+export function insertExplainCell(editor: vscode.NotebookEditor, request: ExplainImageRequest) {
+  return insertBelowScoreAndRun(editor, request.score, explainCell(request));
+}
+
+/** Inserts `cellSource` below the score cell (else at the end), runs it; returns its index. */
+async function insertBelowScoreAndRun(
   editor: vscode.NotebookEditor,
-  request: FindSimilarRequest,
+  scoreName: string,
+  cellSource: string,
 ): Promise<number | undefined> {
   const notebook = editor.notebook;
-  const source = scoreCell(notebook, request.score);
+  const source = scoreCell(notebook, scoreName);
   const index = source === undefined ? notebook.cellCount : source.index + 1;
   const edit = new vscode.WorkspaceEdit();
   edit.set(notebook.uri, [
     vscode.NotebookEdit.insertCells(index, [
-      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, similarSearchCell(request), 'yaml'),
+      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cellSource, 'yaml'),
     ]),
   ]);
   if (!(await vscode.workspace.applyEdit(edit))) return undefined;

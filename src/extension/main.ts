@@ -7,8 +7,8 @@ import { apiKeySecrets, registerApiKeyCommand } from './apiKey';
 import { registerCommands } from './commands';
 import { registerStarterCommands } from './starterCommands';
 import { registerGenerateActions } from './generateActions';
-import { insertSimilarSearch, registerFindSimilar } from './findSimilar';
-import type { FindSimilarRequest } from '../protocol/messages';
+import { insertExplainCell, insertSimilarSearch, registerFindSimilar } from './findSimilar';
+import type { ExplainImageRequest, FindSimilarRequest } from '../protocol/messages';
 import { createRendererMessaging, resolveLoadedImage } from './rendererMessaging';
 import { registerExports } from './exports';
 import { registerStaleCellMarks } from './staleCells';
@@ -26,6 +26,8 @@ export interface SymptomLensApi {
   imageForRenderer(notebook: vscode.NotebookDocument, image: string): string | undefined;
   /** What the score renderer's "Find similar" does: insert and run a search cell; returns its index. */
   findSimilar(editor: vscode.NotebookEditor, request: FindSimilarRequest): Promise<number | undefined>;
+  /** What "Explain this image" does: insert and run an explain cell; returns its index. */
+  explainImage(editor: vscode.NotebookEditor, request: ExplainImageRequest): Promise<number | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): SymptomLensApi {
@@ -57,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
     controller,
     imageForRenderer: (notebook, image) => resolveLoadedImage(controller, notebook, image)?.path,
     findSimilar: insertSimilarSearch,
+    explainImage: insertExplainCell,
   };
 }
 

@@ -66,3 +66,28 @@ export function isFindSimilarRequest(m: unknown): m is FindSimilarRequest {
     [r.image, r.score, r.images, r.model].every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1000)
   );
 }
+
+/**
+ * Renderer → extension: "Explain this image" on a score's card or detail panel. The extension
+ * inserts an explain cell for this image and variant below the score cell and runs it.
+ */
+export interface ExplainImageRequest {
+  type: 'explainImage';
+  /** Image id as the score lists it (relative to the notebook). */
+  image: string;
+  /** The score cell's name and the variant whose evidence to show. */
+  score: string;
+  variant: string;
+}
+
+export function isExplainImageRequest(m: unknown): m is ExplainImageRequest {
+  const r = m as Partial<ExplainImageRequest> | null;
+  return (
+    !!r &&
+    r.type === 'explainImage' &&
+    [r.image, r.score, r.variant].every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1000)
+  );
+}
+
+/** What the score renderer's actions post to the extension. */
+export type ScoreActionMessage = OpenImageRequest | FindSimilarRequest | ExplainImageRequest;

@@ -617,7 +617,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
 
       // Alone in the editor area, so that the toolbar has room for its buttons.
       await runCommand(page, 'View: Close All Editors');
-      await runCommand(page, 'Symptom Lens: New Notebook');
+      await runCommand(page, 'Symptom Lens: New Empty Notebook');
       await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 20_000 });
       await toolbarButton(page, 'Open Report').click();
       await page

@@ -208,3 +208,29 @@ test(
     assert.deepEqual(view.problems.errors, []);
   },
 );
+
+test(
+  '"Explain this image" on a card and in the detail panel asks the extension for an explain cell of that image and variant',
+  { skip: chromiumSkipReason() },
+  async (t) => {
+    const { must } = await demoKernel(t);
+    await must(
+      'descriptors: names\nclasses:\n  normal: []\n  effusion: []\n  cardiomegaly: []\n  nodule: []\n  pneumothorax: []\n',
+    );
+    const score = (await must('score: names\nimages: held-out\nmodel: demo\ndescriptors: names\n')).outputs[0].data;
+    const view = await openRendererPage(t, 'score/index', MIME.score);
+    await view.render(score);
+    const root = view.page.locator('.symptom-lens-output');
+    const card = root.locator('[data-testid="card"]').first();
+    const image = await card.getAttribute('data-image');
+    await card.locator('[data-testid="explain-image"]').click();
+    // The card's own button does not also open the detail panel.
+    assert.equal(await root.locator('[data-testid="detail"]').count(), 0);
+    await card.click({ position: { x: 10, y: 10 } });
+    await root.locator('[data-testid="detail"] [data-testid="explain-image"]').click();
+    const posted = (await view.posted()).filter((m) => (m as { type?: string }).type === 'explainImage');
+    const expected = { type: 'explainImage', image, score: 'names', variant: 'names' };
+    assert.deepEqual(posted, [expected, expected]);
+    assert.deepEqual(view.problems.errors, []);
+  },
+);

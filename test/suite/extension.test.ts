@@ -339,6 +339,42 @@ suite('Symptom Lens in the extension host', () => {
     }
   });
 
+  test('"Explain this image" inserts an explain cell for the image and variant below the score cell and runs it', async () => {
+    const uri = await writeNotebook('explain-click.lensnb', [
+      imagesCell(6),
+      modelCell,
+      namesCell,
+      v1Cell,
+      scoreCell,
+      { markdown: 'after the score' },
+    ]);
+    const notebook = await openNotebook(uri);
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const scoreCellOf = notebook.cellAt(4);
+    await waitFor('the score', () => scoreCellOf.executionSummary?.success, 120_000, notebook);
+    const score = json<{ variants: { name: string; predictions: { image: string }[] }[] }>(scoreCellOf, MIME.score);
+    const image = score.variants[1].predictions[2].image;
+    const index = await api.explainImage(vscode.window.activeNotebookEditor!, {
+      type: 'explainImage',
+      image,
+      score: 'cmp',
+      variant: 'v1',
+    });
+    assert.equal(index, 5, 'the explain cell goes right below the score cell');
+    const inserted = notebook.cellAt(5);
+    const lines = inserted.document
+      .getText()
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
+    assert.match(lines[0], /^explain: why-/);
+    assert.deepEqual(lines.slice(1), ['score: cmp', 'variant: v1', `image: ${image}`]);
+    await waitFor('the explain cell to run', () => inserted.executionSummary?.success !== undefined, 120_000, notebook);
+    assert.equal(inserted.executionSummary?.success, true, describe(notebook));
+    const explained = json<{ image: string; variant: string; score: string }>(inserted, MIME.explain);
+    assert.deepEqual([explained.image, explained.variant, explained.score], [image, 'v1', 'cmp']);
+    assert.equal(notebook.cellAt(6).kind, vscode.NotebookCellKind.Markup, 'the cells below stay where they were');
+  });
+
   test('renderers get thumbnails only of images the kernel loaded', async () => {
     const uri = await writeNotebook('thumbs.lensnb', [imagesCell(4)]);
     const notebook = await openNotebook(uri);

@@ -1,7 +1,7 @@
 // The failure gallery of one variant and the detail panel of a chosen image: worst failures
 // first (or the images of one confusion cell), each card with the descriptors that drove it, and
 // on click the image's score for every descriptor of every class.
-import type { FindSimilarRequest, OpenImageRequest } from '../../protocol/messages';
+import type { ScoreActionMessage } from '../../protocol/messages';
 import { descriptorBars, type BarGroup } from '../_shared/bars';
 import { append, clear, h, notice } from '../_shared/dom';
 import { button } from '../_shared/elements';
@@ -36,7 +36,7 @@ export class Gallery {
     /** Short descriptor texts, one per similarity column. */
     private readonly labels: string[],
     /** Renderer messaging, where the host offers it (not in the standalone report). */
-    private readonly post: ((message: OpenImageRequest | FindSimilarRequest) => void) | undefined,
+    private readonly post: ((message: ScoreActionMessage) => void) | undefined,
     /** Told when the filter changes, so the confusion matrix can mark its cell. */
     private readonly onFilter: (pair: Pair | undefined) => void,
   ) {
@@ -168,9 +168,31 @@ export class Gallery {
           labelRow('pred.', classesText(p.predicted), wrong ? 'sl-bad-text' : 'sl-good-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
         ),
+        this.explainButton(p.image, true),
       ),
       this.drivers(i),
     );
+  }
+
+  /** "Explain this image": the extension inserts and runs an explain cell for it (none in a report). */
+  private explainButton(image: string, onCard: boolean): HTMLElement | null {
+    if (!this.post) return null;
+    const b = button(
+      onCard ? 'Explain' : 'Explain this image',
+      () => this.post?.({ type: 'explainImage', image, score: this.s.name, variant: this.v.name }),
+      {
+        secondary: true,
+        testid: 'explain-image',
+        title: `Insert and run an explain cell for ${image}: its descriptor bars, margin and occlusion map`,
+      },
+    );
+    if (onCard) {
+      b.classList.add('sl-card-action');
+      // The card itself opens the detail panel: this click and its keys are the button's alone.
+      b.addEventListener('click', (e) => e.stopPropagation());
+      b.addEventListener('keydown', (e) => e.stopPropagation());
+    }
+    return b;
   }
 
   private marginHelp(): string {
@@ -299,6 +321,7 @@ export class Gallery {
                 testid: 'open-image',
               })
             : null,
+          this.explainButton(p.image, false),
           this.post
             ? button(
                 'Find similar',

@@ -1,6 +1,6 @@
 // One variant: its confusion matrix, similarity heatmap and failure gallery, linked: a confusion
 // cell filters the gallery, a heatmap row opens the image's evidence.
-import type { FindSimilarRequest, OpenImageRequest } from '../../protocol/messages';
+import type { ScoreActionMessage } from '../../protocol/messages';
 import type { SaveImageRequest } from '../../protocol/export';
 import { imageButtons } from '../_shared/plotExport';
 import { readTheme } from '../_shared/theme';
@@ -38,7 +38,7 @@ export class VariantPanel {
     index: number,
     thumbs: Thumbnails,
     private readonly root: ShadowRoot,
-    post: ((message: OpenImageRequest | FindSimilarRequest | SaveImageRequest) => void) | undefined,
+    post: ((message: ScoreActionMessage | SaveImageRequest) => void) | undefined,
   ) {
     this.v = s.variants[index];
     this.multiLabel = s.multiLabel === true;
