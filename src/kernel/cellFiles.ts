@@ -13,12 +13,13 @@ export type PathKind =
 
 /** Per step, the options whose values are paths relative to the notebook. */
 const PATH_OPTIONS: Record<string, Record<string, PathKind>> = {
-  images: { from: 'file-or-folder', labels: 'file' },
+  images: { from: 'file-or-folder', labels: 'file', embeddings: 'file-or-folder' },
   model: { path: 'model-folder' },
   generate: { cache: 'created' },
   ask: { cache: 'created', image: 'file' },
   explain: { image: 'file' },
   search: { like: 'file' },
+  export: { to: 'created' },
 };
 
 /** Every option name that holds a path in some step. */

@@ -37,6 +37,12 @@ test('neededPaths lists the files a cell needs, where their values are, and leav
   );
   assert.deepEqual(neededPaths(parseCell('images: x\nfrom: "data/**/*.png"')), []);
   assert.deepEqual(
+    neededPaths(parseCell('images: x\nfrom: a.csv\nembeddings: emb')).map((n) => n.option),
+    ['from', 'embeddings'],
+  );
+  assert.deepEqual(neededPaths(parseCell('export: e\nscore: s\nto: out/e')), []);
+  assert.equal(typedPath('export', 'to: exp')?.kind, 'created');
+  assert.deepEqual(
     neededPaths(parseCell('model: m\npath: ../models/demo')).map((n) => n.kind),
     ['model-folder'],
   );
