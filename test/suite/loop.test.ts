@@ -1,8 +1,8 @@
 /// <reference types="mocha" />
 // The edit → re-run → see-what-changed loop in the real extension host: upstream cells run first
 // (or the cell refuses), stale outputs are marked inside the output, a no-op re-run marks
-// nothing, a reopened notebook runs its last cell from the caches, an interrupt stops within a
-// batch and keeps the previous output, and Open Report takes what the toolbar passes.
+// nothing, a reopened notebook runs its last cell from the caches, an interrupt stops within 2 s
+// (mid-batch) and keeps the previous output, and Open Report takes what the toolbar passes.
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -20,10 +20,12 @@ import {
   json,
   namesCell,
   openNotebook,
+  REPO,
   waitFor,
   writeNotebook,
   type ScoreData,
 } from './helpers';
+import { canBuildSlowModel, slowModel } from '../helpers/slowModel';
 
 let api: SymptomLensApi;
 
@@ -32,6 +34,20 @@ let api: SymptomLensApi;
  * benchmark's CLIP ViT-B/32); without it the demo model stands in.
  */
 const TIMED_MODEL = process.env.SL_BENCH_MODEL || DEMO_MODEL;
+/**
+ * Layers of the slow vision graph the interrupt test builds where there is no benchmark model:
+ * about 320 GFLOP per batch of 16 (ViT-B/32 is about 70), 3–6 s on two cores, so a kernel that
+ * waited for the batch to end would miss the 2 s bound.
+ */
+const SLOW_LAYERS = 200;
+
+/** The benchmark model; else the demo model with a slow vision tower (needs python3-onnx); else none. */
+function interruptModel(workspace: string): string | undefined {
+  if (process.env.SL_BENCH_MODEL) return process.env.SL_BENCH_MODEL;
+  if (!canBuildSlowModel()) return undefined;
+  const dir = path.join(workspace, 'slow-vision-model');
+  return existsSync(dir) ? dir : slowModel(dir, SLOW_LAYERS, REPO);
+}
 const modelCellFor = (dir: string) => `model: demo\npath: ${dir}`;
 const v2Cell = (heart = 'blurred heart border') =>
   `descriptors: v2\nclasses:\n  normal: [clear lung fields]\n  pneumonia: [patchy consolidation, ${heart}]`;
@@ -198,20 +214,19 @@ suite('The edit, re-run, see-what-changed loop', () => {
     assert.deepEqual(score.run.encoded, { images: 0, texts: 0 }, 'everything came from the caches');
   });
 
-  test('an interrupt stops the cell within one batch and keeps the previous output, marked', async function () {
+  test('an interrupt stops the cell within 2 s, mid-batch, and keeps the previous output, marked', async function () {
+    const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    // Batch 16 on a model whose batch takes seconds; without python3-onnx only the demo model is
+    // left, so fast that single images leave time to click (the bound then proves little).
+    const slow = interruptModel(workspace);
+    const model = slow ?? DEMO_MODEL;
     const config = vscode.workspace.getConfiguration('symptomLens');
-    // Batch 16 on a full-size model; the demo model is so fast that only single images leave
-    // time to click.
-    await config.update('batchSize', TIMED_MODEL === DEMO_MODEL ? 1 : 16, vscode.ConfigurationTarget.Global);
-    await config.update(
-      'cacheDir',
-      path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'interrupt-batch-cache'),
-      vscode.ConfigurationTarget.Global,
-    );
+    await config.update('batchSize', slow ? 16 : 1, vscode.ConfigurationTarget.Global);
+    await config.update('cacheDir', path.join(workspace, 'interrupt-batch-cache'), vscode.ConfigurationTarget.Global);
     try {
       const notebook = await openAndRunAll('interrupt-batch.lensnb', [
         imagesCell(16),
-        modelCellFor(TIMED_MODEL),
+        modelCellFor(model),
         namesCell,
         'score: s\nimages: cxr\nmodel: demo\ndescriptors: names',
       ]);
@@ -227,8 +242,9 @@ suite('The edit, re-run, see-what-changed loop', () => {
           batches.push(Date.now());
       });
       const running = runCell(notebook, 3);
-      // Two progress lines give one batch's time; the demo model is too fast to wait for a second.
-      const lines = TIMED_MODEL === DEMO_MODEL ? 1 : 2;
+      // Two progress lines give one batch's time, and the click lands at the start of the next
+      // batch: a kernel that waits for the batch to end would take about that long to stop.
+      const lines = slow ? 2 : 1;
       await waitFor('a batch of the score to finish', () => batches.length >= lines, 150_000, notebook);
       assert.equal(
         markOf(cell, MIME.score),
@@ -243,12 +259,11 @@ suite('The edit, re-run, see-what-changed loop', () => {
       sub.dispose();
       await running;
       console.log(
-        `interrupt: ${stopMs} ms from the click to a stopped cell (one batch of 16 took about ${batchMs} ms; model ${path.basename(TIMED_MODEL)})`,
+        `interrupt: ${stopMs} ms from the click to a stopped cell (one batch of ${slow ? 16 : 1} took about ${batchMs} ms; model ${path.basename(model)})`,
       );
-      assert.ok(
-        stopMs <= Math.max(2000, batchMs + 500),
-        `the interrupt took ${stopMs} ms; one batch takes ${batchMs} ms`,
-      );
+      if (slow && batchMs <= 2000)
+        console.log('note: a batch took under 2 s here, so the bound proves less than it should');
+      assert.ok(stopMs <= 2000, `the interrupt took ${stopMs} ms; one batch takes ${batchMs} ms`);
       assert.notEqual(cell.executionSummary?.success, true);
       assert.equal(markOf(cell, MIME.score), 'previous-run', `the previous result is kept: ${outputsOf(cell)}`);
       assert.equal(json<ScoreData>(cell, MIME.score).variants.length, 1);
