@@ -138,6 +138,18 @@ suite('Symptom Lens in the extension host', () => {
   });
 
   test('notebook.execute runs every cell in order, with custom MIME + markdown outputs', async () => {
+    // A cache folder of its own: "a fresh cache encodes every image" must not depend on which
+    // suites ran before this one (the Export suite scores the same images).
+    const config = vscode.workspace.getConfiguration('symptomLens');
+    await config.update('cacheDir', path.join(workspace, 'run-all-cache'), vscode.ConfigurationTarget.Global);
+    try {
+      await runAllOnAFreshCache();
+    } finally {
+      await config.update('cacheDir', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  async function runAllOnAFreshCache(): Promise<void> {
     const uri = await writeNotebook('run-all.lensnb', [
       { markdown: 'intro' },
       imagesCell(8),
@@ -174,7 +186,7 @@ suite('Symptom Lens in the extension host', () => {
     assert.equal(score.run.encoded.images, 8, 'a fresh cache encodes every image');
     const markdown = new TextDecoder().decode(code[4].outputs[0].items[1].data);
     assert.ok(markdown.length > 0, 'the markdown fallback is empty');
-  });
+  }
 
   test('notebook.cell.execute re-runs one cell; cells downstream are marked stale; the image cache holds', async () => {
     const uri = await writeNotebook('one-cell.lensnb', [imagesCell(8), modelCell, namesCell, v1Cell, scoreCell]);
