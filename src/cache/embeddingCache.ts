@@ -83,15 +83,18 @@ export class EmbeddingCache {
    * so an interrupted run keeps what it finished and the next run resumes from there. Returns
    * vectors in key order and how many were encoded (the run record's count of real model calls).
    */
-  async getOrEncode<T>(
+  async getOrEncode<T, V extends Float32Array | undefined = Float32Array>(
     items: T[],
     keyOf: (item: T) => string,
-    /** `already`: misses encoded so far, all misses, and the items found in the cache. */
-    encode: (missing: T[], already: { done: number; total: number; cached: number }) => Promise<Float32Array[]>,
+    /**
+     * `already`: misses encoded so far, all misses, and the items found in the cache. An item
+     * left undefined has no embedding (an image that cannot be decoded): nothing is stored.
+     */
+    encode: (missing: T[], already: { done: number; total: number; cached: number }) => Promise<V[]>,
     chunkSize = 64,
-  ): Promise<{ vectors: Float32Array[]; encoded: number }> {
+  ): Promise<{ vectors: V[]; encoded: number }> {
     const keys = items.map(keyOf);
-    const vectors: (Float32Array | undefined)[] = await this.getAll(keys);
+    const vectors = await this.getAll(keys);
     // Encode each distinct key once even if it appears twice (e.g. two classes share a text).
     const firstOfKey = new Map<string, number>();
     vectors.forEach((v, i) => {
@@ -104,11 +107,11 @@ export class EmbeddingCache {
         chunk.map((i) => items[i]),
         { done: start, total: toEncode.length, cached: items.length - toEncode.length },
       );
-      await Promise.all(chunk.map((i, j) => this.put(keys[i], encoded[j])));
+      await Promise.all(chunk.map((i, j) => (encoded[j] ? this.put(keys[i], encoded[j]) : undefined)));
     }
-    // Every miss was just put: the memory layer has it, whether or not the disk took it.
+    // Every miss with an embedding was just put: the memory layer has it, whether or not the disk took it.
     const filled = await this.getAll(keys.map((k, i) => (vectors[i] ? undefined : k)));
-    return { vectors: vectors.map((v, i) => v ?? filled[i]!), encoded: toEncode.length };
+    return { vectors: vectors.map((v, i) => v ?? filled[i]) as V[], encoded: toEncode.length };
   }
 
   /** `get` for many keys (undefined: skip), with at most MAX_OPEN_FILES files open at once. */

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CancelledError } from '../common/errors';
+import { ImageDecodeError } from '../images/decode';
 import { ModelError } from './errors';
 import { modelFingerprint } from './fingerprint';
 import { readModelFolder } from './modelFolder';
@@ -127,8 +128,19 @@ class OnnxClipModel implements ClipModel {
       images,
       this.batchSize,
       options,
-      (batch) => Promise.all(batch.map((image) => this.preprocess(image))),
-      (pixels, signal) => this.vision.embed(pixels, signal),
+      async (batch) => {
+        const pixels = await Promise.all(
+          batch.map((image) =>
+            this.preprocess(image).catch((err: unknown) => {
+              if (!(err instanceof ImageDecodeError) || !options?.onUnreadable) throw err;
+              options.onUnreadable(image, err);
+              return undefined;
+            }),
+          ),
+        );
+        return pixels.filter((p): p is Float32Array => p !== undefined);
+      },
+      async (pixels, signal) => (pixels.length ? this.vision.embed(pixels, signal) : []),
     );
   }
 

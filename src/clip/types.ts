@@ -1,6 +1,7 @@
 // The contract between the kernel and the CLIP engine. The kernel never touches onnxruntime,
 // the tokenizer or pixel arrays directly.
 
+import type { ImageDecodeError } from '../images/decode';
 import type { DicomDecodeOptions } from '../protocol/dataset';
 
 /** The execution providers Symptom Lens can use, in the order `auto` tries them. */
@@ -44,6 +45,12 @@ export interface EncodeOptions {
   signal?: AbortSignal;
   /** done/total items after each batch. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Images only. When given, an image that cannot be decoded is reported here and left out: the
+   * result then holds one vector per readable image, in order. Without it, such an image fails
+   * the call.
+   */
+  onUnreadable?: (image: ImageInput, error: ImageDecodeError) => void;
 }
 
 /** An image for the vision tower: a file on disk (decoded with sharp). */

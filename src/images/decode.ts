@@ -6,7 +6,7 @@ import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { ImageLimitError, MAX_IMAGE_PIXELS, checkImageHeader, openRegularFile, readImageFile } from './limits';
 import type { DicomDecodeOptions } from '../protocol/dataset';
 import { DEFAULT_DICOM_OPTIONS, DicomError, hasDicomPreamble, type DicomFacts } from './dicom';
-import { decodeDicomOffThread } from './dicom/pool';
+import { decodeDicomOffThread, inspectDicomOffThread } from './dicom/pool';
 
 /** A file that cannot be turned into pixels. `message` names the file and says what is wrong. */
 export class ImageDecodeError extends Error {
@@ -98,27 +98,85 @@ function openSharp(bytes: Buffer): Sharp {
   return sharp(bytes, { failOn: 'warning', autoOrient: true, limitInputPixels: MAX_IMAGE_PIXELS });
 }
 
+/** Why pixels were decoded: for the model and other full-size uses, or for a small thumbnail. */
+export type DecodePurpose = 'pixels' | 'thumbnail';
+type DecodeListener = (file: string, purpose: DecodePurpose) => void;
+const dicomDecodeListeners = new Set<DecodeListener>();
+
+/**
+ * Hear of every DICOM pixel decode (the costly step: WebAssembly codec and pixel pipeline), by
+ * file; returns the function that stops listening. Tests count decodes with it.
+ */
+export function onDicomPixelDecode(listener: DecodeListener): () => void {
+  dicomDecodeListeners.add(listener);
+  return () => dicomDecodeListeners.delete(listener);
+}
+
+/** What an image set needs to know about a file, found without decoding DICOM pixels. */
+export interface InspectedImage {
+  /** sha256 (hex) of the file's bytes. */
+  contentHash: string;
+  /** DICOM files: the decoding facts, read from the header. */
+  dicom?: DicomFacts;
+}
+
+/**
+ * Read a file once: hash it and check that it can become pixels. PNG/JPEG are decoded (libvips is
+ * quick and only a decode finds a corrupt one). DICOM is checked from its header alone (parses,
+ * has pixel data, within the limits, a decoder for its transfer syntax, renderable as `dicom`
+ * says), so its pixels are decoded once, where the model needs them; a codestream that only
+ * decoding finds corrupt is reported there, by name.
+ */
+export async function inspectImage(path: string, dicom?: DicomDecodeOptions): Promise<InspectedImage> {
+  const { bytes, format } = await readImageBytes(path);
+  const contentHash = createHash('sha256').update(bytes).digest('hex');
+  if (format === 'dicom' || format === 'raw-dicom') {
+    const facts = await asImageError(
+      path,
+      format,
+      inspectDicomOffThread(bytes, format === 'raw-dicom', dicom ?? DEFAULT_DICOM_OPTIONS),
+    );
+    return { contentHash, dicom: facts };
+  }
+  await decodeRaster(path, bytes);
+  return { contentHash };
+}
+
+/** A DicomError as an ImageDecodeError that names the file. */
+async function asImageError<T>(path: string, format: 'dicom' | 'raw-dicom', work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (!(err instanceof DicomError)) throw err;
+    const what = format === 'raw-dicom' ? 'DICOM data set without meta header' : 'DICOM';
+    throw new ImageDecodeError(path, `${path}: ${what}: ${err.message}`);
+  }
+}
+
 /**
  * Decode PNG/JPEG (8 or 16 bit, grey or colour, alpha dropped) to 8-bit RGB. 16-bit samples are
  * scaled over the full range (libvips keeps the high byte: 65535 -> 255, 32768 -> 128), never
  * clipped at 255 as a plain cast would; the PNG spec has writers scale 12-bit data up to 16 bits.
  */
-export async function decodeImage(path: string, dicom?: DicomDecodeOptions): Promise<DecodedImage> {
+export async function decodeImage(
+  path: string,
+  dicom?: DicomDecodeOptions,
+  purpose: DecodePurpose = 'pixels',
+): Promise<DecodedImage> {
   const { bytes, format } = await readImageBytes(path);
   if (format === 'dicom' || format === 'raw-dicom') {
-    try {
-      const { data, width, height, facts } = await decodeDicomOffThread(
-        bytes,
-        format === 'raw-dicom',
-        dicom ?? DEFAULT_DICOM_OPTIONS,
-      );
-      return { data, width, height, dicom: facts };
-    } catch (err) {
-      if (!(err instanceof DicomError)) throw err;
-      const what = format === 'raw-dicom' ? 'DICOM data set without meta header' : 'DICOM';
-      throw new ImageDecodeError(path, `${path}: ${what}: ${err.message}`);
-    }
+    for (const listener of dicomDecodeListeners) listener(path, purpose);
+    const { data, width, height, facts } = await asImageError(
+      path,
+      format,
+      decodeDicomOffThread(bytes, format === 'raw-dicom', dicom ?? DEFAULT_DICOM_OPTIONS),
+    );
+    return { data, width, height, dicom: facts };
   }
+  return decodeRaster(path, bytes);
+}
+
+async function decodeRaster(path: string, bytes: Buffer): Promise<DecodedImage> {
   let result: { data: Buffer; info: OutputInfo };
   try {
     result = await openSharp(bytes)
@@ -149,7 +207,7 @@ export async function thumbnailDataUri(path: string, size = 64, dicom?: DicomDec
   const { bytes, format } = await readImageBytes(path);
   let jpeg: Buffer;
   if (format === 'dicom' || format === 'raw-dicom') {
-    const image = await decodeImage(path, dicom);
+    const image = await decodeImage(path, dicom, 'thumbnail');
     jpeg = await toThumbnail(
       sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }),
       size,

@@ -1,6 +1,7 @@
 // Image-set discovery: a folder with one sub-folder per class, a glob, or a CSV/TSV of
-// path,label[,…]. Every file is hashed and decoded once here; a file that cannot be read is
-// reported by name and skipped, never failing the whole set.
+// path,label[,…]. Every new or changed file is hashed and checked once here (PNG/JPEG decoded,
+// DICOM from its header); unchanged files come from the listing cache. A file that cannot be
+// read is reported by name and skipped, never failing the whole set.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
@@ -8,10 +9,10 @@ import { hashKey } from '../cache/hash';
 import { mulberry32 } from '../common/random';
 import { CancelledError } from '../common/errors';
 import { type DicomDecodeOptions, type ImageEntry, type ImageSet } from '../protocol/dataset';
-import { decodeImage, hashFile } from './decode';
+import { inspectImage, type InspectedImage } from './decode';
+import { ListingCache } from './listingCache';
 import { delimiterFor, parseDelimited } from './csv';
 import { LabelBook, LabelConflictError } from './labelBook';
-import { MAX_IMAGE_FILE_BYTES } from './limits';
 import { countDicom, isDicomFile } from './dicom/discovery';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.dcm', '.dicom'];
@@ -45,6 +46,8 @@ export interface ImageSetSpec {
   baseDir: string;
   /** DICOM window and frame choice; absent = the defaults (auto, middle). */
   decode?: DicomDecodeOptions;
+  /** What earlier listings learned about unchanged files (absent: every file is read). */
+  listing?: ListingCache;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -81,6 +84,7 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
   const { chosen, skipped, multiLabelClasses } = await listCandidates(spec);
   const entries: ImageEntry[] = [];
   const dicom = countDicom();
+  const listing = spec.listing ?? ListingCache.none();
   let done = 0;
   // Decode a few at a time: sharp uses its own threads, and this bounds memory on huge sets.
   const queue = [...chosen];
@@ -88,9 +92,8 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     for (let c = queue.shift(); c; c = queue.shift()) {
       if (spec.signal?.aborted) return;
       try {
-        const contentHash = await hashFile(c.path, MAX_IMAGE_FILE_BYTES);
-        const image = await decodeImage(c.path, spec.decode);
-        dicom.add(image.dicom);
+        const { contentHash, dicom: facts } = await inspectOnce(c.path, listing, spec.decode);
+        dicom.add(facts);
         entries.push({ ...c, contentHash, ...(spec.decode ? { decode: spec.decode } : {}) });
       } catch (e) {
         // The reason names the file as the notebook does (its id), not by its path on this machine.
@@ -101,6 +104,7 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+  await listing.save();
   if (spec.signal?.aborted) throw new CancelledError();
   // Workers finish out of order: restore the discovery order so results are reproducible.
   const order = new Map(chosen.map((c, i) => [c.id, i]));
@@ -113,10 +117,7 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     );
   }
   const classes = multiLabelClasses ?? [...new Set(entries.map((e) => e.label!))].sort();
-  const hash = hashKey(
-    ...entries.map((e) => `${e.id}\t${e.contentHash}\t${e.label ?? JSON.stringify(e.labels)}`),
-    ...(spec.decode ? [JSON.stringify(spec.decode)] : []),
-  );
+  const hash = imageSetHash(entries, spec.decode);
   return {
     name: spec.name,
     entries,
@@ -126,6 +127,36 @@ export async function loadImageSet(spec: ImageSetSpec): Promise<ImageSet> {
     hash,
     ...(dicom.summary.files ? { dicom: dicom.summary } : {}),
   };
+}
+
+/**
+ * A file's hash and facts: from the listing cache while the file is unchanged, else read (and
+ * remembered). A file that cannot be stat'ed is left to inspectImage, which says why.
+ */
+async function inspectOnce(file: string, listing: ListingCache, decode?: DicomDecodeOptions): Promise<InspectedImage> {
+  const decodeKey = decode ? JSON.stringify(decode) : '';
+  const stat = await fs.stat(file, { bigint: true }).catch(() => undefined);
+  const known = stat?.isFile() ? listing.lookup(file, stat, decodeKey) : undefined;
+  if (known?.unreadable) throw new Error(known.unreadable);
+  if (known) return { contentHash: known.contentHash, ...(known.dicom ? { dicom: known.dicom } : {}) };
+  const inspected = await inspectImage(file, decode);
+  if (stat?.isFile()) listing.remember(file, stat, decodeKey, inspected);
+  return inspected;
+}
+
+/** The set's identity in run records: every entry's id, content and label, and the decode options. */
+function imageSetHash(entries: ImageEntry[], decode: DicomDecodeOptions | undefined): string {
+  return hashKey(
+    ...entries.map((e) => `${e.id}\t${e.contentHash}\t${e.label ?? JSON.stringify(e.labels)}`),
+    ...(decode ? [JSON.stringify(decode)] : []),
+  );
+}
+
+/** The set without some entries (found unreadable after listing), which join its skipped files. */
+export function withoutEntries(set: ImageSet, dropped: { id: string; reason: string }[]): ImageSet {
+  const ids = new Set(dropped.map((d) => d.id));
+  const entries = set.entries.filter((e) => !ids.has(e.id));
+  return { ...set, entries, skipped: [...set.skipped, ...dropped], hash: imageSetHash(entries, entries[0]?.decode) };
 }
 
 async function discover(

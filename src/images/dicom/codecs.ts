@@ -37,10 +37,6 @@ const DECODERS: Record<string, { decode: Decoder; parameters?: Record<string, un
   '1.2.840.10008.1.2.4.203': { decode: (c, p) => NativeCodecs.decodeHtJpeg2000(c, p) },
 };
 
-export function canDecode(transferSyntax: string): boolean {
-  return transferSyntax in DECODERS;
-}
-
 /** Where the .wasm is: beside the bundle (dist/), else (running from source) in node_modules. */
 function wasmPath(): string {
   const bundled = path.join(__dirname, WASM_FILE);
@@ -79,13 +75,17 @@ export interface DecodedFrame {
   planarConfiguration: 0 | 1;
 }
 
-export async function decodeCompressedFrame(encoded: Uint8Array, pixel: PixelModule): Promise<DecodedFrame> {
-  const codec = DECODERS[pixel.transferSyntax];
-  if (!codec) {
+/** Refuse, by its UID, a transfer syntax that no decoder here reads. */
+export function checkDecoder(pixel: PixelModule): void {
+  if (!(pixel.transferSyntax in DECODERS))
     throw new DicomError(
       `transfer syntax ${describeSyntax(pixel.transferSyntax)} has no decoder here; convert the file to an uncompressed or JPEG 2000 transfer syntax (e.g. with dcmtk's dcmconv or gdcmconv)`,
     );
-  }
+}
+
+export async function decodeCompressedFrame(encoded: Uint8Array, pixel: PixelModule): Promise<DecodedFrame> {
+  checkDecoder(pixel);
+  const codec = DECODERS[pixel.transferSyntax];
   while (!NativeCodecs.isInitialized()) await load();
   const context = new Context({
     width: pixel.columns,

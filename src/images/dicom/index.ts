@@ -2,9 +2,9 @@
 
 import type { DicomDecodeOptions } from '../../protocol/dataset';
 import { MAX_IMAGE_ASPECT, MAX_IMAGE_FILE_BYTES, MAX_IMAGE_PIXELS } from '../limits';
-import { decodeCompressedFrame } from './codecs';
+import { checkDecoder, decodeCompressedFrame } from './codecs';
 import { DicomError, describeSyntax, parseDicom, type PixelModule } from './dataset';
-import { renderFrame, type FrameSamples, type VoiUsed } from './pixels';
+import { plannedRendering, renderFrame, type FrameSamples, type VoiUsed } from './pixels';
 
 export { DicomError } from './dataset';
 export type { VoiUsed } from './pixels';
@@ -57,11 +57,8 @@ async function frameSamples(image: ReturnType<typeof parseDicom>, index: number)
   return { ...decoded, bitOffset: 0 };
 }
 
-/**
- * Decode a DICOM file's chosen frame to 8-bit RGB. `raw`: the bytes are a data set without the
- * Part 10 preamble and meta header. Throws DicomError with a message that quotes no header value.
- */
-export async function decodeDicom(bytes: Uint8Array, raw: boolean, options: DicomDecodeOptions): Promise<DecodedDicom> {
+/** The file's header, checked against the limits and the decoders here, and the frame chosen. */
+function openChecked(bytes: Uint8Array, raw: boolean, options: DicomDecodeOptions) {
   if (bytes.byteLength > DICOM_MAX_BYTES)
     throw new DicomError(
       `the file is ${(bytes.byteLength / 2 ** 20).toFixed(0)} MiB, over the ${DICOM_MAX_BYTES / 2 ** 20} MiB limit for DICOM files; export the frame you need as a single-frame file`,
@@ -73,7 +70,41 @@ export async function decodeDicom(bytes: Uint8Array, raw: boolean, options: Dico
     throw new DicomError(
       `its header says ${pixel.columns}×${pixel.rows} pixels, over the limit (at most ${MAX_IMAGE_PIXELS / 1e6} megapixels and a side ratio of ${MAX_IMAGE_ASPECT}:1); skipped (downscale or crop it first)`,
     );
-  const index = options.frame === 'first' ? 0 : Math.floor(pixel.frames / 2);
+  if (!image.native) checkDecoder(pixel);
+  return { image, index: options.frame === 'first' ? 0 : Math.floor(pixel.frames / 2) };
+}
+
+function factsOf(pixel: PixelModule, index: number, rendering: { voi: VoiUsed; inverted: boolean }): DicomFacts {
+  return {
+    transferSyntax: pixel.transferSyntax,
+    photometric: pixel.photometric,
+    bitsStored: pixel.bitsStored,
+    frames: pixel.frames,
+    frame: index,
+    voi: rendering.voi,
+    inverted: rendering.inverted,
+  };
+}
+
+/**
+ * Everything about a DICOM file that can be known without decoding its pixels: the header parses,
+ * has pixel data that is not cut short, is within the limits, has a decoder for its transfer
+ * syntax, holds the chosen frame and can be rendered as the options say. What only decoding can
+ * find (a corrupt codestream) is found where the pixels are decoded, once, for the model.
+ */
+export function inspectDicom(bytes: Uint8Array, raw: boolean, options: DicomDecodeOptions): DicomFacts {
+  const { image, index } = openChecked(bytes, raw, options);
+  image.frame(index);
+  return factsOf(image.pixel, index, plannedRendering(image.pixel, image.presentation, options.window));
+}
+
+/**
+ * Decode a DICOM file's chosen frame to 8-bit RGB. `raw`: the bytes are a data set without the
+ * Part 10 preamble and meta header. Throws DicomError with a message that quotes no header value.
+ */
+export async function decodeDicom(bytes: Uint8Array, raw: boolean, options: DicomDecodeOptions): Promise<DecodedDicom> {
+  const { image, index } = openChecked(bytes, raw, options);
+  const { pixel } = image;
   let samples: FrameSamples;
   try {
     samples = await frameSamples(image, index);
@@ -82,18 +113,5 @@ export async function decodeDicom(bytes: Uint8Array, raw: boolean, options: Dico
     throw new DicomError(`frame ${index + 1} cannot be read (${describeSyntax(pixel.transferSyntax)})`);
   }
   const rendered = renderFrame(samples, pixel, image.presentation, options.window);
-  return {
-    data: rendered.rgb,
-    width: pixel.columns,
-    height: pixel.rows,
-    facts: {
-      transferSyntax: pixel.transferSyntax,
-      photometric: pixel.photometric,
-      bitsStored: pixel.bitsStored,
-      frames: pixel.frames,
-      frame: index,
-      voi: rendered.voi,
-      inverted: rendered.inverted,
-    },
-  };
+  return { data: rendered.rgb, width: pixel.columns, height: pixel.rows, facts: factsOf(pixel, index, rendered) };
 }

@@ -243,6 +243,30 @@ function renderPalette(values: Int32Array | Float64Array, p: Presentation): Buff
   return rgb;
 }
 
+/**
+ * What renderFrame will do with a frame, read from the header alone (no pixel is decoded): the
+ * VOI choice and inversion, and the same errors for window attributes or photometric
+ * interpretations it cannot render.
+ */
+export function plannedRendering(
+  pixel: PixelModule,
+  p: Presentation,
+  option: WindowOption,
+): { voi: VoiUsed; inverted: boolean } {
+  if (pixel.samplesPerPixel === 1) {
+    if (pixel.photometric === 'PALETTE COLOR') {
+      if (!p.palette) throw new DicomError('PALETTE COLOR without usable palette colour LUTs');
+      return { voi: 'colour', inverted: false };
+    }
+    if (pixel.photometric !== 'MONOCHROME1' && pixel.photometric !== 'MONOCHROME2')
+      throw new DicomError(`photometric interpretation "${pixel.photometric}" does not fit one sample per pixel`);
+    // The min–max range is only read while mapping pixels, never while choosing.
+    const { voi } = greyMapping(pixel, p, option, () => [0, 0]);
+    return { voi, inverted: shouldInvert(pixel, p) };
+  }
+  return { voi: 'colour', inverted: false };
+}
+
 export function renderFrame(
   frame: FrameSamples,
   pixel: PixelModule,

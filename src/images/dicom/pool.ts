@@ -6,14 +6,17 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../common/workerThread';
 import type { DicomDecodeOptions } from '../../protocol/dataset';
-import { decodeDicom, DicomError, type DecodedDicom } from './index';
+import { decodeDicom, DicomError, inspectDicom, type DecodedDicom, type DicomFacts } from './index';
 import type { DecodeReply, DecodeRequest } from './worker';
 
 /** The bundle's copy (dist/dicom-worker.js), or the source through tsx when run from source. */
 const startDecoder = () => startWorker(path.join(__dirname, 'dicom-worker.js'), path.join(__dirname, 'worker.ts'));
 
+/** A worker's answer: pixels for a decode, none for an inspection. */
+type Answer = Omit<DecodedDicom, 'data'> & { data?: Buffer };
+
 interface Pending {
-  resolve: (d: DecodedDicom) => void;
+  resolve: (d: Answer) => void;
   reject: (e: Error) => void;
 }
 
@@ -47,7 +50,7 @@ function slot(): Slot | undefined {
       if (s.pending.size === 0) worker.unref();
       if (reply.ok) {
         p.resolve({
-          data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength),
+          data: reply.data ? Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength) : undefined,
           width: reply.width,
           height: reply.height,
           facts: reply.facts,
@@ -73,18 +76,40 @@ function slot(): Slot | undefined {
 }
 
 /** decodeDicom in a worker thread (or here, where workers cannot start). */
-export function decodeDicomOffThread(
+export async function decodeDicomOffThread(
   bytes: Uint8Array,
   raw: boolean,
   options: DicomDecodeOptions,
 ): Promise<DecodedDicom> {
+  const answer = await offThread('decode', bytes, raw, options);
+  return { ...answer, data: answer.data! };
+}
+
+/** inspectDicom (the header alone, no pixel decoded) in a worker thread, or here. */
+export async function inspectDicomOffThread(
+  bytes: Uint8Array,
+  raw: boolean,
+  options: DicomDecodeOptions,
+): Promise<DicomFacts> {
+  return (await offThread('inspect', bytes, raw, options)).facts;
+}
+
+function offThread(
+  kind: DecodeRequest['kind'],
+  bytes: Uint8Array,
+  raw: boolean,
+  options: DicomDecodeOptions,
+): Promise<Answer> {
   const s = slot();
-  if (!s) return decodeDicom(bytes, raw, options);
-  return new Promise<DecodedDicom>((resolve, reject) => {
+  if (!s)
+    return kind === 'decode'
+      ? decodeDicom(bytes, raw, options)
+      : Promise.resolve().then(() => ({ width: 0, height: 0, facts: inspectDicom(bytes, raw, options) }));
+  return new Promise<Answer>((resolve, reject) => {
     const id = nextId++;
     s.pending.set(id, { resolve, reject });
     s.worker.ref();
-    const request: DecodeRequest = { id, bytes, raw, options };
+    const request: DecodeRequest = { id, kind, bytes, raw, options };
     s.worker.postMessage(request);
   });
 }

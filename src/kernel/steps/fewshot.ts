@@ -111,12 +111,19 @@ export const fewshotStep = defineStep({
     if (!(cInit > 0))
       throw fieldError(ctx, 'C_init', `C_init must be positive, not ${cInit}.`, `e.g. C_init: ${DEFAULT_C_INIT}`);
     const methods = readMethods(ctx);
-    const { pool, test, splitMethod } = splitImages(ctx, poolSet, testSet, classes, seed);
-    const shots = readShots(ctx, pool, classes);
+    const split0 = splitImages(ctx, poolSet, testSet, classes, seed);
+    const splitMethod = split0.splitMethod;
+    const shots = readShots(ctx, split0.pool, classes);
 
     const sets = testSet ? [poolSet, testSet] : [poolSet];
     for (const flag of checkImportedModel(ctx, sets, model).flags) ctx.log(flag.message);
-    const images = await embedImages(ctx, model, [...pool, ...test]);
+    const images = await embedImages(ctx, model, [...split0.pool, ...split0.test]);
+    // Images found undecodable now are skipped by name, as the images cell skips files.
+    const unreadable = new Set(images.unreadable.map((u) => u.entry));
+    for (const u of images.unreadable)
+      ctx.log(`fewshot: skipped ${u.entry.id}: ${u.reason.split(u.entry.path).join(u.entry.id)}`);
+    const pool = split0.pool.filter((e) => !unreadable.has(e));
+    const test = split0.test.filter((e) => !unreadable.has(e));
     const plan = planTexts(set, 'mean', { classes });
     const texts = await embedTexts(ctx, model, plan.texts);
     const textVector = new Map(plan.texts.map((t, i) => [t, normalised(texts.vectors[i])] as const));

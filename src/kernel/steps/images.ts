@@ -1,6 +1,6 @@
 // `images: NAME` — load a labelled image set.
-import { entryThumbnail } from '../../images/thumbnail';
 import { ImageSetError, loadImageSet } from '../../images/imageSet';
+import { ListingCache } from '../../images/listingCache';
 import { readDecodeOptions } from './imagesDicom';
 import { describeDicomSummary, describeImportedEmbeddings } from '../../protocol/dataset';
 import { loadImportedImageSet } from '../../images/importedSet';
@@ -8,8 +8,10 @@ import { MIME } from '../../protocol/mime';
 import { type ImagesResult } from '../../protocol/results';
 import { fieldError, md, sessionKey } from './common';
 import { defineStep } from './step';
+import { cachedThumbnail } from './thumbnails';
 
 const SAMPLES_PER_CLASS = 4;
+const THUMBNAIL_SIZE = 64;
 
 export const imagesStep = defineStep({
   schema: {
@@ -57,6 +59,7 @@ export const imagesStep = defineStep({
   async run(ctx) {
     const o = ctx.cell.options;
     const decode = readDecodeOptions(ctx);
+    const listing = await ListingCache.open(ctx.cacheDir, (note) => ctx.log(note));
     let set;
     try {
       const spec = {
@@ -67,6 +70,7 @@ export const imagesStep = defineStep({
         seed: o.seed,
         baseDir: ctx.resolvePath('.'),
         decode,
+        listing,
         signal: ctx.signal,
         onProgress: (done: number, total: number) => ctx.progress(`Reading images ${done}/${total}`, done / total),
       };
@@ -96,13 +100,16 @@ export const imagesStep = defineStep({
         .slice(0, SAMPLES_PER_CLASS)
         .map((e) => ({ e, c })),
     );
-    const samples = await Promise.all(
-      sampleEntries.map(async ({ e, c }) => ({
-        image: e.id,
-        label: c,
-        thumbnail: await entryThumbnail(e, 64),
-      })),
-    );
+    // A DICOM file whose codestream turns out corrupt has no thumbnail; the embedding skips it by name.
+    const samples = (
+      await Promise.all(
+        sampleEntries.map(async ({ e, c }) => ({
+          image: e.id,
+          label: c,
+          thumbnail: await cachedThumbnail(ctx, e, THUMBNAIL_SIZE).catch(() => undefined),
+        })),
+      )
+    ).filter((s): s is { image: string; label: string; thumbnail: string } => s.thumbnail !== undefined);
     const result: ImagesResult = {
       name: set.name,
       count: set.entries.length,

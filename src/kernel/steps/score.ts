@@ -1,7 +1,6 @@
 // `score: NAME` — zero-shot scoring of descriptor variants on one image set.
 // Data flow: image set → image embeddings (cache or ONNX) → text embeddings per descriptor
 // (cache or ONNX) → similarities → recipe → per-class scores → metrics → one output.
-import { entryThumbnail } from '../../images/thumbnail';
 import {
   classificationCIs,
   multiLabelCIs,
@@ -30,9 +29,10 @@ import { MIME } from '../../protocol/mime';
 import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
-import { embedImages, embedTexts, stepCache } from './embed';
+import { embedImageSet, embedTexts, stepCache } from './embed';
 import { checkImportedModel } from './importedEmbeddings';
-import { defineStep } from './step';
+import { cachedThumbnail } from './thumbnails';
+import { defineStep, type StepContext } from './step';
 import { recordScoreRun } from '../../scoring/scoreRuns';
 import { descriptorImportance, truthOf } from '../../scoring/importance';
 
@@ -107,7 +107,7 @@ export const scoreStep = defineStep({
   async run(ctx) {
     const started = Date.now();
     const o = ctx.cell.options;
-    const imageSet = lookup(ctx, 'images', o.images, 'images');
+    let imageSet = lookup(ctx, 'images', o.images, 'images');
     const loaded = lookup(ctx, 'model', o.model, 'model');
     const model = loaded.model;
     const { method, seed } = o;
@@ -138,7 +138,9 @@ export const scoreStep = defineStep({
 
     const importCheck = checkImportedModel(ctx, [imageSet], model);
     const cache = stepCache(ctx);
-    const images = await embedImages(ctx, model, imageSet.entries, cache);
+    const embedded = await embedImageSet(ctx, model, imageSet, cache);
+    imageSet = embedded.set;
+    const images = embedded.images;
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
     ctx.progress(`Embedding ${allTexts.length} texts`);
     const texts = await embedTexts(ctx, model, allTexts, cache);
@@ -212,7 +214,7 @@ export const scoreStep = defineStep({
     void _none;
     Object.assign(result, await recordScoreRun(ctx.cacheDir, ctx.notebookPath, current, seed));
     const flipped = (result.changes?.variants ?? []).flatMap((v) => v.flipped.map((f) => f.image));
-    result.thumbnails = await failureThumbnails(imageSet.entries, results, flipped);
+    result.thumbnails = await failureThumbnails(ctx, imageSet.entries, results, flipped);
     ctx.session.scores.set(result.name, result);
     ctx.log(
       `score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`,
@@ -317,6 +319,7 @@ function compareWithFirst(
  * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
  */
 async function failureThumbnails(
+  ctx: StepContext,
   entries: ImageEntry[],
   variants: VariantResult[],
   flipped: string[],
@@ -338,7 +341,7 @@ async function failureThumbnails(
   const out: Record<string, string> = {};
   for (const id of wanted) {
     const entry = byId.get(id)!;
-    out[id] = await entryThumbnail(entry, THUMBNAIL_PX);
+    out[id] = await cachedThumbnail(ctx, entry, THUMBNAIL_PX);
   }
   return out;
 }

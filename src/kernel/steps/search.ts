@@ -3,7 +3,6 @@
 // precision@k and NDCG@k, with bootstrap CIs over the queries (docs/methods.md, "Metrics").
 import * as path from 'node:path';
 import { hashFile } from '../../images/decode';
-import { entryThumbnail } from '../../images/thumbnail';
 import { meanCI } from '../../metrics/bootstrap';
 import { ndcgAtK, precisionAtK } from '../../metrics/ranking';
 import { EmbeddingIndex } from '../../scoring/search';
@@ -11,8 +10,9 @@ import { MIME } from '../../protocol/mime';
 import type { ImageEntry, ImageSet } from '../../protocol/dataset';
 import type { SearchOutput, SearchQueryResult, SearchResult } from '../../protocol/search';
 import { fieldError, lookup, md, num, sessionKey } from './common';
-import { embedImages, embedTexts } from './embed';
+import { embedImages, embedImageSet, embedTexts } from './embed';
 import { checkImportedModel } from './importedEmbeddings';
+import { cachedThumbnail } from './thumbnails';
 import { defineStep, type StepContext } from './step';
 
 const DEFAULT_K = 20;
@@ -65,7 +65,7 @@ export const searchStep = defineStep({
   async run(ctx) {
     const started = Date.now();
     const o = ctx.cell.options;
-    const imageSet = lookup(ctx, 'images', String(o.images), 'images');
+    let imageSet = lookup(ctx, 'images', String(o.images), 'images');
     const loaded = lookup(ctx, 'model', String(o.model), 'model');
     const model = loaded.model;
     const k = (o.k as number | undefined) ?? DEFAULT_K;
@@ -74,7 +74,9 @@ export const searchStep = defineStep({
     const specs = readQueries(ctx, imageSet);
 
     for (const flag of checkImportedModel(ctx, [imageSet], model).flags) ctx.log(flag.message);
-    const images = await embedImages(ctx, model, imageSet.entries);
+    const embedded = await embedImageSet(ctx, model, imageSet);
+    imageSet = embedded.set;
+    const images = embedded.images;
     const index = new EmbeddingIndex(images.vectors);
     const textSpecs = specs.filter((q) => q.kind === 'text');
     const texts = await embedTexts(
@@ -89,6 +91,8 @@ export const searchStep = defineStep({
       model,
       outside.map((x) => x.file),
     );
+    if (extra.unreadable.length)
+      throw fieldError(ctx, 'like', extra.unreadable[0].reason, 'Query with an image that can be decoded.');
 
     ctx.progress(`Ranking ${imageSet.entries.length} images for ${specs.length} queries`);
     let searchMs = 0;
@@ -140,7 +144,7 @@ export const searchStep = defineStep({
         durationMs: Date.now() - started,
       },
     };
-    const output: SearchOutput = { ...result, thumbnails: await hitThumbnails(imageSet, queries) };
+    const output: SearchOutput = { ...result, thumbnails: await hitThumbnails(ctx, imageSet, queries) };
     return {
       result,
       outputs: [{ mime: MIME.search, data: output, markdown: searchMarkdown(result) }],
@@ -302,7 +306,11 @@ async function queryImagesOutsideSet(
 }
 
 /** Thumbnails of the hits, best ranks of every query first, up to the inline budget. */
-async function hitThumbnails(set: ImageSet, queries: SearchQueryResult[]): Promise<Record<string, string>> {
+async function hitThumbnails(
+  ctx: StepContext,
+  set: ImageSet,
+  queries: SearchQueryResult[],
+): Promise<Record<string, string>> {
   const wanted = new Set<string>();
   const longest = Math.max(0, ...queries.map((q) => q.hits.length));
   for (let rank = 0; rank < longest && wanted.size < MAX_INLINE_THUMBNAILS; rank++)
@@ -312,7 +320,7 @@ async function hitThumbnails(set: ImageSet, queries: SearchQueryResult[]): Promi
   const out: Record<string, string> = {};
   for (const id of wanted) {
     const entry = byId.get(id)!;
-    out[id] = await entryThumbnail(entry, THUMBNAIL_PX);
+    out[id] = await cachedThumbnail(ctx, entry, THUMBNAIL_PX);
   }
   return out;
 }
