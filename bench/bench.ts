@@ -1,4 +1,5 @@
 // npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
+// npm run bench -- --listing N   (only the images cell over N synthetic PNGs, cold and warm)
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding),
 // decodePerSecond (every image of the set decoded to 8-bit RGB, alone, as many at a time as the
@@ -10,12 +11,14 @@ import * as path from 'node:path';
 import { decodeImage } from '../src/images/decode';
 import { Kernel } from '../src/kernel/kernel';
 import { bareVisionThroughput } from './bareOrt';
+import { listingBench } from './listing';
 
 interface Args {
   model: string;
   images: string;
   batchSize: number;
   limit?: number;
+  listing?: number;
 }
 
 /**
@@ -52,8 +55,15 @@ function parseArgs(argv: string[]): Args {
         args.limit = Number(v);
         i++;
         break;
+      case '--listing':
+        args.listing = Number(v);
+        if (!Number.isInteger(args.listing) || args.listing < 1) throw new Error('--listing needs a number of files');
+        i++;
+        break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N)`);
+        throw new Error(
+          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N)`,
+        );
     }
   }
   return args;
@@ -71,6 +81,10 @@ function descriptorCell(name: string, classes: string[], edited: boolean): strin
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.listing) {
+    process.stdout.write(`${JSON.stringify(await listingBench(args.listing), null, 2)}\n`);
+    return;
+  }
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'symptom-lens-bench-'));
   const notebookPath = path.join(work, 'bench.lensnb');
   const kernel = new Kernel({
