@@ -6,7 +6,7 @@ import { version as packageVersion } from '../../../package.json';
 import { AtomicWriteError } from '../../common/atomicWrite';
 import { MIME } from '../../protocol/mime';
 import { EXPORT_FILES, writeExport } from '../../report/export';
-import { fieldError, lookup, md, sessionKey } from './common';
+import { fieldError, lookup, md, mdCode, sessionKey } from './common';
 import { embedImages } from './embed';
 import { defineStep } from './step';
 
@@ -72,13 +72,13 @@ export const exportStep = defineStep({
       files,
     };
     const markdown = [
-      `**export: ${md(result.name)}** — score "${md(score.name)}": ${entries.length} images × ${score.variants.length} variants, ${result.dim}-dimensional embeddings, into \`${md(result.folder)}\``,
+      `**export: ${md(result.name)}** — score "${md(score.name)}": ${entries.length} images × ${score.variants.length} variants, ${result.dim}-dimensional embeddings, into ${mdCode(result.folder)}`,
       '',
       '| file | bytes |',
       '| --- | ---: |',
       ...files.map((f) => `| ${md(f.path)} | ${f.bytes} |`),
       '',
-      `Read the embeddings back with \`embeddings: ${md(result.folder)}\` in an images cell (${md(EXPORT_FILES.embeddings)} + ${md(EXPORT_FILES.metadata)}).`,
+      `Read the embeddings back with ${mdCode(`embeddings: ${result.folder}`)} in an images cell (${md(EXPORT_FILES.embeddings)} + ${md(EXPORT_FILES.metadata)}).`,
     ].join('\n');
     return {
       result,
