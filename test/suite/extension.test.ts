@@ -29,6 +29,7 @@ import {
   scoreCell,
   v1Cell,
   waitFor,
+  yamlLines,
   writeNotebook,
   type ScoreData,
 } from './helpers';
@@ -330,10 +331,7 @@ suite('Symptom Lens in the extension host', () => {
       });
       assert.equal(index, 5, 'the search cell goes right below the score cell');
       const inserted = notebook.cellAt(5);
-      const lines = inserted.document
-        .getText()
-        .split('\n')
-        .filter((l) => l.trim() && !l.startsWith('#'));
+      const lines = yamlLines(inserted);
       assert.match(lines[0], /^search: like-/);
       assert.deepEqual(lines.slice(1, 5), ['images: cxr', 'model: demo', `like: ${image}`, 'k: 12']);
       await waitFor(
@@ -374,10 +372,7 @@ suite('Symptom Lens in the extension host', () => {
     });
     assert.equal(index, 5, 'the explain cell goes right below the score cell');
     const inserted = notebook.cellAt(5);
-    const lines = inserted.document
-      .getText()
-      .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('#'));
+    const lines = yamlLines(inserted);
     assert.match(lines[0], /^explain: why-/);
     assert.deepEqual(lines.slice(1), ['score: cmp', 'variant: v1', `image: ${image}`]);
     await waitFor('the explain cell to run', () => inserted.executionSummary?.success !== undefined, 120_000, notebook);

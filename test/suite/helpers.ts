@@ -82,6 +82,14 @@ export async function runAll(notebook: vscode.NotebookDocument, timeoutMs = 60_0
   return code;
 }
 
+/** A cell's YAML lines, without blank lines and comments. */
+export function yamlLines(cell: vscode.NotebookCell): string[] {
+  return cell.document
+    .getText()
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
+}
+
 export function mimes(cell: vscode.NotebookCell): string[][] {
   return cell.outputs.map((o) => o.items.map((i) => i.mime));
 }
