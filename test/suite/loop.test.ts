@@ -36,10 +36,11 @@ let api: SymptomLensApi;
 const TIMED_MODEL = process.env.SL_BENCH_MODEL || DEMO_MODEL;
 /**
  * Layers of the slow vision graph the interrupt test builds where there is no benchmark model:
- * about 320 GFLOP per batch of 16 (ViT-B/32 is about 70), 3–6 s on two cores, so a kernel that
- * waited for the batch to end would miss the 2 s bound.
+ * about 4–5 s per batch of 16 on two idle cores (200 layers took 1.3 s on an idle CI machine, too
+ * fast to tell a prompt interrupt from one that waits for the batch), so a kernel that waited for
+ * the batch to end would miss the 2 s bound.
  */
-const SLOW_LAYERS = 200;
+const SLOW_LAYERS = 700;
 
 /** The benchmark model; else the demo model with a slow vision tower (needs python3-onnx); else none. */
 function interruptModel(workspace: string): string | undefined {
