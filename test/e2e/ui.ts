@@ -134,11 +134,26 @@ async function scrollToCell(page: Page, text: string, index?: number): Promise<v
   if (last.index !== index && !last.text.includes(text)) throw new Error(`no cell shows "${text}"`);
 }
 
+interface SavedNotebook {
+  cells: { source: string[] | string; outputs?: { data: Record<string, unknown> }[] }[];
+}
+
+/**
+ * The notebook file as VS Code last saved it, or undefined while a save is still writing it (VS
+ * Code truncates the file, then writes it, so a read can land between the two).
+ */
+function readSavedNotebook(file: string): SavedNotebook | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SavedNotebook;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Index of the first cell of a saved notebook whose source starts with `prefix`. */
-function cellIndexInFile(file: string, prefix: string): number {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { source: string[] | string }[] };
+function cellIndexIn(nb: SavedNotebook, prefix: string): number {
   const index = nb.cells.findIndex((c) => (Array.isArray(c.source) ? c.source.join('') : c.source).startsWith(prefix));
-  if (index < 0) throw new Error(`${file} has no cell starting with "${prefix}"`);
+  if (index < 0) throw new Error(`the saved notebook has no cell starting with "${prefix}"`);
   return index;
 }
 
@@ -264,17 +279,15 @@ interface ScoreJson {
 }
 
 /** The score cell's output as saved in the notebook file (after File: Save). */
-function savedScore(file: string): ScoreJson {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    cells: { outputs?: { data: Record<string, unknown> }[] }[];
-  };
+/** The score cell's output in a saved notebook, if it has one. */
+function scoreIn(nb: SavedNotebook): ScoreJson | undefined {
   for (const cell of nb.cells) {
     for (const o of cell.outputs ?? []) {
       const data = o.data[MIME.score];
       if (data) return data as ScoreJson;
     }
   }
-  throw new Error(`${file} has no saved score output`);
+  return undefined;
 }
 
 /**
@@ -515,13 +528,17 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       let cells = await scanCells(page);
       if (!cells.filter((c) => c.code).every((c) => c.state === 'success')) cells = await runAll(page);
       await runCommand(page, 'File: Save');
-      await waitUntil(
+      const saved = await waitUntil(
         'the saved notebook',
-        async () => (fs.readFileSync(file, 'utf8').includes(MIME.score) ? true : undefined),
+        async () => {
+          const nb = readSavedNotebook(file);
+          const score = nb && scoreIn(nb);
+          return nb && score ? { nb, score } : undefined;
+        },
         10_000,
       );
-      const before = savedScore(file);
-      const scoreIndex = cellIndexInFile(file, 'score:');
+      const before = saved.score;
+      const scoreIndex = cellIndexIn(saved.nb, 'score:');
 
       const [word, replacement] = ['sharp', 'crisp'];
       await scrollToCell(page, `${word} costophrenic angles`);
@@ -581,8 +598,9 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       const after = await waitUntil(
         'the saved re-run',
         async () => {
-          const s = savedScore(file);
-          return JSON.stringify(s) !== JSON.stringify(before) ? s : undefined;
+          const nb = readSavedNotebook(file);
+          const s = nb && scoreIn(nb);
+          return s && JSON.stringify(s) !== JSON.stringify(before) ? s : undefined;
         },
         10_000,
       );
