@@ -262,28 +262,51 @@ export const ENABLE_SMOKE_TEST_DRIVER = `(() => {
 })();`;
 
 /**
- * Open the quick input (the command center's box). F1 first; when the keyboard focus is inside a
- * webview (an output, the markdown preview) the key may not reach the workbench, so then click
- * the command center in the title bar, as a user would.
+ * Open the quick input (the command center's box) and type into it. F1 first; when the keyboard
+ * focus is inside a webview (an output, the markdown preview) the key may not reach the workbench,
+ * so then click the command center in the title bar, as a user would. The box closes itself when
+ * focus moves away, and a webview that finishes loading (a notebook tab just brought forward)
+ * can take focus between the open and the typing: so check that the text is in a visible box,
+ * and open it again when it is not.
  */
 export async function openQuickInput(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  if (!(await input.isVisible().catch(() => false))) {
-    await page.waitForTimeout(300);
-    if (!(await input.isVisible().catch(() => false))) await page.locator('.command-center').first().click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      if (!(await input.isVisible().catch(() => false))) {
+        await page.waitForTimeout(300);
+        if (!(await input.isVisible().catch(() => false))) await page.locator('.command-center').first().click();
+      }
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 5_000 });
+      if ((await input.inputValue()) === text && (await input.isVisible())) return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+    if (attempt >= 4) throw new Error(`the quick input did not keep the text ${JSON.stringify(text)}`);
+    await page.waitForTimeout(500 * attempt);
   }
-  await input.waitFor({ timeout: 20_000 });
-  await input.fill(text);
 }
 
 /** Run a command through the command palette, as a user does. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await openQuickInput(page, `>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title.split(': ').pop()! }).first();
-  await row.waitFor({ timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    await openQuickInput(page, `>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      // The box may have closed (focus taken) after the row showed; Enter would then go elsewhere.
+      if (await page.locator('.quick-input-widget input').isVisible()) {
+        await page.keyboard.press('Enter');
+        return;
+      }
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+    if (attempt >= 3) throw new Error(`the command palette closed before "${title}" could run`);
+  }
 }
 
 export async function waitUntil<T>(
