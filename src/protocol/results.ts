@@ -184,6 +184,14 @@ export interface ExplainResult {
      */
     inputBox: PixelBox;
   };
+  /**
+   * A map per class and per descriptor of the variant (and per method), so the output can switch
+   * its target without re-running; `occlusion` above holds the written target's in full. Missing
+   * in outputs saved before maps were listed.
+   */
+  maps?: ExplainMap[];
+  /** Whether a patch-token map could be made, and if not, why (shown beside the occlusion map). */
+  patchTokens?: { available: boolean; reason: string };
   imageSize: { width: number; height: number };
   run: {
     model: string;
@@ -195,6 +203,24 @@ export interface ExplainResult {
     startedAt: string;
     durationMs: number;
   };
+}
+
+/** One heatmap of an explain output: which method made it, for which target, on which grid. */
+export interface ExplainMap {
+  /**
+   * `occlusion`: baseline − cos(image with a grey patch, target), averaged per cell;
+   * `patch-tokens`: cos(patch token projected like the image embedding, target) per token.
+   */
+  method: 'occlusion' | 'patch-tokens';
+  target: { kind: 'class' | 'descriptor'; class: string; text: string };
+  /** cos(image, target) with nothing occluded. */
+  baseline: number;
+  /** Side of one heatmap cell in model-input pixels. */
+  cell: number;
+  /** Square grid over the model input, rows top to bottom. */
+  heatmap: number[][];
+  /** The hottest cell; `box` in original image pixels. */
+  peak: { row: number; col: number; value: number; box: PixelBox };
 }
 
 /** The data of a generate cell's output and its `result` in results.json. */

@@ -117,12 +117,28 @@ export async function occlusionMap(
   encode: (batch: Float32Array[], offset: number) => Promise<ArrayLike<number>[]>,
   options: OcclusionOptions = {},
 ): Promise<OcclusionMap> {
+  return (await occlusionMaps(pixels, size, settings, [target], encode, options))[0];
+}
+
+/**
+ * One map per target from one pass of occluded copies: the copies' embeddings do not depend on
+ * the target, so every class and descriptor costs only its cosines, not another encoding.
+ */
+export async function occlusionMaps(
+  pixels: Float32Array,
+  size: number,
+  settings: OcclusionSettings,
+  targets: readonly ArrayLike<number>[],
+  encode: (batch: Float32Array[], offset: number) => Promise<ArrayLike<number>[]>,
+  options: OcclusionOptions = {},
+): Promise<OcclusionMap[]> {
   const xs = patchStarts(size, settings.patch, settings.stride);
   const ys = xs;
   const positions = ys.flatMap((y) => xs.map((x) => [x, y] as const));
   const total = positions.length + 1;
   const chunkSize = Math.max(1, options.chunkSize ?? 64);
-  const similarities: number[] = [];
+  // similarities[t][k]: cosine of copy k (0 = the unoccluded image) with target t.
+  const similarities: number[][] = targets.map(() => []);
   for (let start = 0; start < total; start += chunkSize) {
     const batch: Float32Array[] = [];
     for (let k = start; k < Math.min(total, start + chunkSize); k++) {
@@ -136,12 +152,14 @@ export async function occlusionMap(
     const embeddings = await encode(batch, start);
     if (embeddings.length !== batch.length)
       throw new Error(`The encoder returned ${embeddings.length} embeddings for ${batch.length} images`);
-    for (const e of embeddings) similarities.push(cosine(e, target));
+    for (const e of embeddings) targets.forEach((target, t) => similarities[t].push(cosine(e, target)));
   }
-  const baseline = similarities[0];
-  const drops = ys.map((_, r) => xs.map((_, c) => baseline - similarities[1 + r * xs.length + c]));
-  const heatmap = dropsToHeatmap(drops, xs, ys, size, settings);
-  return { baseline, xs, ys, drops, heatmap, peak: heatmapPeak(heatmap, size, settings.stride) };
+  return similarities.map((sims) => {
+    const baseline = sims[0];
+    const drops = ys.map((_, r) => xs.map((_, c) => baseline - sims[1 + r * xs.length + c]));
+    const heatmap = dropsToHeatmap(drops, xs, ys, size, settings);
+    return { baseline, xs, ys, drops, heatmap, peak: heatmapPeak(heatmap, size, settings.stride) };
+  });
 }
 
 /** Per-pixel mean drop of the covering patches, averaged over stride×stride cells. */

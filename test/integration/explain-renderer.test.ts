@@ -25,7 +25,11 @@ const PIXEL = `window.pixel = (x, y, imageSide) => {
   return Array.from(canvas.getContext('2d').getImageData(Math.floor(x * s), Math.floor(y * s), 1, 1).data);
 };`;
 
-async function explained(): Promise<ExplainData> {
+let once: Promise<ExplainData> | undefined;
+/** One explain run for every test here; each gets its own copy to edit. */
+const explained = async () => structuredClone(await (once ??= explainNodule()));
+
+async function explainNodule(): Promise<ExplainData> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-explain-render-'));
   const kernel = new Kernel({ notebookPath: path.join(PHANTOMS, 'nb.lensnb'), cacheDir: path.join(dir, 'cache') });
   try {
@@ -49,7 +53,7 @@ async function explained(): Promise<ExplainData> {
 }
 
 const openPage = (t: { after: (fn: () => Promise<void>) => void }) =>
-  openRendererPage(t, 'explain', MIME.explain, PIXEL);
+  openRendererPage(t, 'explain/index', MIME.explain, PIXEL);
 
 test(
   'explain renderer: heatmap over the picture, peak outlined, bars, margin, theme, text only',
@@ -181,5 +185,81 @@ test(
     assert.deepEqual(problems.dialogs, []);
     assert.deepEqual(problems.errors, []);
     assert.deepEqual(problems.requests, []);
+  },
+);
+
+test(
+  'explain renderer: switching the target redraws its map; the opacity slider fades the overlay',
+  { skip: chromiumSkipReason() },
+  async (t) => {
+    const data = await explained();
+    const normal = data.maps!.find((m) => m.target.kind === 'class' && m.target.class === 'normal')!;
+    const nodule = data.maps!.find((m) => m.target.kind === 'class' && m.target.class === 'nodule')!;
+    // A descriptor's name is data too: it becomes an option's text, never markup.
+    const hostile = data.maps!.find((m) => m.target.kind === 'descriptor')!;
+    hostile.target.text = HOSTILE;
+    const { page, problems, render } = await openPage(t);
+    await render(data);
+    const root = page.locator('.symptom-lens-output');
+    const canvas = root.locator('[data-testid="explain-canvas"]');
+    const select = root.locator('[data-testid="explain-target"]');
+    const slider = root.locator('[data-testid="heatmap-opacity"]');
+    const side = data.imageSize.width;
+    type Pixel = (x: number, y: number, side: number) => number[];
+    const centre = (box: number[]) => [(box[0] + box[2]) / 2 - 1, (box[1] + box[3]) / 2 - 1];
+    const pixel = ([x, y]: number[]) =>
+      page.evaluate(([px, py, s]) => (window as unknown as { pixel: Pixel }).pixel(px, py, s), [x, y, side]);
+    const spread = (p: number[]) => Math.max(...p.slice(0, 3)) - Math.min(...p.slice(0, 3));
+    await page.waitForFunction(() =>
+      document.querySelector('.symptom-lens-output')?.shadowRoot?.querySelector('canvas'),
+    );
+    await page.waitForFunction(
+      ([x, y, s]) => (window as unknown as { pixel: Pixel }).pixel(x, y, s)[3] > 0,
+      [...centre(nodule.peak.box), side],
+    );
+
+    // Every class and descriptor is offered, grouped by class; the written target is selected.
+    assert.equal(await select.locator('option').count(), data.maps!.length);
+    assert.equal(await select.locator('option:checked').textContent(), 'nodule (class)');
+    assert.ok((await select.locator('option').allTextContents()).includes(HOSTILE));
+    assert.equal(await root.locator('img').count(), 0, 'no element made from data');
+    const noduleLabel = await canvas.getAttribute('aria-label');
+    const noduleRange = await root.locator('[data-testid="heatmap-range"]').textContent();
+    const onNodulePeak = await pixel(centre(nodule.peak.box));
+    assert.ok(spread(onNodulePeak) > 20, `the nodule map tints its peak: ${onNodulePeak}`);
+
+    // Switch to "normal": the overlay, its peak outline, caption and range follow that map.
+    await select.selectOption({ label: 'normal (class)' });
+    const [x0, y0, x1, y1] = normal.peak.box.map(Math.round);
+    assert.match(
+      (await canvas.getAttribute('aria-label')) ?? '',
+      new RegExp(`heatmap for normal; the peak is at x ${x0}–${x1}, y ${y0}–${y1}$`),
+    );
+    assert.notEqual(await canvas.getAttribute('aria-label'), noduleLabel);
+    const normalMax = Math.max(0, ...normal.heatmap.flat());
+    assert.equal(await root.locator('[data-testid="heatmap-range"]').textContent(), `0 – ${normalMax.toFixed(4)} drop`);
+    assert.notEqual(await root.locator('[data-testid="heatmap-range"]').textContent(), noduleRange);
+    assert.notDeepEqual(await pixel(centre(nodule.peak.box)), onNodulePeak, 'the nodule peak is redrawn');
+
+    // Back to nodule, then the slider: 0 % shows the plain grey picture, 100 % tints more than 60 %.
+    await select.selectOption({ label: 'nodule (class)' });
+    assert.deepEqual(await pixel(centre(nodule.peak.box)), onNodulePeak);
+    await slider.fill('0');
+    const plain = await pixel(centre(nodule.peak.box));
+    assert.ok(spread(plain) <= 6, `no overlay at 0 %: ${plain}`);
+    await slider.fill('100');
+    const full = await pixel(centre(nodule.peak.box));
+    assert.ok(spread(full) > spread(onNodulePeak), `100 % ${full} is more saturated than 60 % ${onNodulePeak}`);
+    assert.match((await root.locator('.sl-map-controls').textContent()) ?? '', /100 %/);
+    await fs.mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'explain-renderer-switch.png'), fullPage: true });
+
+    // No patch tokens from the demo model: the output says so beside the occlusion map.
+    assert.match((await root.locator('[data-testid="patch-tokens-reason"]').textContent()) ?? '', /occlusion only/);
+    // An output saved before maps were listed still draws its one target.
+    await render({ ...data, maps: undefined });
+    assert.equal(await root.locator('[data-testid="explain-target"] option').count(), 1);
+    assert.deepEqual(problems.dialogs, []);
+    assert.deepEqual(problems.errors, []);
   },
 );

@@ -127,6 +127,20 @@ test('explain output: bars sorted, margin, heatmap grid, picture only in the out
     assert.equal(r.occlusion.heatmap.length, 8);
     assert.equal(r.run.encoded.images, 50);
     assert.equal(r.run.encoded.texts, 0, "the target texts come from the score run's cache");
+    // A map per class and per descriptor (v1: 5 classes, 11 descriptors), each saying its method.
+    assert.deepEqual(
+      r.maps!.map((m) => `${m.method} ${m.target.kind} ${m.target.text}`),
+      Object.entries(v1.descriptors).flatMap(([cls, ds]) => [
+        `occlusion class ${cls}`,
+        ...ds.map((d) => `occlusion descriptor ${d}`),
+      ]),
+    );
+    const own = r.maps!.find((m) => m.target.kind === 'class' && m.target.class === r.predicted)!;
+    assert.deepEqual(own.heatmap, r.occlusion.heatmap);
+    assert.equal(own.cell, 16);
+    assert.notDeepEqual(r.maps![0].heatmap, r.maps![2].heatmap, 'targets map differently');
+    assert.match(r.patchTokens!.reason, /no patch tokens: occlusion only/);
+    assert.match(out.outputs[0].markdown, /16 occlusion — one per class and per descriptor/);
     const maxCell = Math.max(...r.occlusion.heatmap.flat());
     assert.equal(r.occlusion.peak.drop, maxCell);
     assert.deepEqual(r.occlusion.inputBox, [0, 0, 128, 128], 'the phantoms are already the input size');
@@ -146,6 +160,9 @@ test('explain output: bars sorted, margin, heatmap grid, picture only in the out
       'explain: d\nscore: cmp\nimage: 0\nvariant: v1\ntarget: enlarged heart shadow\npatch: 32\nstride: 16\n',
     );
     const target = (byDescriptor.result as ExplainResult).occlusion.target;
+    // The first run mapped that descriptor too, from the same occluded copies: the same heatmap.
+    const fromFirst = r.maps!.find((m) => m.target.kind === 'descriptor' && m.target.text === 'enlarged heart shadow');
+    assert.deepEqual(fromFirst?.heatmap, (byDescriptor.result as ExplainResult).occlusion.heatmap);
     assert.deepEqual(target, {
       kind: 'descriptor',
       class: 'cardiomegaly',

@@ -9,6 +9,7 @@ import {
   meanDirection,
   occlude,
   occlusionMap,
+  occlusionMaps,
   patchStarts,
 } from '../../src/scoring/occlusion';
 import type { PixelBox as Box } from '../../src/protocol/results';
@@ -104,6 +105,39 @@ test('the peak lands on the region the encoder looks at', async () => {
   assert.equal(x1 - x0, 2);
   assert.ok(x0 >= region[0] && x1 <= region[2] && y0 >= region[1] && y1 <= region[3], `peak ${map.peak.box}`);
   assert.equal(map.heatmap[0][0], 0);
+});
+
+test('one pass of occluded copies maps every target: each map is that target alone, by hand', async () => {
+  const region: Box = [10, 4, 14, 8];
+  const { encode, calls } = regionEncoder(region);
+  const settings = { patch: 4, stride: 2, fill: GREY };
+  const [a, b] = await occlusionMaps(
+    imageWith(region),
+    SIZE,
+    settings,
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    encode,
+    { chunkSize: 10 },
+  );
+  // The 49 copies + the image are encoded once for both targets.
+  assert.equal(
+    calls.reduce((n, [, k]) => n + k, 0),
+    50,
+  );
+  const alone = await occlusionMap(imageWith(region), SIZE, settings, [1, 0], regionEncoder(region).encode);
+  assert.deepEqual(a, alone);
+  // Against (0, 1): cos = 1/√(m² + 1). The image (m = 1): 1/√2; the region all grey (m = 0): 1,
+  // so the drop is 1/√2 − 1 (negative: greying raises this similarity); a half-greyed region
+  // (m = 0.5): 1/√2 − 1/√1.25. Patches off the region: no change.
+  assert.ok(Math.abs(b.baseline - Math.SQRT1_2) < 1e-6);
+  assert.ok(Math.abs(b.drops[2][5] - (Math.SQRT1_2 - 1)) < 1e-6);
+  assert.ok(Math.abs(b.drops[2][4] - (Math.SQRT1_2 - 1 / Math.sqrt(1.25))) < 1e-6);
+  assert.equal(b.drops[0][0], 0);
+  // Its heatmap peaks off the region, where nothing drops (the first such cell, in reading order).
+  assert.deepEqual([b.peak.row, b.peak.col, b.peak.value], [0, 0, 0]);
 });
 
 test('a spot smaller than the patch: the heatmap peaks on the spot, not on a patch corner', async () => {

@@ -12,7 +12,7 @@ import {
   greyFill,
   inputBoxToOriginal,
   meanDirection,
-  occlusionMap,
+  occlusionMaps,
   patchStarts,
   type InputGeometry,
 } from '../../scoring/occlusion';
@@ -23,6 +23,7 @@ import { labelMargin, MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '.
 import { type Classes, type ExplainResult, type PixelBox } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
+import { allTargets, pickTarget, sameTarget } from './explainTargets';
 import { classEvidence, pickImage, pickVariant } from './scoreImage';
 import { defineStep, type StepContext } from './step';
 
@@ -111,24 +112,28 @@ export const explainStep = defineStep({
     const size = model.imageSize;
     const { patch, stride } = occlusionSettings(ctx, size, o);
 
+    const targets = allTargets(plan.perClass);
+    if (!targets.some((t) => sameTarget(t, target))) targets.push(target);
     const cache = new EmbeddingCache(ctx.cacheDir, (m) => ctx.log(m));
+    const sentences = [...new Set(targets.flatMap((t) => t.embedded))];
     const texts = await cache.getOrEncode(
-      target.embedded,
+      sentences,
       (t) => EmbeddingCache.textKey(model.fingerprint, t),
       (missing) => model.encodeTexts(missing, { signal: ctx.signal }),
     );
-    const targetVector = meanDirection(texts.vectors);
+    const vectorOf = new Map(sentences.map((t, i) => [t, texts.vectors[i]]));
+    const directions = targets.map((t) => meanDirection(t.embedded.map((e) => vectorOf.get(e)!)));
 
     const preprocessing = await readPreprocessing(model.dir);
     const pixels = await model.preprocess({ path: entry.path, decode: entry.decode });
     const fill = greyFill(preprocessing);
     const copies = patchStarts(size, patch, stride).length ** 2 + 1;
     ctx.progress(`Occluding ${entry.id}: ${copies} copies`, 0);
-    const map = await occlusionMap(
+    const maps = await occlusionMaps(
       pixels,
       size,
       { patch, stride, fill },
-      targetVector,
+      directions,
       (batch, offset) =>
         model.encodePixels(batch, {
           signal: ctx.signal,
@@ -137,6 +142,7 @@ export const explainStep = defineStep({
         }),
       { chunkSize: model.batchSize * 4 },
     );
+    const map = maps[targets.findIndex((t) => sameTarget(t, target))];
 
     const geometry = await inputGeometry(preprocessing, entry);
     const toOriginal = (box: PixelBox, clip = true) => inputBoxToOriginal(box, geometry, clip).map(round2) as PixelBox;
@@ -172,6 +178,23 @@ export const explainStep = defineStep({
         },
         inputBox: toOriginal([0, 0, size, size], false),
       },
+      maps: targets.map((t, i) => ({
+        method: 'occlusion',
+        target: { kind: t.kind, class: t.class, text: t.text },
+        baseline: round5(maps[i].baseline),
+        cell: stride,
+        heatmap: maps[i].heatmap.map((row) => row.map(round5)),
+        peak: {
+          row: maps[i].peak.row,
+          col: maps[i].peak.col,
+          value: round5(maps[i].peak.value),
+          box: toOriginal(maps[i].peak.box),
+        },
+      })),
+      patchTokens: {
+        available: false,
+        reason: `The vision tower of "${loaded.name}" exports only the pooled image embedding, no patch tokens: occlusion only.`,
+      },
       imageSize: { width: geometry.width, height: geometry.height },
       run: {
         model: loaded.name,
@@ -198,40 +221,6 @@ export const explainStep = defineStep({
     };
   },
 });
-
-interface Target {
-  kind: 'class' | 'descriptor';
-  class: string;
-  /** What the user named: the class or the raw descriptor. */
-  text: string;
-  /** The sentences the model embeds for it (a class: all its descriptors', averaged). */
-  embedded: string[];
-}
-
-function pickTarget(
-  ctx: StepContext<unknown>,
-  perClass: ReturnType<typeof planTexts>['perClass'],
-  topClass: string,
-  written: string | undefined,
-): Target {
-  const wanted = written === undefined ? topClass : written.trim();
-  const cls =
-    perClass.find((c) => c.class === wanted) ?? perClass.find((c) => c.class.toLowerCase() === wanted.toLowerCase());
-  if (cls) return { kind: 'class', class: cls.class, text: cls.class, embedded: cls.columns.map((col) => col.text) };
-  for (const c of perClass) {
-    const col = c.columns.find((d) => d.descriptor.trim() === wanted);
-    if (col) return { kind: 'descriptor', class: c.class, text: col.descriptor, embedded: [col.text] };
-  }
-  const example = perClass
-    .find((c) => c.columns.some((d) => d.descriptor !== c.class))
-    ?.columns.find((d) => d.descriptor !== d.class);
-  throw fieldError(
-    ctx,
-    'target',
-    `"${wanted}" is neither a class (${perClass.map((c) => c.class).join(', ')}) nor a descriptor of this variant.`,
-    `Use a class name${example ? `, or one descriptor exactly as written, e.g. "${example.descriptor}"` : ''}.`,
-  );
-}
 
 function occlusionSettings(
   ctx: StepContext<unknown>,
@@ -308,6 +297,13 @@ function explainMarkdown(r: ExplainResult): string {
     '',
     `Occlusion map against the ${occ.target.kind} "${md(occ.target.text)}" (similarity ${num(occ.baseline, 4)}; ${occ.patch}-px grey patch, stride ${occ.stride}): ` +
       `greying hurts most around x ${num(x0, 0)}–${num(x1, 0)}, y ${num(y0, 0)}–${num(y1, 0)} of the ${r.imageSize.width}×${r.imageSize.height} image (mean drop ${num(occ.peak.drop, 4)}).`,
+    ...(r.maps ? ['', mapsLine(r.maps, r.patchTokens)] : []),
   ];
   return lines.join('\n');
+}
+
+function mapsLine(maps: NonNullable<ExplainResult['maps']>, patchTokens: ExplainResult['patchTokens']): string {
+  const methods = [...new Set(maps.map((m) => m.method))];
+  const counts = methods.map((m) => `${maps.filter((x) => x.method === m).length} ${m}`).join(', ');
+  return `Maps in this output (switch the target in the output): ${counts} — one per class and per descriptor.${patchTokens && !patchTokens.available ? ` ${md(patchTokens.reason)}` : ''}`;
 }
