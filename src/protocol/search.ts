@@ -54,6 +54,8 @@ export interface SearchResult {
     seed: number;
     /** Time of the ranking alone (dot products and top-k of every query). */
     searchMs: number;
+    /** How the hits were found: an exact scan, or packed int8 codes with exact re-ranking (large sets). */
+    searchMethod?: string;
     startedAt: string;
     durationMs: number;
   };

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { hashFile } from '../../images/decode';
 import { meanCI } from '../../metrics/bootstrap';
 import { ndcgAtK, precisionAtK } from '../../metrics/ranking';
+import { PackedIndex } from '../../scoring/packedSearch';
 import { EmbeddingIndex } from '../../scoring/search';
 import { MIME } from '../../protocol/mime';
 import type { ImageEntry, ImageSet } from '../../protocol/dataset';
@@ -20,6 +21,13 @@ const DEFAULT_K = 20;
 const MAX_INLINE_THUMBNAILS = 60;
 const THUMBNAIL_PX = 64;
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+/**
+ * From this many images, hits come from the packed int8 index with exact re-ranking (docs/scale.md,
+ * "Search at a million"): below it, the exact scan is already fast, and exact by construction.
+ */
+const PACKED_FROM = 20_000;
+const EXACT_METHOD = 'exact cosine over every image';
+const PACKED_METHOD = 'int8 codes per image scanned, top 256 (or 8·k) re-ranked by exact cosine';
 
 /** A query as the cell gives it, before embedding. */
 interface QuerySpec {
@@ -77,7 +85,10 @@ export const searchStep = defineStep({
     const embedded = await embedImageSet(ctx, model, imageSet);
     imageSet = embedded.set;
     const images = embedded.images;
-    const index = new EmbeddingIndex(images.vectors);
+    const packed = images.vectors.length >= PACKED_FROM ? new PackedIndex(images.vectors) : undefined;
+    let exact: EmbeddingIndex | undefined;
+    // Every image's cosine is needed only to judge a query with a relevance label.
+    const exactIndex = () => (exact ??= new EmbeddingIndex(images.vectors));
     const textSpecs = specs.filter((q) => q.kind === 'text');
     const texts = await embedTexts(
       ctx,
@@ -110,9 +121,10 @@ export const searchStep = defineStep({
         } else vector = extra.vectors[outside.findIndex((x) => x.written === spec.value)];
       }
       const t0 = performance.now();
-      const cosines = index.cosines(vector);
-      const hits = index.search(vector, Math.min(k, imageSet.entries.length - (self === undefined ? 0 : 1)), self);
+      const count = Math.min(k, imageSet.entries.length - (self === undefined ? 0 : 1));
+      const hits = (packed ?? exactIndex()).search(vector, count, self);
       searchMs += performance.now() - t0;
+      const cosines = spec.relevant === undefined ? undefined : exactIndex().cosines(vector);
       return queryResult(spec, shown, imageSet, cosines, hits, k, self);
     });
 
@@ -140,6 +152,7 @@ export const searchStep = defineStep({
         encoded: { images: images.encoded + extra.encoded, texts: texts.encoded },
         seed,
         searchMs: Math.round(searchMs * 10) / 10,
+        searchMethod: packed ? PACKED_METHOD : EXACT_METHOD,
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       },
@@ -157,7 +170,7 @@ function queryResult(
   spec: QuerySpec,
   shown: string,
   set: ImageSet,
-  cosines: Float32Array,
+  cosines: Float32Array | undefined,
   hits: { index: number; cosine: number }[],
   k: number,
   self: number | undefined,
@@ -173,7 +186,7 @@ function queryResult(
       ...(relevance ? { relevant: relevance[h.index] } : {}),
     })),
   };
-  if (!relevance) return base;
+  if (!relevance || !cosines) return base;
   // The query image itself is neither a hit nor a relevant image to find.
   const keep = (_: unknown, i: number) => i !== self;
   const scores = Array.from(cosines).filter(keep);
