@@ -1,5 +1,6 @@
 // npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
 // npm run bench -- --listing N   (only the images cell over N synthetic PNGs, cold and warm)
+// npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M]   (bench/scale.ts)
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding),
 // decodePerSecond (every image of the set decoded to 8-bit RGB, alone, as many at a time as the
@@ -12,6 +13,7 @@ import { decodeImage } from '../src/images/decode';
 import { Kernel } from '../src/kernel/kernel';
 import { bareVisionThroughput } from './bareOrt';
 import { listingBench } from './listing';
+import { scaleBench } from './scale';
 
 interface Args {
   model: string;
@@ -19,6 +21,11 @@ interface Args {
   batchSize: number;
   limit?: number;
   listing?: number;
+  scale?: number;
+  modelGiven: boolean;
+  listingFiles?: number;
+  cacheEntries?: number;
+  searchImages?: number;
 }
 
 /**
@@ -35,12 +42,19 @@ function parseArgs(argv: string[]): Args {
     model: path.resolve(__dirname, '../models/demo'),
     images: defaultImages(),
     batchSize: 16,
+    modelGiven: false,
+  };
+  const count = (flag: string, v: string) => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 1) throw new Error(`${flag} needs a number of images or files`);
+    return x;
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
       case '--model':
         args.model = path.resolve(v);
+        args.modelGiven = true;
         i++;
         break;
       case '--images':
@@ -56,13 +70,28 @@ function parseArgs(argv: string[]): Args {
         i++;
         break;
       case '--listing':
-        args.listing = Number(v);
-        if (!Number.isInteger(args.listing) || args.listing < 1) throw new Error('--listing needs a number of files');
+        args.listing = count('--listing', v);
+        i++;
+        break;
+      case '--scale':
+        args.scale = count('--scale', v);
+        i++;
+        break;
+      case '--listing-files':
+        args.listingFiles = count('--listing-files', v);
+        i++;
+        break;
+      case '--cache-entries':
+        args.cacheEntries = count('--cache-entries', v);
+        i++;
+        break;
+      case '--search-images':
+        args.searchImages = count('--search-images', v);
         i++;
         break;
       default:
         throw new Error(
-          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N)`,
+          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --scale N [--model DIR --listing-files L --cache-entries C --search-images M])`,
         );
     }
   }
@@ -83,6 +112,11 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.listing) {
     process.stdout.write(`${JSON.stringify(await listingBench(args.listing), null, 2)}\n`);
+    return;
+  }
+  if (args.scale) {
+    const figures = await scaleBench({ ...args, images: args.scale });
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;
   }
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'symptom-lens-bench-'));

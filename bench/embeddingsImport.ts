@@ -16,33 +16,50 @@ function option(name: string, fallback: number): number {
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
 
+const CLASSES = ['normal', 'effusion', 'cardiomegaly', 'nodule', 'pneumothorax'];
+
+/**
+ * N random unit vectors in clip-retrieval's layout under `dir/emb` and a `dir/labels.csv` of N
+ * path,label rows (classes in turn) whose images are not on disk; returns the vectors, row-major.
+ */
+export async function writeSyntheticImport(
+  dir: string,
+  n: number,
+  dims: number,
+  classes: string[] = CLASSES,
+): Promise<Float32Array> {
+  const random = mulberry32(1);
+  const data = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let j = 0; j < dims; j++) norm += (data[i * dims + j] = random() - 0.5) ** 2;
+    for (let j = 0; j < dims; j++) data[i * dims + j] /= Math.sqrt(norm);
+  }
+  const paths = Array.from({ length: n }, (_, i) => `files/p${i % 100}/${classes[i % classes.length]}/img-${i}.jpg`);
+  await fs.mkdir(path.join(dir, 'emb/img_emb'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'emb/metadata'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'emb/img_emb/img_emb_0.npy'), writeNpy(data, n, dims));
+  await fs.writeFile(
+    path.join(dir, 'emb/metadata/metadata_0.parquet'),
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'image_path', data: paths.map((p) => `/cluster/${p}`) }],
+      }),
+    ),
+  );
+  await fs.writeFile(
+    path.join(dir, 'labels.csv'),
+    ['path,label', ...paths.map((p, i) => `${p},${classes[i % classes.length]}`)].join('\n'),
+  );
+  return data;
+}
+
 async function main(): Promise<void> {
   const n = option('images', 100_000);
   const dims = option('dims', 512);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-bench-import-'));
   try {
-    const random = mulberry32(1);
-    const data = new Float32Array(n * dims);
-    for (let i = 0; i < n; i++) {
-      let norm = 0;
-      for (let j = 0; j < dims; j++) norm += (data[i * dims + j] = random() - 0.5) ** 2;
-      for (let j = 0; j < dims; j++) data[i * dims + j] /= Math.sqrt(norm);
-    }
-    const classes = ['normal', 'effusion', 'cardiomegaly', 'nodule', 'pneumothorax'];
-    const paths = Array.from({ length: n }, (_, i) => `files/p${i % 100}/${classes[i % 5]}/img-${i}.jpg`);
-    await fs.mkdir(path.join(dir, 'emb/img_emb'), { recursive: true });
-    await fs.mkdir(path.join(dir, 'emb/metadata'), { recursive: true });
-    await fs.writeFile(path.join(dir, 'emb/img_emb/img_emb_0.npy'), writeNpy(data, n, dims));
-    await fs.writeFile(
-      path.join(dir, 'emb/metadata/metadata_0.parquet'),
-      new Uint8Array(
-        parquetWriteBuffer({ columnData: [{ name: 'image_path', data: paths.map((p) => `/cluster/${p}`) }] }),
-      ),
-    );
-    await fs.writeFile(
-      path.join(dir, 'labels.csv'),
-      ['path,label', ...paths.map((p, i) => `${p},${classes[i % 5]}`)].join('\n'),
-    );
+    await writeSyntheticImport(dir, n, dims);
     const started = performance.now();
     const set = await loadImportedImageSet({
       name: 'bench',
@@ -69,4 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();
