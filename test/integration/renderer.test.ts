@@ -628,7 +628,7 @@ describe('renderers in Chromium', { skip }, () => {
     await page.close();
   });
 
-  test('score output: the heatmap keeps its height and stays above the gallery when the output narrows', async () => {
+  test('score output: the heatmap keeps its height and stays above what follows when the output narrows', async () => {
     // 27 images per class: more rows than get a label each, as in the demo notebook.
     const score = await scoreFixture({ perClass: 27, thumbnails: 'none' });
     const { page, problems } = await open();
@@ -636,7 +636,8 @@ describe('renderers in Chromium', { skip }, () => {
     const id = await render(page, 'score', MIME.score, score);
     const out = page.locator(`#${id}`);
     const heatmap = out.locator('.sl-heatmap');
-    const next = out.locator('.sl-gallery-area');
+    // The gallery sits above the heatmap; the disagreements follow it.
+    const next = out.locator('.sl-disagreements');
     await heatmap.locator('.main-svg').first().waitFor();
     const measure = async () => {
       const [plot, gallery, svg] = await Promise.all([
@@ -664,10 +665,10 @@ describe('renderers in Chromium', { skip }, () => {
           Math.abs(now.plot.height - wide.plot.height) <= 1,
           `${at}: the heatmap keeps its height: ${now.plot.height} (was ${wide.plot.height})`,
         );
-        assert.ok(now.plot.y + now.plot.height <= now.gallery.y + 0.5, `${at}: the heatmap ends above the gallery`);
+        assert.ok(now.plot.y + now.plot.height <= now.gallery.y + 0.5, `${at}: the heatmap ends above the disagreements`);
         assert.ok(
           now.svg.y + now.svg.height <= now.gallery.y + 0.5,
-          `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the gallery (${now.gallery.y})`,
+          `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the disagreements (${now.gallery.y})`,
         );
       }
       await out

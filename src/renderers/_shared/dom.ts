@@ -78,3 +78,21 @@ export function section(className: string, title: string, help?: string, ...chil
 export function notice(message: string, kind: 'error' | 'warning' | 'info' = 'info'): HTMLElement {
   return h('div', { class: `sl-notice sl-${kind}`, attrs: { role: kind === 'error' ? 'alert' : 'status' } }, message);
 }
+
+/** How long the highlight of a revealed element lasts (the .sl-flash animation). */
+export const FLASH_MS = 1600;
+
+/**
+ * Brings what a click changed into view and marks it for a moment, so a click never changes
+ * something off screen unnoticed.
+ */
+export function reveal(el: HTMLElement): void {
+  el.scrollIntoView({ block: 'nearest' });
+  // Again once the toolkit's buttons inside have rendered (a frame later), which makes it taller.
+  requestAnimationFrame(() => requestAnimationFrame(() => el.isConnected && el.scrollIntoView({ block: 'nearest' })));
+  el.classList.remove('sl-flash');
+  // A reflow restarts the animation when the same element is revealed twice in a row.
+  void el.offsetWidth;
+  el.classList.add('sl-flash');
+  setTimeout(() => el.classList.remove('sl-flash'), FLASH_MS);
+}

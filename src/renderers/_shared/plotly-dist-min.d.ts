@@ -7,6 +7,8 @@ declare module 'plotly.js-dist-min' {
 
   export interface PlotMouseEvent {
     points: { x: unknown; y: unknown; z?: unknown; pointIndex?: number | number[]; data: PlotData }[];
+    /** The mouse event of the click (where on the page it was). */
+    event?: MouseEvent;
   }
 
   /** A graph div after plotting: plotly keeps the drawn traces on it. */

@@ -44,6 +44,8 @@ th, td { padding: 4px 10px; text-align: right; border-bottom: 1px solid var(--sl
 th { font-weight: 600; color: var(--sl-muted); }
 th:first-child, td:first-child { text-align: left; }
 .sl-scroll { overflow-x: auto; max-width: 100%; }
+.sl-flash { animation: sl-flash 1.6s ease-out; }
+@keyframes sl-flash { from { outline: 2px solid var(--sl-focus); outline-offset: 2px; box-shadow: 0 0 0 6px color-mix(in srgb, var(--sl-focus) 35%, transparent); } to { outline: 2px solid transparent; outline-offset: 2px; box-shadow: 0 0 0 6px transparent; } }
 button.sl-link { background: none; border: none; padding: 0; color: var(--sl-link); cursor: pointer; font: inherit; }
 button.sl-link:hover { text-decoration: underline; }
 :focus-visible { outline: 1px solid var(--sl-focus); outline-offset: 1px; }

@@ -137,7 +137,7 @@ export function comparisonTable(s: Score, onPick: (index: number) => void): HTML
           ? th(
               'Δ mean AUROC',
               `vs ${first}`,
-              'sl-paired',
+              'sl-paired sl-delta',
               `Mean AUROC of this variant minus ${first}'s, ${pairedMethod(s)} test on the same images: difference, two-sided p, 95 % interval`,
             )
           : null,
@@ -145,7 +145,7 @@ export function comparisonTable(s: Score, onPick: (index: number) => void): HTML
           ? th(
               'McNemar',
               `vs ${first}`,
-              'sl-paired',
+              'sl-paired sl-mcnemar',
               `Exact McNemar test on per-image correctness against ${first}: two-sided p, then b / c, the images only ${first} / only this variant got right`,
             )
           : null,
@@ -207,12 +207,12 @@ function variantName(v: Variant): HTMLElement {
 }
 
 function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElement {
-  if (index === 0) return h('td', { class: 'sl-paired sl-muted', testid: 'paired-auroc' }, 'baseline');
+  if (index === 0) return h('td', { class: 'sl-paired sl-delta sl-muted', testid: 'paired-auroc' }, 'baseline');
   const d = v.comparison?.auroc?.mean;
   if (!d)
     return h(
       'td',
-      { class: 'sl-paired', testid: 'paired-auroc', title: 'no paired AUROC comparison in this result' },
+      { class: 'sl-paired sl-delta', testid: 'paired-auroc', title: 'no paired AUROC comparison in this result' },
       '—',
     );
   const excludesZero = d.low > 0 || d.high < 0;
@@ -223,7 +223,7 @@ function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElem
   return h(
     'td',
     {
-      class: `sl-paired${excludesZero ? ' sl-excludes-zero' : ''}`,
+      class: `sl-paired sl-delta${excludesZero ? ' sl-excludes-zero' : ''}`,
       testid: 'paired-auroc',
       attrs: {
         'data-difference': d.difference,
@@ -240,13 +240,13 @@ function aurocDifferenceCell(v: Variant, index: number, first: string): HTMLElem
 }
 
 function mcnemarCell(v: Variant, index: number, first: string): HTMLElement {
-  if (index === 0) return h('td', { class: 'sl-paired sl-muted', testid: 'mcnemar' }, 'baseline');
+  if (index === 0) return h('td', { class: 'sl-paired sl-mcnemar sl-muted', testid: 'mcnemar' }, 'baseline');
   const m = v.comparison?.mcnemar;
-  if (!m) return h('td', { class: 'sl-paired', testid: 'mcnemar' }, '—');
+  if (!m) return h('td', { class: 'sl-paired sl-mcnemar', testid: 'mcnemar' }, '—');
   return h(
     'td',
     {
-      class: 'sl-paired',
+      class: 'sl-paired sl-mcnemar',
       testid: 'mcnemar',
       attrs: { 'data-b': m.baselineOnly, 'data-c': m.variantOnly, 'data-p': m.p },
       title: `Exact McNemar test, two-sided, on the images the two variants disagree on: ${plural(m.baselineOnly, 'image')} only ${first} got right (b), ${plural(m.variantOnly, 'image')} only ${v.name} got right (c).`,

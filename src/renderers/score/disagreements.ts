@@ -1,10 +1,12 @@
-// The images on which two chosen variants disagree, with which of them got each one right.
+// The images on which two chosen variants disagree, with which of them got each one right; a
+// click on a row opens both variants' evidence for that image side by side, right under it.
 import type { Prediction } from '../../protocol/results';
-import { append, clear, h, notice, section } from '../_shared/dom';
+import { append, clear, h, notice, reveal, section } from '../_shared/dom';
 import { button, dropdown } from '../_shared/elements';
 import { basename, decimal } from '../_shared/format';
 import type { Thumbnails } from '../_shared/thumbnails';
-import { PAGE_SIZE, type Score } from './data';
+import { columnLabels, PAGE_SIZE, type Score, type Variant } from './data';
+import { evidenceBars } from './evidence';
 import { classesText, classList, isCorrect, sameClasses } from './predictions';
 
 export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
@@ -18,11 +20,38 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
     clear(body);
     const va = s.variants[a];
     const vb = s.variants[b];
-    const byImage = new Map(vb.predictions.map((p) => [p.image, p]));
-    const rows = va.predictions.flatMap((pa) => {
-      const pb = byImage.get(pa.image);
-      return pb && !sameClasses(pa.predicted, pb.predicted) ? [{ pa, pb }] : [];
+    const byImage = new Map(vb.predictions.map((p, i) => [p.image, i]));
+    const rows = va.predictions.flatMap((pa, ia) => {
+      const ib = byImage.get(pa.image);
+      const pb = ib === undefined ? undefined : vb.predictions[ib];
+      return pb && !sameClasses(pa.predicted, pb.predicted) ? [{ pa, pb, ia, ib: ib! }] : [];
     });
+    const side = (v: Variant, i: number, p: Prediction) =>
+      h(
+        'div',
+        { class: 'sl-evidence-side', attrs: { 'data-variant': v.name } },
+        h(
+          'h4',
+          null,
+          v.name,
+          ' ',
+          h('span', { class: right(p) ? 'sl-good-text' : 'sl-bad-text' }, right(p) ? '✓' : '✗'),
+        ),
+        evidenceBars(s, v, columnLabels(v).labels, i),
+      );
+    // Opens (or, clicked again, closes) the two variants' evidence in a row right under the image's.
+    const toggle = (row: HTMLTableRowElement, { pa, pb, ia, ib }: (typeof rows)[number]) => {
+      const open = row.nextElementSibling?.classList.contains('sl-evidence-row') ? row.nextElementSibling : null;
+      row.setAttribute('aria-expanded', String(!open));
+      if (open) return open.remove();
+      const evidence = h(
+        'tr',
+        { class: 'sl-evidence-row', testid: 'disagreement-evidence', attrs: { 'data-image': pa.image } },
+        h('td', { attrs: { colspan: 4 } }, h('div', { class: 'sl-evidence-pair' }, side(va, ia, pa), side(vb, ib, pb))),
+      );
+      row.after(evidence);
+      reveal(evidence);
+    };
     if (a === b) {
       body.appendChild(notice('Pick two different variants.', 'info'));
       return;
@@ -79,22 +108,30 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
           h(
             'tbody',
             null,
-            ...rows
-              .slice(0, shown)
-              .map(({ pa, pb }) =>
+            ...rows.slice(0, shown).map((pair) => {
+              const { pa, pb } = pair;
+              const row: HTMLTableRowElement = h(
+                'tr',
+                {
+                  class: 'sl-disagreement',
+                  title: `Click to compare the evidence of ${va.name} and ${vb.name} for this image`,
+                  attrs: { 'data-image': pa.image, tabindex: 0, 'aria-expanded': 'false' },
+                  on: {
+                    click: () => toggle(row, pair),
+                    keydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), toggle(row, pair)),
+                  },
+                },
                 h(
-                  'tr',
-                  { attrs: { 'data-image': pa.image } },
-                  h(
-                    'td',
-                    null,
-                    h('div', { class: 'sl-image-cell', title: pa.image }, thumbs.element(pa.image), basename(pa.image)),
-                  ),
-                  h('td', null, classesText(pa.label)),
-                  verdict(pa),
-                  verdict(pb),
+                  'td',
+                  null,
+                  h('div', { class: 'sl-image-cell', title: pa.image }, thumbs.element(pa.image), basename(pa.image)),
                 ),
-              ),
+                h('td', null, classesText(pa.label)),
+                verdict(pa),
+                verdict(pb),
+              );
+              return row;
+            }),
           ),
         ),
       ),
@@ -116,7 +153,7 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
   return section(
     'sl-disagreements',
     'Disagreements',
-    'Images that two variants classify differently, side by side.',
+    'Images that two variants classify differently, side by side. Click a row for both variants’ descriptor scores of that image.',
     h(
       'div',
       { class: 'sl-versus' },

@@ -2,13 +2,13 @@
 // first (or the images of one confusion cell), each card with the descriptors that drove it, and
 // on click the image's score for every descriptor of every class.
 import type { ScoreActionMessage } from '../../protocol/messages';
-import { descriptorBars, type BarGroup } from '../_shared/bars';
-import { append, clear, h, notice } from '../_shared/dom';
+import { append, clear, h, reveal } from '../_shared/dom';
 import { button } from '../_shared/elements';
 import { basename, decimal, truncate } from '../_shared/format';
 import type { Thumbnails } from '../_shared/thumbnails';
 import { PAGE_SIZE, similarityProblem, type Score, type Variant } from './data';
 import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
+import { evidenceBars, topDescriptors } from './evidence';
 import { byMargin, classesText, classList, isCorrect, mismatchedClasses } from './predictions';
 
 /** A confusion-matrix cell: the images of true class `label` predicted as `predicted`. */
@@ -19,6 +19,8 @@ export class Gallery {
   private filter: Pair | undefined;
   private shown = PAGE_SIZE;
   private selected: number | undefined;
+  /** Where the open detail panel is shown; undefined while none is open. */
+  private openHost: HTMLElement | undefined;
   private readonly galleryEl = h('div', { class: 'sl-gallery', testid: 'gallery' });
   private readonly galleryTitle = h('h3');
   private readonly filterEl = h('div', { class: 'sl-filter' });
@@ -61,6 +63,7 @@ export class Gallery {
     this.shown = PAGE_SIZE;
     this.onFilter(this.filter);
     this.drawGallery();
+    reveal(this.el);
   }
 
   private galleryItems(): number[] {
@@ -140,7 +143,7 @@ export class Gallery {
   private card(i: number): HTMLElement {
     const p = this.v.predictions[i];
     const wrong = !isCorrect(p);
-    const open = () => this.openDetail(i, false);
+    const open = () => this.openDetail(i);
     return h(
       'div',
       {
@@ -209,7 +212,7 @@ export class Gallery {
     if (similarityProblem(this.v)) return null;
     const p = this.v.predictions[i];
     const line = (cls: string, count: number) => {
-      const top = this.topDescriptors(i, cls, count);
+      const top = topDescriptors(this.v, this.labels, i, cls, count);
       return top.length
         ? h(
             'div',
@@ -232,30 +235,37 @@ export class Gallery {
     );
   }
 
-  private topDescriptors(i: number, cls: string, count: number): { text: string; value: number }[] {
-    return this.v.columns
-      .map((c, k) => ({ c, k }))
-      .filter(({ c }) => c.class === cls)
-      .map(({ k }) => ({ text: this.labels[k], value: this.v.similarity[i][k] }))
-      .sort((a, b) => b.value - a.value)
-      .slice(0, count);
-  }
-
-  openDetail(i: number, fromHeatmap: boolean): void {
+  /**
+   * Opens image `i`'s evidence in `host` (beside the gallery by default, or where the caller
+   * shows it: next to the clicked heatmap row), brings it into view, marks it and takes focus, so
+   * Escape closes it.
+   */
+  openDetail(i: number, host: HTMLElement = this.detailSlot, place?: (panel: HTMLElement) => void): void {
+    this.closeDetail();
     this.selected = i;
     for (const card of this.galleryEl.querySelectorAll<HTMLElement>('.sl-card'))
       card.classList.toggle('sl-selected', Number(card.dataset.index) === i);
-    clear(this.detailSlot);
-    this.detailSlot.appendChild(this.detail(i));
-    this.body.classList.add('sl-with-detail');
-    if (fromHeatmap) this.detailSlot.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    const panel = this.detail(i);
+    host.appendChild(panel);
+    host.hidden = false;
+    this.openHost = host;
+    if (host === this.detailSlot) this.body.classList.add('sl-with-detail');
+    place?.(panel);
+    panel.focus({ preventScroll: true });
+    reveal(panel);
   }
 
-  private closeDetail(): void {
+  /** Closes the detail panel; true when one was open. */
+  closeDetail(): boolean {
+    const host = this.openHost;
+    if (!host) return false;
+    this.openHost = undefined;
     this.selected = undefined;
-    clear(this.detailSlot);
+    clear(host);
+    if (host !== this.detailSlot) host.hidden = true;
     this.body.classList.remove('sl-with-detail');
     for (const card of this.galleryEl.querySelectorAll('.sl-card.sl-selected')) card.classList.remove('sl-selected');
+    return true;
   }
 
   private detail(i: number): HTMLElement {
@@ -263,32 +273,17 @@ export class Gallery {
     const ranked = Object.entries(p.scores).sort((a, b) => b[1] - a[1]);
     // Each class of a multi-label set is decided on its own: no class is the runner-up.
     const runnerUp = this.multiLabel ? undefined : ranked[1];
-    const predicted = new Set(classList(p.predicted));
-    const labelled = new Set(classList(p.label));
-    const groups: BarGroup[] = similarityProblem(this.v)
-      ? []
-      : this.s.classes.map((c) => ({
-          label: c,
-          score: p.scores[c],
-          role:
-            predicted.has(c) && labelled.has(c)
-              ? 'both'
-              : predicted.has(c)
-                ? 'predicted'
-                : labelled.has(c)
-                  ? 'true'
-                  : 'other',
-          items: this.topDescriptors(i, c, Infinity),
-        }));
-    // Predicted class first, then the true class, then the rest by score.
-    const rank = (g: BarGroup) => (g.role === 'both' || g.role === 'predicted' ? 0 : g.role === 'true' ? 1 : 2);
-    groups.sort((a, b) => rank(a) - rank(b) || (b.score ?? 0) - (a.score ?? 0));
     return h(
       'div',
       {
         class: 'sl-detail',
         testid: 'detail',
-        attrs: { 'data-image': p.image, role: 'region', 'aria-label': `Descriptor scores of ${p.image}` },
+        attrs: {
+          'data-image': p.image,
+          role: 'region',
+          'aria-label': `Descriptor scores of ${p.image}`,
+          tabindex: -1,
+        },
       },
       h(
         'div',
@@ -298,7 +293,7 @@ export class Gallery {
           'div',
           { class: 'sl-card-meta' },
           h('span', { class: 'sl-card-name', title: p.image }, basename(p.image)),
-          h('span', { class: 'sl-muted sl-mono', title: p.image }, truncate(p.image, 60)),
+          h('span', { class: 'sl-muted sl-mono sl-detail-path' }, p.image),
           labelRow('true', classesText(p.label), 'sl-good-text'),
           labelRow('pred.', classesText(p.predicted), isCorrect(p) ? 'sl-good-text' : 'sl-bad-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
@@ -340,10 +335,14 @@ export class Gallery {
                 },
               )
             : null,
-          button('Close', () => this.closeDetail(), { secondary: true, testid: 'close-detail' }),
+          button('Close', () => this.closeDetail(), {
+            secondary: true,
+            testid: 'close-detail',
+            title: 'Close (Escape)',
+          }),
         ),
       ),
-      groups.length ? descriptorBars(groups) : notice('No descriptor similarities in this result.', 'info'),
+      evidenceBars(this.s, this.v, this.labels, i),
     );
   }
 }

@@ -1,5 +1,6 @@
-// One variant: its confusion matrix, similarity heatmap and failure gallery, linked: a confusion
-// cell filters the gallery, a heatmap row opens the image's evidence.
+// One variant: its confusion matrix, failure gallery and similarity heatmap, linked: a confusion
+// cell filters the gallery right below it, a heatmap row opens the image's evidence beside that
+// row, and Escape closes it. What a click changes is brought into view and marked.
 import type { ScoreActionMessage } from '../../protocol/messages';
 import type { SaveImageRequest } from '../../protocol/export';
 import { imageButtons } from '../_shared/plotExport';
@@ -23,6 +24,8 @@ export class VariantPanel {
   private readonly v: Variant;
   private readonly cleanups: (() => void)[] = [];
   private readonly heatmapEl = h('div', { class: 'sl-heatmap', testid: 'heatmap' });
+  /** The detail panel of a clicked heatmap row, laid over the heatmap's right side at that row. */
+  private readonly heatmapDetail = h('div', { class: 'sl-heatmap-detail', attrs: { hidden: true } });
   private sort: SortMode = 'class';
   private order: number[] = [];
   private readonly margin: number[];
@@ -59,7 +62,7 @@ export class VariantPanel {
         ? section(
             'sl-confusion-section',
             `Confusion matrix · ${this.v.name}`,
-            'Rows: true class; columns: predicted. Click a cell to list its images below.',
+            'Rows: true class; columns: predicted. Click a cell to list its images right below.',
             imageButtons(
               `confusion-${this.v.name}`,
               () => confusionFigure(s.classes, this.v.predictions, this.v.name, readTheme(confusion)),
@@ -75,6 +78,7 @@ export class VariantPanel {
               'No confusion matrix: in a multi-label set each class is its own yes/no question, so an image has no single true and predicted class; read the per-class AUROC above.',
             ),
           ),
+      this.gallery.el,
       problem
         ? section(
             'sl-heatmap-section',
@@ -103,10 +107,12 @@ export class VariantPanel {
                 ? 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class, rows by their first labelled class. ✗ marks an image whose predicted classes differ from its labels; click a row for its evidence.'
                 : 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class. ✗ marks a misclassified image; click a row for its evidence.',
             ),
-            this.heatmapEl,
+            h('div', { class: 'sl-heatmap-wrap' }, this.heatmapEl, this.heatmapDetail),
           ),
-      this.gallery.el,
     );
+    this.el.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.gallery.closeDetail()) e.stopPropagation();
+    });
     this.order = this.sortedRows();
   }
 
@@ -167,7 +173,19 @@ export class VariantPanel {
     );
     this.heatmapPlot.el.on('plotly_click', (ev) => {
       const row = Number(ev.points[0]?.y);
-      if (Number.isInteger(row) && this.order[row] !== undefined) this.gallery.openDetail(this.order[row], true);
+      if (Number.isInteger(row) && this.order[row] !== undefined) this.openBesideRow(this.order[row], ev.event);
+    });
+  }
+
+  /** Opens image `i`'s evidence over the heatmap at the height of the click, inside the heatmap's box where it fits. */
+  private openBesideRow(i: number, click: MouseEvent | undefined): void {
+    const box = this.heatmapEl.getBoundingClientRect();
+    const y = click ? click.clientY - box.top : 0;
+    this.gallery.openDetail(i, this.heatmapDetail, (panel) => {
+      const top = Math.max(0, Math.min(y - 24, this.heatmapEl.offsetHeight - panel.offsetHeight));
+      this.heatmapDetail.style.top = `${top}px`;
+      // A panel taller than a short heatmap makes the heatmap's box grow rather than cover what follows.
+      this.heatmapDetail.parentElement!.style.minHeight = `${panel.offsetHeight}px`;
     });
   }
 }

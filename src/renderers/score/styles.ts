@@ -23,8 +23,19 @@ ${IMPORTANCE_CSS}
 .sl-th-detail { display: block; font-weight: normal; color: var(--sl-fg); max-width: 14em; overflow: hidden; text-overflow: ellipsis; margin-left: auto; }
 .sl-comparison-table th { padding: 4px 8px; vertical-align: bottom; }
 .sl-comparison-table td { padding: 4px 8px; vertical-align: top; }
-.sl-ci { display: block; font-size: 0.8em; color: var(--sl-muted); font-weight: normal; }
+.sl-ci { display: block; font-size: 0.78em; color: var(--sl-muted); font-weight: normal; white-space: nowrap; }
 .sl-comparison-table .sl-paired { border-left: 1px solid var(--sl-border); }
+/* The name and the comparison against the first variant stay in view while the metric columns
+   scroll sideways under them (a narrow output: VS Code's side bar open). McNemar has a fixed
+   width so that Δ mean AUROC can be pinned just left of it. */
+.sl-comparison-table td:first-child, .sl-comparison-table th:first-child, .sl-comparison-table .sl-paired { position: sticky; background: var(--sl-bg); z-index: 1; }
+.sl-comparison-table td:first-child, .sl-comparison-table th:first-child { left: 0; max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+.sl-comparison-table .sl-paired { right: 0; }
+.sl-comparison-table .sl-paired.sl-mcnemar { width: 8.5em; min-width: 8.5em; max-width: 8.5em; }
+.sl-comparison-table .sl-paired.sl-delta:not(:nth-last-child(1)) { right: 8.5em; }
+.sl-comparison-table tbody tr:hover > :is(td:first-child, .sl-paired) { background: linear-gradient(var(--sl-hover), var(--sl-hover)), var(--sl-bg); }
+/* The shadow to the right covers the sliver a collapsed border leaves between the two pinned columns. */
+.sl-comparison-table .sl-paired.sl-delta { box-shadow: inset 1px 0 0 var(--sl-border), 8px 0 0 var(--sl-bg); }
 .sl-comparison-table td.sl-paired.sl-muted { vertical-align: middle; font-style: italic; }
 .sl-comparison-table td.sl-excludes-zero .sl-value { font-weight: 700; }
 .sl-comparison-table .sl-p { margin-left: 0.6em; font-size: 0.8em; color: var(--sl-muted); font-weight: normal; }
@@ -50,7 +61,7 @@ ${IMPORTANCE_CSS}
 .sl-gallery-body { display: grid; grid-template-columns: 1fr; gap: 12px; align-items: start; }
 .sl-gallery-body.sl-with-detail .sl-detail { order: -1; }
 @container (min-width: 820px) {
-  .sl-gallery-body.sl-with-detail { grid-template-columns: minmax(0, 1fr) minmax(320px, 420px); }
+  .sl-gallery-body.sl-with-detail { grid-template-columns: minmax(0, 1fr) minmax(380px, 520px); }
   .sl-gallery-body.sl-with-detail .sl-detail { order: 0; }
 }
 .sl-filter { display: flex; gap: 10px; align-items: center; margin: 0 0 8px; }
@@ -76,9 +87,21 @@ ${IMPORTANCE_CSS}
 .sl-detail-head .sl-thumb { width: 128px; height: 128px; }
 .sl-detail-head .sl-card-meta { flex: 1; }
 .sl-detail-actions { margin-left: auto; display: flex; flex-direction: column; gap: 6px; }
+/* The detail panel names the image and its classes in full: they wrap rather than being cut. */
+.sl-detail .sl-card-meta > span, .sl-detail .sl-card-name, .sl-detail .sl-label-row, .sl-detail .sl-label-row > span:last-child { white-space: normal; overflow: visible; overflow-wrap: anywhere; }
+.sl-detail:focus { outline: none; }
+.sl-heatmap-wrap { position: relative; }
+.sl-heatmap-detail { position: absolute; right: 0; width: min(520px, 100%); z-index: 2; box-shadow: 0 4px 16px rgba(0, 0, 0, 0.3); }
+.sl-heatmap-detail .sl-detail { background: var(--sl-bg); }
 .sl-disagreements th, .sl-disagreements td { text-align: left; }
 .sl-disagreements td { vertical-align: middle; }
 .sl-disagreements td .sl-thumb { width: 40px; height: 40px; }
+.sl-disagreement { cursor: pointer; }
+.sl-disagreement:hover, .sl-disagreement[aria-expanded="true"] { background: var(--sl-hover); }
+.sl-evidence-row > td { white-space: normal; text-align: left; padding: 8px 10px 14px; }
+.sl-disagreements table { width: 100%; }
+.sl-evidence-pair { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.sl-evidence-side > h4 { margin-bottom: 6px; }
 .sl-image-cell { display: flex; gap: 8px; align-items: center; max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
 .sl-versus { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 8px; }
 .sl-tally { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 0 0 8px; color: var(--sl-muted); }
