@@ -665,7 +665,10 @@ describe('renderers in Chromium', { skip }, () => {
           Math.abs(now.plot.height - wide.plot.height) <= 1,
           `${at}: the heatmap keeps its height: ${now.plot.height} (was ${wide.plot.height})`,
         );
-        assert.ok(now.plot.y + now.plot.height <= now.gallery.y + 0.5, `${at}: the heatmap ends above the disagreements`);
+        assert.ok(
+          now.plot.y + now.plot.height <= now.gallery.y + 0.5,
+          `${at}: the heatmap ends above the disagreements`,
+        );
         assert.ok(
           now.svg.y + now.svg.height <= now.gallery.y + 0.5,
           `${at}: the drawing ends (${now.svg.y + now.svg.height}) above the disagreements (${now.gallery.y})`,
