@@ -49,6 +49,7 @@ function descriptorCell(edited: boolean): string {
 }
 
 const ms = (x: number) => Math.round(x);
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknown>> {
   const n = args.images;
@@ -68,7 +69,10 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       if (!outcome.ok) throw new Error(`bench cell ${id} failed: ${outcome.error}`);
       return outcome;
     };
+    const rssBeforeModel = process.memoryUsage().rss;
     await must('model', modelCell);
+    // What the loaded model sessions (vision tower in its worker thread, text tower) hold.
+    const modelSessionsRss = process.memoryUsage().rss - rssBeforeModel;
     const dims = kernel.session.models.get('m')!.model.embedDim;
     const vectors = await writeSyntheticImport(work, n, dims, CLASSES);
 
@@ -108,6 +112,8 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       scoreCell,
     ]);
     const search = searchBench(args.searchImages ?? n, dims);
+    // Before the bare runtime loads a second copy of the vision tower.
+    const peakRss = process.resourceUsage().maxRSS * 1024;
     const bare = args.modelGiven
       ? await bareVisionThroughput(args.model, {
           batchSize: args.batchSize,
@@ -135,7 +141,8 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       ...written,
       search,
       ...(bare ? { bareOrtImagesPerSecond: Math.round(bare.imagesPerSecond * 10) / 10 } : {}),
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      modelSessionsRssMiB: mib(modelSessionsRss),
+      peakRssMiB: mib(peakRss),
       cores: os.availableParallelism(),
       loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10,
       node: process.version,
