@@ -5,7 +5,7 @@ usage: export.py WORKDIR MODEL_DIR
   WORKDIR    holds weights.pt from train.py; receives reference.json (torch outputs that
              check.mjs compares with onnxruntime-node)
   MODEL_DIR  already holds the tokenizer files; receives config.json, preprocessor_config.json,
-             onnx/vision_model.onnx, onnx/text_model.onnx
+             onnx/vision_model.onnx (with patch_embeds, see patch_embeds.py), onnx/text_model.onnx
 """
 import json
 import os
@@ -15,6 +15,7 @@ import onnx
 import torch
 
 from model import MEAN, PROJECTION_DIM, STD, TEXT, VISION, DemoClip
+from patch_embeds import add_patch_embeds
 from captions import corpus
 from tokenizer import Tokenizer
 
@@ -127,6 +128,7 @@ def main(workdir, model_dir):
                           opset_version=OPSET, do_constant_folding=True)
     for p in (vpath, tpath):
         onnx.checker.check_model(onnx.load(p), full_check=True)
+    add_patch_embeds(vpath)
     write_json(os.path.join(model_dir, 'config.json'), config(tok, model.logit_scale.item()))
     write_json(os.path.join(model_dir, 'preprocessor_config.json'), preprocessor_config())
 

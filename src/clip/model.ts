@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CancelledError } from '../common/errors';
+import { CancelledError, throwIfCancelled } from '../common/errors';
 import { ImageDecodeError } from '../images/decode';
 import { ModelError } from './errors';
 import { modelFingerprint } from './fingerprint';
@@ -97,6 +97,7 @@ class OnnxClipModel implements ClipModel {
   readonly imageSize: number;
   readonly description: ModelDescription;
   readonly batchSize: number;
+  readonly patchTokens: { available: boolean; reason: string };
   private readonly preprocessing: Preprocessing;
   private readonly tokenizer: ClipTokenizer;
   private readonly vision: VisionEncoder;
@@ -117,6 +118,15 @@ class OnnxClipModel implements ClipModel {
     this.text = parts.text;
     this.preprocessKey = preprocessKey(parts.preprocessing);
     this.imageSize = parts.vision.side;
+    this.patchTokens = patchTokenSupport(parts.vision.outputs);
+  }
+
+  async encodePatches(pixels: Float32Array, options?: EncodeOptions): Promise<Float32Array[]> {
+    if (!this.patchTokens.available) throw new ModelError(this.patchTokens.reason);
+    throwIfCancelled(options?.signal);
+    const [tokens] = await this.vision.embed([pixels], options?.signal, 'patch_embeds');
+    const dim = this.embedDim;
+    return Array.from({ length: tokens.length / dim }, (_, k) => tokens.subarray(k * dim, (k + 1) * dim));
   }
 
   preprocess(image: ImageInput): Promise<Float32Array> {
@@ -238,6 +248,25 @@ export async function loadClipModel(dir: string, options: LoadModelOptions = {})
     await Promise.all([vision.release().catch(() => {}), text.release().catch(() => {})]);
     throw err;
   }
+}
+
+function patchTokenSupport(outputs: readonly string[]): { available: boolean; reason: string } {
+  if (outputs.includes('patch_embeds'))
+    return {
+      available: true,
+      reason:
+        'The vision graph exports patch_embeds: each patch token projected into the joint space as the pooled image is.',
+    };
+  if (outputs.includes('last_hidden_state'))
+    return {
+      available: false,
+      reason:
+        'The vision graph exports last_hidden_state but not patch_embeds (those tokens projected into the joint space: post-layernorm and visual projection for CLIP), so there is no patch-token map: occlusion only. Re-export the vision tower with a patch_embeds output.',
+    };
+  return {
+    available: false,
+    reason: 'The vision graph exports only the pooled image embedding (image_embeds), no patch tokens: occlusion only.',
+  };
 }
 
 /** Both towers on one provider: the vision graph in its worker (see ./visionThread), the text graph here. */

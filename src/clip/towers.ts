@@ -99,7 +99,7 @@ function normalisedRows(data: Float32Array, batch: number, file: string, output:
         : row.some((v) => !Number.isFinite(v)) || !Number.isFinite(norm)
           ? 'Infinity (or values too large to square)'
           : 'only zeros';
-      const tower = output === 'image_embeds' ? 'vision' : 'text';
+      const tower = output === 'text_embeds' ? 'text' : 'vision';
       throw new ModelError(
         `The ${tower} tower ${file} output ${what} in "${output}" (input ${b + 1} of a batch of ${batch}); nothing was scored. The export or its weights are broken (an fp16 export may overflow): re-export the model, or try variant: fp32.`,
         file,
@@ -132,11 +132,23 @@ export function packPixels(pixels: Float32Array[], side: number): Float32Array {
 }
 
 /** The vision tower as the model uses it: on this thread (VisionTower) or in a worker (./visionThread). */
+/**
+ * What a vision graph can give per image: the pooled embedding, or `patch_embeds` [batch, tokens,
+ * dim]: each patch token projected into the joint space the way the pooled one is (an optional
+ * output; the explain step's patch-token map).
+ */
+export type VisionOutput = 'image_embeds' | 'patch_embeds';
+
 export interface VisionEncoder {
   readonly side: number;
   readonly embedDim: number | undefined;
-  /** Rejects with CancelledError as soon as `signal` fires, even while the batch is still running. */
-  embed(pixels: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** The graph's output names (whether it has patch_embeds or last_hidden_state). */
+  readonly outputs: readonly string[];
+  /**
+   * Rejects with CancelledError as soon as `signal` fires, even while the batch is still running.
+   * `patch_embeds` gives per image its tokens, each L2-normalised, one after another.
+   */
+  embed(pixels: Float32Array[], signal?: AbortSignal, output?: VisionOutput): Promise<Float32Array[]>;
   release(): Promise<void>;
 }
 
@@ -172,16 +184,34 @@ export class VisionTower implements VisionEncoder {
     return declaredWidth(this.session, 'image_embeds');
   }
 
+  get outputs(): readonly string[] {
+    return this.session.outputNames;
+  }
+
   /** pixels: one CHW float32 array of 3·side² per image. */
-  embed(pixels: Float32Array[]): Promise<Float32Array[]> {
-    return this.embedBatch(packPixels(pixels, this.side), pixels.length);
+  embed(pixels: Float32Array[], _signal?: AbortSignal, output: VisionOutput = 'image_embeds'): Promise<Float32Array[]> {
+    return this.embedBatch(packPixels(pixels, this.side), pixels.length, output);
   }
 
   /** `count` images packed one after another (packPixels). */
-  async embedBatch(batch: Float32Array, count: number): Promise<Float32Array[]> {
+  async embedBatch(batch: Float32Array, count: number, output: VisionOutput = 'image_embeds'): Promise<Float32Array[]> {
     const feeds = { pixel_values: floatTensor(this.pixelType, batch, [count, 3, this.side, this.side]) };
-    const result = await this.session.run(feeds, ['image_embeds']);
-    return normalisedRows(floatData(result.image_embeds as Tensor), count, this.file, 'image_embeds');
+    const result = await this.session.run(feeds, [output]);
+    const tensor = result[output] as Tensor;
+    if (output === 'image_embeds') return normalisedRows(floatData(tensor), count, this.file, output);
+    // [count, tokens, dim]: normalise every token, then hand back each image's tokens together.
+    const tokens = tensor.dims.length === 3 ? Number(tensor.dims[1]) : NaN;
+    if (!(tokens > 0))
+      throw new ModelError(
+        `${this.file}: output "${output}" has shape [${tensor.dims.join(', ')}], not [batch, tokens, dim].`,
+        this.file,
+      );
+    const rows = normalisedRows(floatData(tensor), count * tokens, this.file, output);
+    return Array.from({ length: count }, (_, i) => {
+      const image = new Float32Array(rows.length === 0 ? 0 : tokens * rows[0].length);
+      for (let k = 0; k < tokens; k++) image.set(rows[i * tokens + k], k * rows[0].length);
+      return image;
+    });
   }
 
   release(): Promise<void> {

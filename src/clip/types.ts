@@ -97,6 +97,13 @@ export interface ClipModel {
   encodeImages(images: ImageInput[], options?: EncodeOptions): Promise<Float32Array[]>;
   /** Same with already preprocessed CHW float pixels (explain/occlusion uses this). */
   encodePixels(pixels: Float32Array[], options?: EncodeOptions): Promise<Float32Array[]>;
+  /** Whether the vision graph exports patch tokens in the joint space (`patch_embeds`); if not, why. */
+  readonly patchTokens: { available: boolean; reason: string };
+  /**
+   * One preprocessed image's patch tokens, each projected into the joint space and L2-normalised,
+   * in the graph's order (row by row). Only when `patchTokens.available`.
+   */
+  encodePatches(pixels: Float32Array, options?: EncodeOptions): Promise<Float32Array[]>;
   /** Decode + preprocess one image to CHW float32 (size imageSize²·3). */
   preprocess(image: ImageInput): Promise<Float32Array>;
   /** L2-normalised text embeddings, one per text, batched. */

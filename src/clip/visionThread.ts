@@ -10,7 +10,7 @@ import { CancelledError } from '../common/errors';
 import { startWorker } from '../common/workerThread';
 import { ModelError } from './errors';
 import { openOn, OpenFailure } from './providers';
-import { packPixels, VisionTower, type VisionEncoder } from './towers';
+import { packPixels, VisionTower, type VisionEncoder, type VisionOutput } from './towers';
 import type { Provider, VisionThread } from './types';
 import type { VisionReply, VisionRequest, WorkerFailure } from './visionWorker';
 
@@ -34,10 +34,14 @@ interface Pending {
 class WorkerVision implements VisionEncoder {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private opened?: { resolve: (embedDim: number | undefined) => void; reject: (err: Error) => void };
+  private opened?: {
+    resolve: (reply: { embedDim: number | undefined; outputs: string[] }) => void;
+    reject: (err: Error) => void;
+  };
   private stopped?: string;
   private releasing = false;
   embedDim: number | undefined;
+  outputs: readonly string[] = [];
 
   constructor(
     private readonly worker: Worker,
@@ -51,16 +55,17 @@ class WorkerVision implements VisionEncoder {
   }
 
   open(file: string, provider: Provider, threads: number): Promise<void> {
-    return new Promise<number | undefined>((resolve, reject) => {
+    return new Promise<{ embedDim: number | undefined; outputs: string[] }>((resolve, reject) => {
       this.opened = { resolve, reject };
       this.worker.ref();
       this.post({ kind: 'open', file, side: this.side, provider, threads });
-    }).then((embedDim) => {
-      this.embedDim = embedDim;
+    }).then((reply) => {
+      this.embedDim = reply.embedDim;
+      this.outputs = reply.outputs;
     });
   }
 
-  embed(pixels: Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+  embed(pixels: Float32Array[], signal?: AbortSignal, output: VisionOutput = 'image_embeds'): Promise<Float32Array[]> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     if (this.stopped) return Promise.reject(new WorkerStopped(`The vision tower's worker stopped (${this.stopped}).`));
     const id = this.nextId++;
@@ -84,7 +89,7 @@ class WorkerVision implements VisionEncoder {
       this.worker.ref();
       // One copy into a buffer that is then moved, not copied again, to the worker.
       const batch = packPixels(pixels, this.side);
-      this.post({ kind: 'embed', id, batch, count: pixels.length }, [batch.buffer as ArrayBuffer]);
+      this.post({ kind: 'embed', id, batch, count: pixels.length, output }, [batch.buffer as ArrayBuffer]);
     });
   }
 
@@ -120,7 +125,7 @@ class WorkerVision implements VisionEncoder {
       const opened = this.opened;
       this.opened = undefined;
       this.unrefWhenIdle();
-      if (reply.kind === 'opened') opened?.resolve(reply.embedDim);
+      if (reply.kind === 'opened') opened?.resolve(reply);
       else opened?.reject(rebuild(reply.failure));
       return;
     }

@@ -4,12 +4,12 @@
 import { parentPort } from 'node:worker_threads';
 import { ModelError } from './errors';
 import { openOn, OpenFailure } from './providers';
-import { VisionTower } from './towers';
+import { VisionTower, type VisionOutput } from './towers';
 import type { Provider } from './types';
 
 export type VisionRequest =
   | { kind: 'open'; file: string; side: number; provider: Provider; threads: number }
-  | { kind: 'embed'; id: number; batch: Float32Array; count: number }
+  | { kind: 'embed'; id: number; batch: Float32Array; count: number; output: VisionOutput }
   | { kind: 'release' };
 
 /** Enough of an error to rebuild it on the other side as the same class. */
@@ -21,7 +21,7 @@ export interface WorkerFailure {
 }
 
 export type VisionReply =
-  | { kind: 'opened'; embedDim: number | undefined }
+  | { kind: 'opened'; embedDim: number | undefined; outputs: string[] }
   | { kind: 'embedded'; id: number; rows: Float32Array[] }
   | { kind: 'failed'; id?: number; failure: WorkerFailure };
 
@@ -43,10 +43,14 @@ async function handle(request: VisionRequest): Promise<VisionReply | undefined> 
         await session.release().catch(() => {});
         throw err;
       }
-      return { kind: 'opened', embedDim: tower.embedDim };
+      return { kind: 'opened', embedDim: tower.embedDim, outputs: [...tower.outputs] };
     }
     case 'embed':
-      return { kind: 'embedded', id: request.id, rows: await tower!.embedBatch(request.batch, request.count) };
+      return {
+        kind: 'embedded',
+        id: request.id,
+        rows: await tower!.embedBatch(request.batch, request.count, request.output),
+      };
     case 'release':
       await tower?.release();
       tower = undefined;

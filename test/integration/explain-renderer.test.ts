@@ -196,8 +196,8 @@ test(
     const normal = data.maps!.find((m) => m.target.kind === 'class' && m.target.class === 'normal')!;
     const nodule = data.maps!.find((m) => m.target.kind === 'class' && m.target.class === 'nodule')!;
     // A descriptor's name is data too: it becomes an option's text, never markup.
-    const hostile = data.maps!.find((m) => m.target.kind === 'descriptor')!;
-    hostile.target.text = HOSTILE;
+    const renamed = data.maps!.find((m) => m.target.kind === 'descriptor')!.target.text;
+    for (const m of data.maps!) if (m.target.text === renamed) m.target.text = HOSTILE;
     const { page, problems, render } = await openPage(t);
     await render(data);
     const root = page.locator('.symptom-lens-output');
@@ -219,7 +219,8 @@ test(
     );
 
     // Every class and descriptor is offered, grouped by class; the written target is selected.
-    assert.equal(await select.locator('option').count(), data.maps!.length);
+    const occlusionMaps = data.maps!.filter((m) => m.method === 'occlusion');
+    assert.equal(await select.locator('option').count(), occlusionMaps.length);
     assert.equal(await select.locator('option:checked').textContent(), 'nodule (class)');
     assert.ok((await select.locator('option').allTextContents()).includes(HOSTILE));
     assert.equal(await root.locator('img').count(), 0, 'no element made from data');
@@ -254,8 +255,31 @@ test(
     await fs.mkdir(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'explain-renderer-switch.png'), fullPage: true });
 
-    // No patch tokens from the demo model: the output says so beside the occlusion map.
-    assert.match((await root.locator('[data-testid="patch-tokens-reason"]').textContent()) ?? '', /occlusion only/);
+    // The patch-token map beside it follows the same select.
+    const patchCanvas = root.locator('[data-testid="explain-canvas-patch-tokens"]');
+    const patchNodule = data.maps!.find((m) => m.method === 'patch-tokens' && m.target.text === 'nodule')!;
+    const [p0, q0, p1, q1] = patchNodule.peak.box.map(Math.round);
+    assert.match(
+      (await patchCanvas.getAttribute('aria-label')) ?? '',
+      new RegExp(`patch-token similarity heatmap for nodule; the peak is at x ${p0}–${p1}, y ${q0}–${q1}$`),
+    );
+    await select.selectOption({ label: 'normal (class)' });
+    assert.match((await patchCanvas.getAttribute('aria-label')) ?? '', /heatmap for normal;/);
+    assert.match(
+      (await root.locator('[data-testid="heatmap-range-patch-tokens"]').textContent()) ?? '',
+      /^-?\d\.\d{4} – -?\d\.\d{4} cos$/,
+    );
+    // A model without patch tokens: occlusion alone, and the output says why.
+    await render({
+      ...data,
+      maps: data.maps!.filter((m) => m.method === 'occlusion'),
+      patchTokens: { available: false, reason: 'The vision graph exports only the pooled image embedding.' },
+    });
+    assert.equal(await root.locator('[data-testid="explain-canvas-patch-tokens"]').count(), 0);
+    assert.equal(
+      await root.locator('[data-testid="patch-tokens-reason"]').textContent(),
+      'The vision graph exports only the pooled image embedding.',
+    );
     // An output saved before maps were listed still draws its one target.
     await render({ ...data, maps: undefined });
     assert.equal(await root.locator('[data-testid="explain-target"] option').count(), 1);

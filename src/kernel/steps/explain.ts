@@ -13,17 +13,19 @@ import {
   inputBoxToOriginal,
   meanDirection,
   occlusionMaps,
+  type OcclusionPeak,
   patchStarts,
   type InputGeometry,
 } from '../../scoring/occlusion';
+import { patchTokenMaps } from '../../scoring/patchTokens';
 import { planTexts, type RecipeName } from '../../scoring/recipes';
 import { MIME } from '../../protocol/mime';
 import { classesText } from '../../protocol/classes';
 import { labelMargin, MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
-import { type Classes, type ExplainResult, type PixelBox } from '../../protocol/results';
+import { type Classes, type ExplainMap, type ExplainResult, type PixelBox } from '../../protocol/results';
 import { type ImageEntry } from '../../protocol/dataset';
 import { fieldError, lookup, md, num, sessionKey } from './common';
-import { allTargets, pickTarget, sameTarget } from './explainTargets';
+import { allTargets, pickTarget, sameTarget, type Target } from './explainTargets';
 import { classEvidence, pickImage, pickVariant } from './scoreImage';
 import { defineStep, type StepContext } from './step';
 
@@ -143,6 +145,9 @@ export const explainStep = defineStep({
       { chunkSize: model.batchSize * 4 },
     );
     const map = maps[targets.findIndex((t) => sameTarget(t, target))];
+    const patches = model.patchTokens.available
+      ? patchTokenMaps(await model.encodePatches(pixels, { signal: ctx.signal }), size, directions)
+      : undefined;
 
     const geometry = await inputGeometry(preprocessing, entry);
     const toOriginal = (box: PixelBox, clip = true) => inputBoxToOriginal(box, geometry, clip).map(round2) as PixelBox;
@@ -178,30 +183,20 @@ export const explainStep = defineStep({
         },
         inputBox: toOriginal([0, 0, size, size], false),
       },
-      maps: targets.map((t, i) => ({
-        method: 'occlusion',
-        target: { kind: t.kind, class: t.class, text: t.text },
-        baseline: round5(maps[i].baseline),
-        cell: stride,
-        heatmap: maps[i].heatmap.map((row) => row.map(round5)),
-        peak: {
-          row: maps[i].peak.row,
-          col: maps[i].peak.col,
-          value: round5(maps[i].peak.value),
-          box: toOriginal(maps[i].peak.box),
-        },
-      })),
-      patchTokens: {
-        available: false,
-        reason: `The vision tower of "${loaded.name}" exports only the pooled image embedding, no patch tokens: occlusion only.`,
-      },
+      maps: [
+        ...targets.map((t, i) => explainMap('occlusion', t, maps[i].baseline, stride, maps[i], toOriginal)),
+        ...(patches?.maps ?? []).map((m, i) =>
+          explainMap('patch-tokens', targets[i], maps[i].baseline, patches!.cell, m, toOriginal),
+        ),
+      ],
+      patchTokens: model.patchTokens,
       imageSize: { width: geometry.width, height: geometry.height },
       run: {
         model: loaded.name,
         modelFingerprint: model.fingerprint,
         provider: model.provider,
         providerReason: model.providerReason,
-        encoded: { images: copies, texts: texts.encoded },
+        encoded: { images: copies + (patches ? 1 : 0), texts: texts.encoded },
         startedAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
       },
@@ -221,6 +216,25 @@ export const explainStep = defineStep({
     };
   },
 });
+
+/** One entry of the output's `maps`, rounded for a small output, its peak in original pixels. */
+function explainMap(
+  method: ExplainMap['method'],
+  t: Target,
+  baseline: number,
+  cell: number,
+  map: { heatmap: number[][]; peak: OcclusionPeak },
+  toOriginal: (box: PixelBox) => PixelBox,
+): ExplainMap {
+  return {
+    method,
+    target: { kind: t.kind, class: t.class, text: t.text },
+    baseline: round5(baseline),
+    cell,
+    heatmap: map.heatmap.map((row) => row.map(round5)),
+    peak: { row: map.peak.row, col: map.peak.col, value: round5(map.peak.value), box: toOriginal(map.peak.box) },
+  };
+}
 
 function occlusionSettings(
   ctx: StepContext<unknown>,
