@@ -8,7 +8,8 @@ CHECKPOINT is what torch.save wrote for an OpenAI CLIP model: a state dict (CheX
 weights are one, ViT-B/32), a dict holding one under "state_dict" or "model", a DataParallel dict
 with "module." prefixes, or one of OpenAI's TorchScript archives (ViT-B-32.pt, RN50.pt, ...).
 OUTDIR gets the supported layout (docs/models.md):
-  onnx/vision_model.onnx   pixel_values [N,3,R,R] float32 -> image_embeds [N,D]
+  onnx/vision_model.onnx   pixel_values [N,3,R,R] float32 -> image_embeds [N,D]; a ViT also
+                           patch_embeds [N,grid²,D] (patch tokens through ln_post and proj)
   onnx/text_model.onnx     input_ids [N,77] int64 -> text_embeds [N,D]
   tokenizer.json, tokenizer_config.json, special_tokens_map.json
                            the CLIP BPE tokenizer, written from OpenAI's vocabulary (MIT)
@@ -216,6 +217,11 @@ class VisionTransformer(nn.Module):
         self.proj = nn.Parameter(scale * torch.randn(width, output_dim))
 
     def forward(self, x):
+        return self.with_patches(x)[0]
+
+    def with_patches(self, x):
+        """The image embedding and each patch token projected the same way (post-layernorm, then
+        the visual projection): the explain step's patch-token map."""
         x = self.conv1(x)  # [*, width, grid, grid]
         x = x.reshape(x.shape[0], x.shape[1], -1).permute(0, 2, 1)  # [*, grid ** 2, width]
         cls = self.class_embedding.to(x.dtype) + torch.zeros(x.shape[0], 1, x.shape[-1], dtype=x.dtype, device=x.device)
@@ -223,8 +229,8 @@ class VisionTransformer(nn.Module):
         x = x + self.positional_embedding.to(x.dtype)
         x = self.ln_pre(x)
         x = self.transformer(x.permute(1, 0, 2)).permute(1, 0, 2)  # NLD -> LND -> NLD
-        x = self.ln_post(x[:, 0, :])
-        return x @ self.proj
+        x = self.ln_post(x)
+        return x[:, 0, :] @ self.proj, x[:, 1:, :] @ self.proj
 
 
 class CLIP(nn.Module):
@@ -338,6 +344,9 @@ class VisionTower(nn.Module):
         self.clip = clip
 
     def forward(self, pixel_values):
+        visual = self.clip.visual
+        if isinstance(visual, VisionTransformer):
+            return visual.with_patches(pixel_values.type(self.clip.dtype))
         return self.clip.encode_image(pixel_values)
 
 
@@ -354,15 +363,17 @@ def export(model, sizes, onnx_dir):
     import onnx
     os.makedirs(onnx_dir, exist_ok=True)
     r = sizes['image_resolution']
+    # A ViT also exports patch_embeds [N, grid², D]; a ResNet's attention pool has no such tokens.
+    vision_outputs = ['image_embeds'] + (['patch_embeds'] if isinstance(model.visual, VisionTransformer) else [])
     towers = [
-        (VisionTower(model), torch.zeros(2, 3, r, r), 'pixel_values', 'image_embeds', 'vision_model.onnx'),
-        (TextTower(model), torch.zeros(2, sizes['context_length'], dtype=torch.int64), 'input_ids', 'text_embeds', 'text_model.onnx'),
+        (VisionTower(model), torch.zeros(2, 3, r, r), 'pixel_values', vision_outputs, 'vision_model.onnx'),
+        (TextTower(model), torch.zeros(2, sizes['context_length'], dtype=torch.int64), 'input_ids', ['text_embeds'], 'text_model.onnx'),
     ]
-    for tower, example, input_name, output_name, file in towers:
+    for tower, example, input_name, output_names, file in towers:
         path = os.path.join(onnx_dir, file)
         with torch.no_grad():
-            torch.onnx.export(tower.eval(), (example,), path, input_names=[input_name], output_names=[output_name],
-                              dynamic_axes={input_name: {0: 'batch'}, output_name: {0: 'batch'}},
+            torch.onnx.export(tower.eval(), (example,), path, input_names=[input_name], output_names=output_names,
+                              dynamic_axes={input_name: {0: 'batch'}, **{o: {0: 'batch'} for o in output_names}},
                               opset_version=OPSET, do_constant_folding=True)
         onnx.checker.check_model(onnx.load(path))
 

@@ -20,6 +20,8 @@ interface Reference {
   texts: string[];
   input_ids: number[][];
   image_embeds: number[][];
+  /** The first image's patch tokens (7 × 7), projected like the class token. */
+  patch_embeds_0: number[][];
   text_embeds: number[][];
   modules_vs_functional_min_cosine: { image: number; text: number };
 }
@@ -94,6 +96,13 @@ describe(
         assert.ok(cosine(images[0], images[1]) < 0.99 && cosine(texts[0], texts[1]) < 0.99);
         reference.texts.forEach((text, i) => assert.deepEqual(model.tokenize(text).inputIds, reference.input_ids[i]));
         assert.equal(model.description.contextLength, 77);
+        // The ViT's patch tokens, through ln_post and proj as the class token: the patch-token map's input.
+        assert.equal(model.patchTokens.available, true);
+        const patches = await model.encodePatches(pixels[0]);
+        assert.equal(patches.length, 49);
+        const patchCos = patches.map((e, k) => cosine(e, reference.patch_embeds_0[k]));
+        assert.ok(Math.min(...patchCos) >= 0.9999, `patch cosines ${patchCos}`);
+        assert.ok(cosine(patches[0], patches[1]) < 0.99, 'the tokens differ');
       } finally {
         await model.dispose();
       }
