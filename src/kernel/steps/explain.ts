@@ -185,9 +185,11 @@ export const explainStep = defineStep({
       },
       maps: [
         ...targets.map((t, i) => explainMap('occlusion', t, maps[i].baseline, stride, maps[i], toOriginal)),
-        ...(patches?.maps ?? []).map((m, i) =>
-          explainMap('patch-tokens', targets[i], maps[i].baseline, patches!.cell, m, toOriginal),
-        ),
+        ...(patches
+          ? patches.maps.map((m, i) =>
+              explainMap('patch-tokens', targets[i], maps[i].baseline, patches.cell, m, toOriginal),
+            )
+          : []),
       ],
       patchTokens: model.patchTokens,
       imageSize: { width: geometry.width, height: geometry.height },

@@ -43,6 +43,8 @@ export const activate = createRenderer<ExplainData>({
     expectObject(occ.target, 'occlusion.target');
     for (const [i, m] of (r.maps === undefined ? [] : expectArray(r.maps, 'maps')).entries()) {
       const map = expectObject(m, `maps[${i}]`);
+      if (map.method !== 'occlusion' && map.method !== 'patch-tokens')
+        throw new DataError(`\`maps[${i}].method\` should be "occlusion" or "patch-tokens".`);
       expectObject(map.target, `maps[${i}].target`);
       expectGrid(map.heatmap, `maps[${i}].heatmap`);
       if (typeof map.cell !== 'number' || !(map.cell > 0))
