@@ -198,7 +198,7 @@ export interface ExplainResult {
     modelFingerprint: string;
     provider: string;
     providerReason?: string;
-    /** Occluded copies (+ the image) and texts sent through the model, cache hits excluded. */
+    /** Occluded copies (+ the image, + the image once more for its patch tokens) and texts encoded, cache hits excluded. */
     encoded: { images: number; texts: number };
     startedAt: string;
     durationMs: number;
