@@ -4,261 +4,25 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, Locator, Page } from 'playwright-core';
+import { installVsix, lap, launchChromium, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
 import {
-  installVsix,
-  lap,
-  launchChromium,
-  openQuickInput,
-  RESULTS_DIR,
-  ROOT,
-  runCommand,
-  startCodeServer,
-  waitUntil,
-} from './harness';
+  bringIntoView,
+  cellIndexIn,
+  openNotebook,
+  outputFrame,
+  outputText,
+  readSavedNotebook,
+  reportFrame,
+  runAll,
+  RUN_TIMEOUT_MS,
+  scanCells,
+  scrollToCell,
+  selectWord,
+  toolbarButton,
+  type SavedNotebook,
+} from './workbench';
 import { MIME } from '../../src/protocol/mime';
 import type { SuiteResult } from './api';
-
-const RUN_TIMEOUT_MS = 5 * 60_000;
-
-interface CellView {
-  index: number;
-  code: boolean;
-  state: 'success' | 'error' | 'running' | 'pending' | 'none';
-  /** The execution order VS Code shows beside the cell, digits only ("" when it has not run). */
-  order: string;
-  text: string;
-  /** The cell's status bar (execution time, "stale: re-run", …). */
-  status: string;
-}
-
-/**
- * The focused cell row of the visible notebook editor as the page shows it (null while that row
- * is not rendered yet). Runs in the page, so it is text.
- */
-const FOCUSED_ROW = `(() => {
-  const editors = [...document.querySelectorAll('.notebook-editor')].filter((e) => e.getBoundingClientRect().height > 0);
-  const row = editors[0] && editors[0].querySelector('.cell-list-container .monaco-list-row.focused');
-  if (!row) return null;
-  const has = (c) => !!row.querySelector('.codicon-' + c);
-  const order = row.querySelector('.execution-count-label');
-  return {
-    index: Number(row.dataset.index),
-    code: row.classList.contains('code-cell-row'),
-    last: row.dataset.lastElement === 'true',
-    state: has('notebook-state-success') ? 'success' : has('notebook-state-error') ? 'error'
-      : has('notebook-state-executing') ? 'running' : has('notebook-state-pending') ? 'pending' : 'none',
-    order: order ? order.textContent.replace(/[^0-9]/g, '') : '',
-    text: [...row.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\\u00a0/g, ' ')).join('\\n'),
-    status: [...row.querySelectorAll('.cell-statusbar-container')].map((b) => b.textContent).join(' '),
-  };
-})()`;
-
-async function notebookList(page: Page): Promise<Locator> {
-  const list = page.locator('.notebook-editor .cell-list-container').filter({ visible: true }).first();
-  await list.waitFor({ timeout: 30_000 });
-  return list;
-}
-
-/**
- * Visit the cells from the first down, as the keyboard moves through them: the notebook renders
- * only the rows near the viewport, and moving the focus reveals each row in turn. Stops early
- * when `visit` returns true; returns every cell visited.
- *
- * Below a tall output (a webview laid over the list) the focused row can end up outside the
- * rendered range: the list estimated the output's height before the webview reported it. Then the
- * workbench's own "Center Active Cell" (revealInCenter of the focused cell) brings it back; the
- * list computes where the row is, which scrolling by hand could only guess.
- */
-async function walkCells(page: Page, visit: (cell: CellView) => boolean = () => false): Promise<CellView[]> {
-  const list = await notebookList(page);
-  await runCommand(page, 'Notebook: Focus First Cell');
-  await focusCellList(list);
-  const cells: CellView[] = [];
-  for (let index = 0; ; index++) {
-    let lastTry = Date.now();
-    let reached: number | undefined;
-    const row = await waitUntil(
-      `cell ${index + 1} to be revealed`,
-      async () => {
-        const r = (await page.evaluate(FOCUSED_ROW)) as (CellView & { last: boolean }) | null;
-        // A code cell's editor lines appear a moment after its row (or later, under load).
-        if (r && r.index === index) {
-          reached ??= Date.now();
-          if (!r.code || r.text !== '' || Date.now() - reached > 3000) return r;
-          return undefined;
-        }
-        if (Date.now() - lastTry > 1500) {
-          if (!r) {
-            console.log(`  cell ${index + 1} is focused but not drawn: Notebook: Center Active Cell`);
-            await runCommand(page, 'Notebook: Center Active Cell');
-            await focusCellList(list);
-          } else {
-            // A key press that arrived while the list was busy re-rendering is lost: press again.
-            await page.keyboard.press(r.index < index ? 'ArrowDown' : 'ArrowUp');
-          }
-          lastTry = Date.now();
-        }
-        return undefined;
-      },
-      20_000,
-      50,
-    );
-    const { last: _last, ...cell } = row;
-    cells.push(cell);
-    if (visit(cell) || row.last) return cells;
-    await page.keyboard.press('ArrowDown');
-  }
-}
-
-/** Keyboard focus on the list's focused row (not an output or the markdown preview in the webview). */
-async function focusCellList(list: Locator): Promise<void> {
-  await list
-    .locator('.monaco-list-row.focused .cell-focus-indicator-left')
-    .first()
-    .click({ timeout: 2000 })
-    .catch(() => undefined);
-}
-
-/** Every cell's mark and execution order. */
-function scanCells(page: Page): Promise<CellView[]> {
-  return walkCells(page);
-}
-
-/** Reveal the cell whose editor text contains `text`. */
-async function scrollToCell(page: Page, text: string, index?: number): Promise<void> {
-  // A code cell's editor lines may not be drawn yet when its row is focused (under load): the
-  // cell's index, when known, stops the walk there all the same.
-  const cells = await walkCells(page, (c) => c.index === index || c.text.includes(text));
-  const last = cells[cells.length - 1];
-  if (last.index !== index && !last.text.includes(text)) throw new Error(`no cell shows "${text}"`);
-}
-
-interface SavedNotebook {
-  cells: { source: string[] | string; outputs?: { data: Record<string, unknown> }[] }[];
-}
-
-/**
- * The notebook file as VS Code last saved it, or undefined while a save is still writing it (VS
- * Code truncates the file, then writes it, so a read can land between the two).
- */
-function readSavedNotebook(file: string): SavedNotebook | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as SavedNotebook;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Index of the first cell of a saved notebook whose source starts with `prefix`. */
-function cellIndexIn(nb: SavedNotebook, prefix: string): number {
-  const index = nb.cells.findIndex((c) => (Array.isArray(c.source) ? c.source.join('') : c.source).startsWith(prefix));
-  if (index < 0) throw new Error(`the saved notebook has no cell starting with "${prefix}"`);
-  return index;
-}
-
-/**
- * Scroll the notebook until `target` is on screen. Outputs live in a webview laid over the
- * notebook list: it is the list that scrolls, and the webview follows a moment later. How far a
- * wheel step scrolls is learnt from the first steps.
- */
-async function bringIntoView(page: Page, target: Locator): Promise<void> {
-  const list = await notebookList(page);
-  const area = (await list.boundingBox())!;
-  await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  let gain = 1;
-  for (let step = 0; step < 40; step++) {
-    const box = await target.boundingBox();
-    if (!box) throw new Error('the element to scroll to is not rendered');
-    if (box.y >= area.y && box.y <= area.y + area.height - 80) return;
-    const want = box.y - (area.y + area.height / 4);
-    await page.mouse.wheel(0, Math.max(-50_000, Math.min(50_000, want * gain)));
-    await page.waitForTimeout(400);
-    const moved = box.y - ((await target.boundingBox())?.y ?? box.y);
-    if (moved !== 0 && Math.sign(moved) === Math.sign(want)) gain = Math.max(0.2, Math.min(50, (gain * want) / moved));
-  }
-  throw new Error('could not scroll the element into view');
-}
-
-/** Open a file of the workspace as a notebook; retried while the extension host is still starting. */
-async function openNotebook(page: Page, file: string, hostErrors: () => string): Promise<void> {
-  // Save first: closing a notebook with unsaved outputs would stop at a "save changes?" dialog.
-  await runCommand(page, 'File: Save All Files');
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await runCommand(page, 'View: Close All Editors');
-    await openQuickInput(page, file);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 20_000 });
-    await page.keyboard.press('Enter');
-    try {
-      await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor({ timeout: 5000 });
-      await page
-        .locator('.notebook-editor .code-cell-row')
-        .filter({ visible: true })
-        .first()
-        .waitFor({ timeout: 5000 });
-      return;
-    } catch {
-      // The serializer failed: the extension did not activate, and retrying will not help.
-      if (await page.getByText('could not be opened').filter({ visible: true }).count()) {
-        throw new Error(`${file} could not be opened. Extension host errors:\n${hostErrors() || '(none logged)'}`);
-      }
-      // Opened as text: the notebook contributions are not registered yet.
-      await page.waitForTimeout(1000);
-    }
-  }
-  throw new Error(`${file} never opened as a notebook. Extension host errors:\n${hostErrors() || '(none logged)'}`);
-}
-
-/** Run All, then wait until every code cell ran again, or one failed, and none is running. */
-async function runAll(page: Page): Promise<CellView[]> {
-  const before = new Map((await scanCells(page)).map((c) => [c.index, c]));
-  // A cell has run again when its mark or its execution order changed (a reopened notebook
-  // starts a new kernel, whose orders start at 1 again, but then its cells had no mark).
-  const ranAgain = (c: CellView) =>
-    c.state === 'success' &&
-    c.order !== '' &&
-    (c.order !== before.get(c.index)?.order || before.get(c.index)?.state !== 'success');
-  await runCommand(page, 'Notebook: Run All');
-  return waitUntil(
-    'Run All to finish',
-    async () => {
-      const cells = (await scanCells(page)).filter((c) => c.code);
-      if (cells.some((c) => c.state === 'running' || c.state === 'pending')) return undefined;
-      if (cells.some((c) => c.state === 'error')) return cells;
-      return cells.every(ranAgain) ? cells : undefined;
-    },
-    RUN_TIMEOUT_MS,
-    1000,
-  );
-}
-
-/** The output webview frame that holds `selector` (outputs render inside the notebook's webview). */
-async function outputFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
-  return waitUntil(
-    `an output showing ${selector}`,
-    async () => {
-      for (const frame of page.frames()) {
-        if (
-          (await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    timeoutMs,
-    500,
-  );
-}
-
-async function outputText(page: Page): Promise<string> {
-  const texts = await Promise.all(
-    page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')),
-  );
-  return (texts as string[]).join('\n');
-}
 
 /** A path,label CSV's data rows: what the image set holds. */
 function csvRows(file: string): number {
@@ -341,43 +105,28 @@ const BROKEN_NOTEBOOK = {
   nbformat_minor: 5,
 };
 
-/** The frame of the report panel, once it shows a score table. */
-function reportFrame(page: Page): Promise<Frame> {
-  return waitUntil(
-    'the report beside the notebook',
-    async () => {
-      for (const f of page.frames()) {
-        if (
-          (await f.title().catch(() => '')).endsWith('Symptom Lens report') &&
-          (await f
-            .locator('.sl-comparison-table')
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return f;
-      }
-      return undefined;
+/** Cells with what the editing aids catch: a model folder that is not there, a misspelt option. */
+const AIDS_NOTEBOOK = {
+  cells: [
+    {
+      cell_type: 'code',
+      metadata: {},
+      source: ['model: demo\n', 'path: ../models/nope\n', 'devise: cpu'],
+      execution_count: null,
+      outputs: [],
     },
-    60_000,
-    500,
-  );
-}
-
-/** A button of the visible notebook editor's own toolbar (not the command palette). */
-function toolbarButton(page: Page, title: string): Locator {
-  return page
-    .locator('.notebook-toolbar-container')
-    .filter({ visible: true })
-    .first()
-    .locator(`.action-item a[aria-label^="${title}"]`)
-    .first();
-}
+  ],
+  metadata: {},
+  nbformat: 4,
+  nbformat_minor: 5,
+};
 
 export async function runUiTests(vsix: string): Promise<SuiteResult> {
   const log = lap('ui');
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const ws = makeWorkspace();
   fs.writeFileSync(path.join(ws, 'broken.lensnb'), JSON.stringify(BROKEN_NOTEBOOK, null, 1));
+  fs.writeFileSync(path.join(ws, 'aids.lensnb'), JSON.stringify(AIDS_NOTEBOOK, null, 1));
   const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ui-ext-'));
   await installVsix(vsix, extensionsDir);
   log(`installed ${path.basename(vsix)}`);
@@ -542,26 +291,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
 
       const [word, replacement] = ['sharp', 'crisp'];
       await scrollToCell(page, `${word} costophrenic angles`);
-      const line = page
-        .locator('.notebook-editor .view-line', { hasText: `${word} costophrenic angles` })
-        .filter({ visible: true })
-        .first();
-      // The middle of the word on screen: a double-click there selects it, as a user would.
-      const box = await line.evaluate((el, w) => {
-        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-          const at = (n.textContent ?? '').indexOf(w);
-          if (at < 0) continue;
-          const range = document.createRange();
-          range.setStart(n, at);
-          range.setEnd(n, at + w.length);
-          const r = range.getBoundingClientRect();
-          return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-        }
-        return null;
-      }, word);
-      if (!box) throw new Error(`"${word}" not found in the descriptors cell`);
-      await page.mouse.dblclick(box.x, box.y);
+      await selectWord(page, `${word} costophrenic angles`, word);
       await page.keyboard.type(replacement);
       await page
         .locator('.notebook-editor .view-line', { hasText: `${replacement} costophrenic angles` })
@@ -644,6 +374,134 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         .waitFor({ timeout: 15_000 });
       await shot('ui-4-untitled-report');
       await runCommand(page, 'View: Revert and Close Editor');
+    });
+
+    await test('"Explain this image" on a failure card inserts an explain cell below the score and shows its output', async () => {
+      const file = path.join(ws, 'demo.lensnb');
+      await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
+      // The earlier tests leave the score's output saved; run alone (SL_TEST_GREP), this test runs the notebook.
+      const saved = readSavedNotebook(file);
+      if (!saved || !scoreIn(saved)) await runAll(page);
+      await scrollToCell(page, 'score:');
+      const frame = await outputFrame(page, '.sl-gallery .sl-card');
+      // Which descriptors work: the importance table of the score output.
+      const importance = frame.locator('[data-testid="importance"]').first();
+      await bringIntoView(page, importance);
+      if ((await importance.locator('tbody tr').count()) < 1) throw new Error('the importance table has no rows');
+      await shot('ui-5-importance');
+      // Export: the button asks where to save (the workbench's own save dialog), then writes the CSV.
+      const exported = path.join(ws, 'names-vs-v1.predictions.csv');
+      const exportButton = frame.locator('[data-testid="export-predictions.csv"]').first();
+      await bringIntoView(page, exportButton);
+      await exportButton.click();
+      const dialog = page.locator('.quick-input-widget input').filter({ visible: true });
+      await dialog.waitFor({ timeout: 20_000 });
+      await waitUntil(
+        'the save dialog to offer the CSV',
+        async () => (await dialog.inputValue()).endsWith('.csv'),
+        10_000,
+      );
+      await shot('ui-5-export-dialog');
+      await page.keyboard.press('Enter');
+      await waitUntil('the exported CSV', async () => fs.existsSync(exported), 20_000);
+      const header = fs.readFileSync(exported, 'utf8').split(/\r?\n/)[0];
+      if (!/image/.test(header) || !/predicted/.test(header)) throw new Error(`the exported CSV starts "${header}"`);
+      const [rows, images] = [csvRows(exported), csvRows(path.join(ws, 'data', 'labels.csv'))];
+      if (rows === 0 || rows % images !== 0) throw new Error(`the CSV has ${rows} rows for ${images} images`);
+
+      const card = frame.locator('.sl-gallery .sl-card').first();
+      const image = await card.locator('[data-image]').first().getAttribute('data-image');
+      const button = card.locator('[data-testid="explain-image"]').first();
+      await bringIntoView(page, button);
+      await button.click();
+      const cellText = `explain: why-${path.basename(image!, path.extname(image!))}`;
+      await page
+        .locator('.notebook-editor .view-line', { hasText: cellText })
+        .filter({ visible: true })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      // The new cell runs on its own; its output is an explain output for the card's image.
+      await runCommand(page, 'File: Save');
+      const output = await waitUntil(
+        'the explain cell to run and the notebook to be saved with its output',
+        async () => {
+          const nb = readSavedNotebook(file);
+          if (!nb) return undefined;
+          const cell = nb.cells.find((c) =>
+            (Array.isArray(c.source) ? c.source.join('') : c.source).includes(cellText),
+          );
+          const data = cell?.outputs?.map((o) => o.data[MIME.explain]).find(Boolean) as { image?: string } | undefined;
+          if (!data) await runCommand(page, 'File: Save');
+          return data;
+        },
+        RUN_TIMEOUT_MS,
+        2000,
+      );
+      if (output.image !== image) throw new Error(`the explain output is for ${output.image}, the card was ${image}`);
+      const bars = (await outputFrame(page, '[data-testid="explain-margin"]')).locator('[data-testid="explain-bars"]');
+      await bringIntoView(page, bars.last());
+      await shot('ui-5-explain-from-card');
+      log(`explain: "${cellText}" inserted from the card of ${image} and run`);
+    });
+
+    await test('while editing: warnings for a missing model folder, a quick fix for a misspelt option, path completions; Select Model offers the demo; Clear Embedding Cache asks first', async () => {
+      await openNotebook(page, 'aids.lensnb', server.extensionHostErrors);
+      await scrollToCell(page, 'devise: cpu');
+      const editor = page.locator('.notebook-editor').filter({ visible: true }).first();
+      // The misspelt option is an error (the parser's); files are checked once the cell parses.
+      await editor.locator('.squiggly-error').first().waitFor({ timeout: 20_000 });
+
+      await selectWord(page, 'devise: cpu', 'devise');
+      await page.keyboard.press('Control+.');
+      const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Change to "device"' }).first();
+      await fix.waitFor({ timeout: 15_000 });
+      await shot('ui-6-quick-fix');
+      // The preferred fix is the focused row ("Enter to Apply"); the menu's fade-in defeats a click.
+      await page.keyboard.press('Enter');
+      await editor.locator('.view-line', { hasText: 'device: cpu' }).first().waitFor({ timeout: 10_000 });
+      // Now the cell parses: the model folder that is not there is a warning, before any run.
+      await editor.locator('.squiggly-warning').first().waitFor({ timeout: 20_000 });
+      await shot('ui-6-diagnostics');
+
+      await selectWord(page, 'path: ../models/nope', 'nope');
+      await page.keyboard.type('d');
+      await page.keyboard.press('Control+Space');
+      const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'demo' }).first();
+      await suggestion.waitFor({ timeout: 15_000 });
+      await shot('ui-6-completions');
+      await page.keyboard.press('Enter');
+      await editor.locator('.view-line', { hasText: 'path: ../models/demo' }).first().waitFor({ timeout: 10_000 });
+      // The completed folder is a model folder: its warning goes.
+      await waitUntil(
+        'the model-folder warning to clear',
+        async () => (await editor.locator('.squiggly-warning').count()) === 0,
+        20_000,
+      );
+      await page.keyboard.press('Escape');
+
+      await runCommand(page, 'Symptom Lens: Select Model');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'Bundled demo model' })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await shot('ui-6-select-model');
+      await page.keyboard.press('Escape');
+
+      const cache = path.join(ws, '.symptom-lens');
+      const cachedBefore = fs.existsSync(cache) ? fs.readdirSync(cache, { recursive: true }).length : 0;
+      await runCommand(page, 'Symptom Lens: Clear Embedding Cache');
+      const dialog = page.locator('.monaco-dialog-box').filter({ visible: true }).first();
+      await dialog.waitFor({ timeout: 15_000 });
+      const question = await dialog.locator('.dialog-message-text').innerText();
+      if (!/Delete \d+ embeddings? \(/.test(question)) throw new Error(`the confirmation says: ${question}`);
+      await shot('ui-6-clear-cache');
+      await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      const cachedAfter = fs.existsSync(cache) ? fs.readdirSync(cache, { recursive: true }).length : 0;
+      if (cachedAfter !== cachedBefore)
+        throw new Error(`Cancel changed the cache: ${cachedBefore} → ${cachedAfter} files`);
+      await runCommand(page, 'View: Revert and Close Editor');
+      log(`editing aids: "${question}" cancelled, ${cachedAfter} cache files kept`);
     });
   } finally {
     await browser.close().catch(() => undefined);
