@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { installVsix, lap, launchChromium, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
 import {
   bringIntoView,
+  notebookList,
   cellIndexIn,
   openNotebook,
   outputFrame,
@@ -438,12 +439,98 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         2000,
       );
       if (output.image !== image) throw new Error(`the explain output is for ${output.image}, the card was ${image}`);
-      const bars = (await outputFrame(page, '[data-testid="explain-margin"]')).locator('[data-testid="explain-bars"]');
-      await bringIntoView(page, bars.last());
+      const explainFrame = await outputFrame(page, '[data-testid="explain-target"]');
+      // The renderer's header and its maps are siblings (in the output's shadow root).
+      const explanation = explainFrame.locator(
+        `.sl-header:has-text("Explanation · ${cellText.replace('explain: ', '')}") + .sl-explain`,
+      );
+      const target = explanation.locator('[data-testid="explain-target"]');
+      await bringIntoView(page, target);
       await shot('ui-5-explain-from-card');
+      // Another target and a stronger overlay, without touching the YAML: the maps redraw in place.
+      if ((await explanation.locator('[data-testid="explain-figure-patch-tokens"]').count()) !== 1)
+        throw new Error('the explain output shows no patch-token map beside occlusion');
+      const range = explanation.locator('[data-testid="heatmap-range"]');
+      const rangeBefore = await range.innerText();
+      const other = await target.evaluate(
+        (el: HTMLSelectElement) =>
+          [...el.options].find((o) => o.value !== el.value && /\(class\)$/.test(o.text))?.value,
+      );
+      if (!other) throw new Error('the target select offers no other class');
+      await target.selectOption(other);
+      await waitUntil(
+        'the occlusion map to redraw for the new target',
+        async () => (await range.innerText()) !== rangeBefore,
+        10_000,
+      );
+      await explanation.locator('[data-testid="heatmap-opacity"]').fill('100');
+      await shot('ui-5-explain-switched');
       log(`explain: "${cellText}" inserted from the card of ${image} and run`);
     });
 
+    await test('score output at 1400×900 beside the side bar: the comparison columns in view, a confusion cell lists and outlines its failures right below, Escape closes the detail', async () => {
+      const file = path.join(ws, 'demo.lensnb');
+      await page.setViewportSize({ width: 1400, height: 900 });
+      try {
+        await openNotebook(page, 'demo.lensnb', server.extensionHostErrors);
+        const saved = readSavedNotebook(file);
+        if (!saved || !scoreIn(saved)) await runAll(page);
+        await scrollToCell(page, 'score:');
+        const frame = await outputFrame(page, '[data-testid="comparison-table"]');
+        const table = frame.locator('[data-testid="comparison-table"]').first();
+        await bringIntoView(page, table);
+        const list = (await (await notebookList(page)).boundingBox())!;
+        for (const column of ['paired-auroc', 'mcnemar']) {
+          const cell = await table.locator(`[data-testid="${column}"]`).last().boundingBox();
+          if (!cell || cell.x < list.x || cell.x + cell.width > list.x + list.width)
+            throw new Error(
+              `the ${column} column is outside the notebook (${JSON.stringify(cell)}; list ${JSON.stringify(list)})`,
+            );
+        }
+        await shot('ui-7-variants-1400');
+
+        const pick = frame
+          .locator('[data-testid="confusion"] button[data-true="nodule"][data-predicted="normal"]')
+          .first();
+        const count = Number(await pick.getAttribute('data-count'));
+        await bringIntoView(page, pick);
+        await pick.click();
+        const area = frame.locator('.sl-gallery-area').first();
+        await waitUntil(
+          'the filtered gallery outlined and on screen',
+          async () => {
+            const box = await area.boundingBox();
+            const outlined = /\bsl-flash\b/.test((await area.getAttribute('class')) ?? '');
+            return box && outlined && box.y < list.y + list.height && box.y + box.height > list.y;
+          },
+          5_000,
+          100,
+        );
+        const cards = await frame.locator('.sl-gallery .sl-card').count();
+        if (cards !== count) throw new Error(`the cell counts ${count} images, the gallery shows ${cards}`);
+        const cut = await frame
+          .locator('.sl-gallery .sl-card .sl-card-meta')
+          .first()
+          .evaluate((meta) =>
+            [...meta.querySelectorAll('span')]
+              .filter((e) => e.scrollWidth > e.clientWidth + 1)
+              .map((e) => e.textContent),
+          );
+        if (cut.length) throw new Error(`a card cuts its labels at 1400 px: ${cut.join(' | ')}`);
+        await shot('ui-7-confusion-click');
+
+        const card = frame.locator('.sl-gallery .sl-card').first();
+        await bringIntoView(page, card);
+        await card.click();
+        const detail = frame.locator('[data-testid="detail"]').first();
+        await detail.waitFor({ timeout: 10_000 });
+        await shot('ui-7-detail-1400');
+        await page.keyboard.press('Escape');
+        await detail.waitFor({ state: 'hidden', timeout: 10_000 });
+      } finally {
+        await page.setViewportSize({ width: 1600, height: 1000 });
+      }
+    });
     await test('while editing: warnings for a missing model folder, a quick fix for a misspelt option, path completions; Select Model offers the demo; Clear Embedding Cache asks first', async () => {
       await openNotebook(page, 'aids.lensnb', server.extensionHostErrors);
       await scrollToCell(page, 'devise: cpu');

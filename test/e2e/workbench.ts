@@ -39,7 +39,7 @@ const FOCUSED_ROW = `(() => {
   };
 })()`;
 
-async function notebookList(page: Page): Promise<Locator> {
+export async function notebookList(page: Page): Promise<Locator> {
   const list = page.locator('.notebook-editor .cell-list-container').filter({ visible: true }).first();
   await list.waitFor({ timeout: 30_000 });
   return list;

@@ -171,9 +171,10 @@ export class Gallery {
           labelRow('pred.', classesText(p.predicted), wrong ? 'sl-bad-text' : 'sl-good-text'),
           labelRow('margin', decimal(this.margin[i]), '', this.marginHelp()),
         ),
-        this.explainButton(p.image, true),
       ),
       this.drivers(i),
+      // Under the evidence, not beside the labels: in a 230 px card it would squeeze them to nothing.
+      this.explainButton(p.image, true),
     );
   }
 

@@ -71,7 +71,7 @@ ${IMPORTANCE_CSS}
 .sl-card.sl-selected { border-color: var(--sl-focus); box-shadow: 0 0 0 1px var(--sl-focus); }
 .sl-card-top { display: flex; gap: 8px; min-width: 0; }
 .sl-card-meta { display: flex; flex-direction: column; min-width: 0; gap: 1px; }
-.sl-card-action { margin-left: auto; align-self: flex-start; }
+.sl-card-action { align-self: flex-end; }
 .sl-card-meta > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sl-card-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sl-label-row { display: flex; gap: 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
