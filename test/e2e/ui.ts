@@ -423,22 +423,26 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         .waitFor({ timeout: 30_000 });
       // The new cell runs on its own; its output is an explain output for the card's image.
       await runCommand(page, 'File: Save');
-      const output = await waitUntil(
+      const { output, index } = await waitUntil(
         'the explain cell to run and the notebook to be saved with its output',
         async () => {
           const nb = readSavedNotebook(file);
           if (!nb) return undefined;
-          const cell = nb.cells.find((c) =>
+          const at = nb.cells.findIndex((c) =>
             (Array.isArray(c.source) ? c.source.join('') : c.source).includes(cellText),
           );
-          const data = cell?.outputs?.map((o) => o.data[MIME.explain]).find(Boolean) as { image?: string } | undefined;
+          const data = nb.cells[at]?.outputs?.map((o) => o.data[MIME.explain]).find(Boolean) as
+            { image?: string } | undefined;
           if (!data) await runCommand(page, 'File: Save');
-          return data;
+          return data && { output: data, index: at };
         },
         RUN_TIMEOUT_MS,
         2000,
       );
       if (output.image !== image) throw new Error(`the explain output is for ${output.image}, the card was ${image}`);
+      // The webview draws the outputs of cells near the viewport only, and while the cell ran the
+      // list may have scrolled away from it (a CI run found it two sections further down).
+      await scrollToCell(page, cellText, index);
       const explainFrame = await outputFrame(page, '[data-testid="explain-target"]');
       // The renderer's header and its maps are siblings (in the output's shadow root).
       const explanation = explainFrame.locator(
