@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { installVsix, lap, launchChromium, RESULTS_DIR, ROOT, runCommand, startCodeServer, waitUntil } from './harness';
 import {
+  activateTab,
   bringIntoView,
   notebookList,
   cellIndexIn,
@@ -238,7 +239,8 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
         .waitFor({ timeout: 15_000 });
       await shot('ui-1-open-image');
       // Back to the notebook: Open Report writes report.html beside it and shows it.
-      await page.locator('.tabs-container .tab', { hasText: 'demo.lensnb' }).first().click();
+      // Open Report is offered only while a Symptom Lens notebook is the active editor.
+      await activateTab(page, 'demo.lensnb');
       await runCommand(page, 'Symptom Lens: Open Report');
       const report = await reportFrame(page);
       if (!fs.existsSync(path.join(ws, 'out', 'report.html'))) throw new Error('out/report.html was not written');

@@ -182,6 +182,27 @@ export async function bringIntoView(page: Page, target: Locator): Promise<void> 
   );
 }
 
+/**
+ * Make the editor tab named `name` the active editor, as a click on its tab does. An editor opened
+ * beside (an image preview) can take the focus a moment after its own tab shows, and so after a
+ * click on another tab: click until that tab is the active group's tab twice, half a second apart.
+ */
+export async function activateTab(page: Page, name: string): Promise<void> {
+  const active = page.locator('.editor-group-container.active .tabs-container .tab.active', { hasText: name });
+  let settled = 0;
+  await waitUntil(
+    `the ${name} tab to be the active editor`,
+    async () => {
+      if ((await active.count()) > 0) return ++settled >= 2;
+      settled = 0;
+      await page.locator('.tabs-container .tab', { hasText: name }).first().click();
+      return false;
+    },
+    20_000,
+    500,
+  );
+}
+
 /** Open a file of the workspace as a notebook; retried while the extension host is still starting. */
 export async function openNotebook(page: Page, file: string, hostErrors: () => string): Promise<void> {
   // Save first: closing a notebook with unsaved outputs would stop at a "save changes?" dialog.
