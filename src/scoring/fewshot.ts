@@ -15,6 +15,7 @@ import { quantile } from '../metrics/bootstrap';
 import { argmax, classificationMetrics } from '../metrics/classification';
 import type { FewshotMethod, FewshotMetrics, FewshotPoint, FewshotResult, RepeatSummary } from '../protocol/fewshot';
 import { fitLogistic, logitsOf, type LogisticModel } from './logistic';
+import { dot } from './vectors';
 
 /** Shots as a count per class, or a percentage of each class's pool. */
 export type ShotSetting = { label: string; count: number } | { label: string; percent: number };
@@ -178,7 +179,7 @@ function fit(
     input.classDirections,
   );
   const weights = input.classDirections.map((t) => Array.from(t, (v) => temperature * probe.spread * v));
-  const bias = input.classDirections.map((t) => temperature * dotProduct(probe.centre, t));
+  const bias = input.classDirections.map((t) => temperature * dot(probe.centre, t));
   return fitLogistic(x, y, K, { C: input.cInit, prior: { weights, bias }, penalizeBias: true });
 }
 
@@ -187,7 +188,7 @@ function fit(
  * logits T · x̂ · t_c on the shots: golden-section search over log T (the loss is convex in T).
  */
 export function fitTemperature(x: readonly ArrayLike<number>[], y: number[], directions: readonly ArrayLike<number>[]) {
-  const cosines = x.map((xi) => directions.map((t) => dotProduct(xi, t)));
+  const cosines = x.map((xi) => directions.map((t) => dot(xi, t)));
   const loss = (logT: number) => {
     const T = Math.exp(logT);
     let sum = 0;
@@ -278,12 +279,6 @@ function addWeights(sums: Map<string, { sum: number[][]; n: number }>, label: st
   model.weights.forEach((w, c) => w.forEach((v, k) => (entry.sum[c][k] += v)));
   entry.n++;
   sums.set(label, entry);
-}
-
-function dotProduct(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -11,6 +11,7 @@
 // Pure apart from the `encode` callback, so tests can drive it with a fake encoder.
 import type { Preprocessing } from '../clip/preprocess';
 import type { PixelBox as Box } from '../protocol/results';
+import { dot } from './vectors';
 
 export interface OcclusionSettings {
   /** Side of the grey square, in model-input pixels. */
@@ -271,14 +272,11 @@ export function meanDirection(vectors: ArrayLike<number>[]): Float32Array {
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length)
     throw new Error(`An image embedding has ${a.length} values but the target text ${b.length}`);
-  let dot = 0;
-  for (let j = 0; j < a.length; j++) dot += a[j] * b[j];
-  return dot / (norm(a) * norm(b));
+  return dot(a, b) / (norm(a) * norm(b));
 }
 
 function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let j = 0; j < v.length; j++) s += v[j] * v[j];
+  const s = dot(v, v);
   if (!(s > 0) || !Number.isFinite(s)) throw new Error('An embedding is zero or not finite');
   return Math.sqrt(s);
 }

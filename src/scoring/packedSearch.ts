@@ -6,6 +6,7 @@
 // candidate cut. docs/scale.md ("Search at a million") gives the measured recall and latency.
 import { int8Scan, kernelMemory, type Int8Scan, type WasmMemory } from './int8Kernel';
 import { topK, type SearchHit } from './search';
+import { dot } from './vectors';
 
 const PAGE = 65536;
 /** Rows per kernel call: small enough that V8 switches to its optimised WebAssembly tier early in the first scan. */
@@ -108,10 +109,4 @@ function quantise(v: ArrayLike<number>, codes: Int8Array, at: number): number {
 
 function l2(v: ArrayLike<number>): number {
   return Math.sqrt(dot(v, v));
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
-  return sum;
 }

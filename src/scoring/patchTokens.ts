@@ -6,6 +6,7 @@
 //   const grid = patchGrid(tokens.length);            // side of the token grid, or undefined
 //   const maps = patchTokenMaps(tokens, size, targets); // one map per target
 import { heatmapPeak, type OcclusionPeak } from './occlusion';
+import { dot } from './vectors';
 
 export interface PatchTokenMap {
   /** heatmap[r][c] = cos(token of grid cell (r, c), target). */
@@ -35,17 +36,13 @@ export function patchTokenMaps(
   if (!grid) throw new Error(`${tokens.length} patch tokens make no square grid (nor one with a class token first)`);
   const cell = size / grid.side;
   const maps = targets.map((target) => {
+    // The tokens are rows of one tensor: the first one's length is every one's.
+    if (target.length !== tokens[0].length)
+      throw new Error(`A patch token has ${tokens[0].length} values but the target ${target.length}`);
     const heatmap = Array.from({ length: grid.side }, (_, r) =>
       Array.from({ length: grid.side }, (_, c) => dot(tokens[grid.skip + r * grid.side + c], target)),
     );
     return { heatmap, peak: heatmapPeak(heatmap, size, cell) };
   });
   return { side: grid.side, cell, maps };
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`A patch token has ${a.length} values but the target ${b.length}`);
-  let s = 0;
-  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
-  return s;
 }
