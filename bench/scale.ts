@@ -9,8 +9,9 @@
 // - the edit loop: a score over the N embeddings, then one descriptor edited and the score run
 //   again, with the time split at the step's progress messages (image embeddings and cache reads,
 //   text encoding, then scoring + metrics + intervals + thumbnails + the run record together);
-// - output sizes: the score output as the notebook saves it, results.json and report.html (the
-//   same notebook run headless, as the CLI does), and the time that run took;
+// - output sizes: the score output as the notebook saves it, results.json, the per-image Parquet
+//   file it names for a large score, and report.html (the same notebook run headless, as the CLI
+//   does), and the time that run took;
 // - search: packed-index latency and recall@10 over M random vectors (default N);
 // - peak RSS, and with --model the bare onnxruntime-node throughput of its vision tower.
 import { promises as fs } from 'node:fs';
@@ -192,8 +193,8 @@ async function embeddingCacheLoad(dir: string, vectors: Float32Array, dims: numb
   };
 }
 
-/** The notebook of the edited loop run headless into an output folder: the sizes of what it writes. */
-async function headlessRun(work: string, notebookPath: string, cacheDir: string, sources: string[]) {
+/** A notebook of these YAML cells, without outputs. */
+export async function writeCodeNotebook(notebookPath: string, sources: string[]): Promise<void> {
   const cells = sources.map((source) => ({
     kind: 'code' as const,
     source,
@@ -209,6 +210,11 @@ async function headlessRun(work: string, notebookPath: string, cacheDir: string,
       nbformatMinor: 5,
     }),
   );
+}
+
+/** The notebook of the edited loop run headless into an output folder: the sizes of what it writes. */
+async function headlessRun(work: string, notebookPath: string, cacheDir: string, sources: string[]) {
+  await writeCodeNotebook(notebookPath, sources);
   const outDir = path.join(work, 'out');
   const t = performance.now();
   const summary = await runNotebook({
@@ -224,6 +230,14 @@ async function headlessRun(work: string, notebookPath: string, cacheDir: string,
   return {
     headlessRunMs: ms(headlessRunMs),
     resultsJsonBytes: await size(summary.resultsPath),
+    // A paged score's every row, which results.json names (README, "Large scores").
+    perImageParquetBytes: (
+      await Promise.all(
+        (await fs.readdir(outDir))
+          .filter((f) => f.endsWith('.per-image.parquet'))
+          .map((f) => size(path.join(outDir, f))),
+      )
+    ).reduce((a, b) => a + b, 0),
     reportHtmlBytes: await size(summary.reportPath),
     executedNotebookBytes: await size(summary.notebookPath),
   };

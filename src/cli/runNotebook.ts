@@ -8,6 +8,8 @@ import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
 import { metricsCsv, predictionsCsv } from '../report/scoreCsv';
 import type { ScoreResult } from '../protocol/results';
+import { MIME } from '../protocol/mime';
+import { perImageParquet } from '../scoring/perImageStore';
 import type { DevicePreference } from '../clip/types';
 import { executedNotebookPath, executedNotebookText } from './executedNotebook';
 
@@ -97,16 +99,30 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await kernel.dispose();
   }
   const resultsPath = path.join(opts.outDir, 'results.json');
-  // The notebook's file name: every path inside results.json is relative to its folder.
-  const results = { notebook: path.basename(notebookPath), cells: cells.map(({ notRun: _n, ...c }) => c) };
-  await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
-  // Each score cell's predictions and metrics as CSV too, named after the cell.
+  const saved = new Map<number, unknown>();
+  // Each score cell's predictions and metrics as CSV too, named after the cell; a paged score's
+  // every row as Parquet, which its entry in results.json names instead of listing them.
   for (const c of cells) {
     if (c.step !== 'score' || !c.ok || !c.result) continue;
-    const base = path.join(opts.outDir, (c.name ?? `cell${c.index + 1}`).replace(/[^\w.-]+/g, '_'));
-    await writeFileAtomic(`${base}.predictions.csv`, predictionsCsv(c.result as ScoreResult));
-    await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(c.result as ScoreResult));
+    const score = c.result as ScoreResult;
+    const name = (c.name ?? `cell${c.index + 1}`).replace(/[^\w.-]+/g, '_');
+    const base = path.join(opts.outDir, name);
+    await writeFileAtomic(`${base}.predictions.csv`, predictionsCsv(score));
+    await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(score));
+    const paged = outcomes.get(c.index)?.outputs.find((o) => o.mime === MIME.score)?.data as ScoreResult | undefined;
+    if (!paged?.perImage) continue;
+    const file = `${name}.per-image.parquet`;
+    await writeFileAtomic(path.join(opts.outDir, file), perImageParquet(score));
+    const { thumbnails: _t, ...rest } = paged;
+    void _t;
+    saved.set(c.index, { ...rest, perImage: { ...paged.perImage, file } });
   }
+  // The notebook's file name: every path inside results.json is relative to its folder.
+  const results = {
+    notebook: path.basename(notebookPath),
+    cells: cells.map(({ notRun: _n, ...c }) => (saved.has(c.index) ? { ...c, result: saved.get(c.index) } : c)),
+  };
+  await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const secrets = [process.env.OPENAI_API_KEY, process.env.HF_TOKEN];
   const executedPath = executedNotebookPath(notebookPath, opts.outDir);
   await writeFileAtomic(executedPath, executedNotebookText(model, outcomes, secrets));

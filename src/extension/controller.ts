@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CANCELLED_MESSAGE, Kernel, type CellOutcome, type PendingUpstream } from '../kernel/kernel';
+import { CANCELLED_MESSAGE, defaultCacheDir, Kernel, type CellOutcome, type PendingUpstream } from '../kernel/kernel';
 import type { SecretProvider } from '../kernel/steps/step';
 import {
   errorOutput,
@@ -90,6 +90,15 @@ export class LensController implements vscode.Disposable {
   /** The kernel of an open notebook, if any cell of it has run. */
   kernelFor(notebook: vscode.NotebookDocument): Kernel | undefined {
     return this.notebooks.get(notebook.uri.toString())?.kernel;
+  }
+
+  /** The notebook's cache folder as its kernel has it (or would, before any cell ran): where saved outputs' per-image files are. */
+  cacheOf(notebook: vscode.NotebookDocument): { notebookPath: string; cacheDir: string } {
+    const kernel = this.kernelFor(notebook);
+    if (kernel) return { notebookPath: path.resolve(kernel.options.notebookPath), cacheDir: kernel.cacheDir };
+    const { notebookPath, cacheDir } = this.locate(notebook);
+    const resolved = path.resolve(notebookPath);
+    return { notebookPath: resolved, cacheDir: path.resolve(cacheDir ?? defaultCacheDir(resolved)) };
   }
 
   private stateFor(notebook: vscode.NotebookDocument): NotebookState {

@@ -1,4 +1,5 @@
-// The extension's side of renderer messaging: lazy thumbnails and "open image" for galleries.
+// The extension's side of renderer messaging: lazy thumbnails and "open image" for galleries,
+// and pages of a paged score's per-image rows (scoring/perImageQuery.ts).
 // A renderer is page code fed by notebook outputs, so its requests are untrusted input: only
 // images of the kernel's loaded image sets are ever read, never an arbitrary path.
 import * as os from 'node:os';
@@ -8,6 +9,7 @@ import type { LensController } from './controller';
 import { entryThumbnail } from '../images/thumbnail';
 import { pngRendering } from '../images/dicom/png';
 import type { ImageEntry } from '../protocol/dataset';
+import { answerScoreRows } from '../scoring/perImageQuery';
 import type { OpenImageRequest, ThumbnailReply, ThumbnailRequest } from '../protocol/messages';
 
 type ImageRequest = ThumbnailRequest | OpenImageRequest;
@@ -55,6 +57,13 @@ export function createRendererMessaging(
     channels.set(id, messaging);
     subscriptions.push(
       messaging.onDidReceiveMessage(({ editor, message }) => {
+        if ((message as { type?: unknown } | null)?.type === 'scoreRows') {
+          const { cacheDir, notebookPath } = controller.cacheOf(editor.notebook);
+          void answerScoreRows(cacheDir, notebookPath, message)
+            .then((reply) => messaging.postMessage(reply, editor))
+            .catch((e) => log.warn(`renderer ${id}: scoreRows: ${e instanceof Error ? e.message : String(e)}`));
+          return;
+        }
         if (!isImageRequest(message)) return;
         void handle(messaging, editor, message).catch((e) =>
           log.warn(`renderer ${id}: ${message.type} ${message.image}: ${e instanceof Error ? e.message : String(e)}`),

@@ -44,6 +44,8 @@ export interface VariantChanges {
   metrics: MetricChange[];
   descriptors: DescriptorChange[];
   flipped: FlippedImage[];
+  /** How many images flipped, when `flipped` lists only the first of them (a paged output). */
+  flippedTotal?: number;
 }
 
 export interface OptionChange {

@@ -1,5 +1,6 @@
 // Messages between the renderers and the extension host (renderer messaging). The extension side
 // imports these types too, so both ends agree on the shapes.
+import type { Prediction } from './results';
 
 /** Renderer → extension: "send me this image's thumbnail" (images the saved output left out). */
 export interface ThumbnailRequest {
@@ -91,3 +92,84 @@ export function isExplainImageRequest(m: unknown): m is ExplainImageRequest {
 
 /** What the score renderer's actions post to the extension. */
 export type ScoreActionMessage = OpenImageRequest | FindSimilarRequest | ExplainImageRequest;
+
+/** Rows one reply carries at most. */
+export const MAX_ROWS_PER_REPLY = 500;
+
+/**
+ * Renderer → extension: a page of a paged score's rows (ScoreResult.perImage) from its per-image
+ * file: a variant's failures (gallery order), one confusion cell's images, or every image in
+ * class or margin order (the heatmap's pages).
+ */
+export interface ScoreRowsRequest {
+  type: 'scoreRows';
+  /** Echoed in the reply. */
+  id: number;
+  /** The score cell's name, its run (perImage.run) and the variant. */
+  score: string;
+  run: string;
+  variant: string;
+  list: 'failures' | 'cell' | 'all';
+  /** With `cell`: the true and predicted class. */
+  cell?: { label: string; predicted: string };
+  /** With `all`: grouped by class in image order, or by margin, worst first. */
+  order?: 'class' | 'margin';
+  offset: number;
+  limit: number;
+}
+
+/** One row of a variant: its position among all images, prediction and similarity row. */
+export interface ScoreRow {
+  index: number;
+  prediction: Prediction;
+  similarity: number[];
+}
+
+/**
+ * Extension → renderer. `gone`: the per-image file is not in the cache (cleared, another machine,
+ * or a run long replaced), so the per-image views need a re-run; `error`: a refused request.
+ */
+export interface ScoreRowsReply {
+  type: 'scoreRows';
+  id: number;
+  total?: number;
+  rows?: ScoreRow[];
+  gone?: boolean;
+  error?: string;
+}
+
+const shortText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1000;
+const count = (v: unknown, max: number): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max;
+
+/** The request if `m` is a well-formed one, else why not (renderers are untrusted). */
+export function parseScoreRowsRequest(m: unknown): ScoreRowsRequest | string {
+  const r = m as Partial<ScoreRowsRequest> | null;
+  if (!r || typeof r !== 'object' || r.type !== 'scoreRows') return 'not a scoreRows request';
+  if (!count(r.id, Number.MAX_SAFE_INTEGER)) return '`id` must be a whole number';
+  if (!shortText(r.score) || !shortText(r.variant)) return '`score` and `variant` must be names';
+  if (typeof r.run !== 'string' || !/^[0-9a-f]{16}$/.test(r.run)) return '`run` must be a run id';
+  if (r.list !== 'failures' && r.list !== 'cell' && r.list !== 'all') return '`list` must be failures, cell or all';
+  if (r.list === 'cell' && !(r.cell && shortText(r.cell.label) && shortText(r.cell.predicted)))
+    return '`cell` must name a true and a predicted class';
+  if (r.order !== undefined && r.order !== 'class' && r.order !== 'margin') return '`order` must be class or margin';
+  if (!count(r.offset, 1e9) || !count(r.limit, MAX_ROWS_PER_REPLY) || r.limit === 0)
+    return `\`offset\` must be a whole number and \`limit\` 1 to ${MAX_ROWS_PER_REPLY}`;
+  return {
+    type: 'scoreRows',
+    id: r.id,
+    score: r.score,
+    run: r.run,
+    variant: r.variant,
+    list: r.list,
+    ...(r.list === 'cell' ? { cell: { label: r.cell!.label, predicted: r.cell!.predicted } } : {}),
+    ...(r.list === 'all' ? { order: r.order ?? 'class' } : {}),
+    offset: r.offset,
+    limit: r.limit,
+  };
+}
+
+export function isScoreRowsReply(m: unknown): m is ScoreRowsReply {
+  const r = m as Partial<ScoreRowsReply> | null;
+  return !!r && r.type === 'scoreRows' && typeof r.id === 'number';
+}

@@ -121,6 +121,31 @@ export interface ScoreResult {
   changes?: ScoreChanges;
   /** The last runs of this cell, oldest first, this one last. */
   history?: RunSummary[];
+  /**
+   * Set when the per-image data was too large to keep whole: each variant's `predictions` and
+   * `similarity` then hold only the `shown` rows (still aligned row by row, in image order), and
+   * every image's rows are in a per-image file (docs/scale.md, "Outputs of bounded size").
+   * Metrics, intervals, comparisons, importance, flags and changes are always of every image.
+   */
+  perImage?: PerImage;
+}
+
+export interface PerImage {
+  mode: 'sidecar';
+  /** This run's id: its per-image file in the cache is named after it. */
+  run: string;
+  /** Images scored (rows per variant in the per-image file). */
+  images: number;
+  /** Rows per variant kept here. */
+  shown: number;
+  /** The kept rows' positions among all images (ascending). */
+  indices: number[];
+  /** Per variant (in `variants` order): its failures among all images, as the gallery counts them. */
+  failures: number[];
+  /** Per variant: how many of its failures, in the gallery's order, are kept from the first on. */
+  failuresKept: number[];
+  /** In results.json: the per-image Parquet file written beside it (relative to results.json's folder). */
+  file?: string;
 }
 
 export interface ImagesResult {

@@ -10,9 +10,9 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { replaceFolderAtomic, writeFileAtomic } from '../common/atomicWrite';
 import { MODEL_FINGERPRINT_KEY, MODEL_NAME_KEY, PREPROCESS_KEY } from '../images/embeddingsFile';
 import { writeNpy } from '../images/npy';
-import { labelMargin } from '../protocol/margin';
 import type { ScoreResult } from '../protocol/results';
-import { csvClasses, metricsCsv, predictionsCsv } from './scoreCsv';
+import { metricsCsv, predictionsCsv } from './scoreCsv';
+import { scoresParquet } from './scoresParquet';
 
 export interface ExportInput {
   score: ScoreResult;
@@ -38,7 +38,6 @@ export const EXPORT_FILES = {
 
 const STRING = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' } as const;
 const OPTIONAL_STRING = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' } as const;
-const DOUBLE = { type: 'DOUBLE', repetition_type: 'OPTIONAL' } as const;
 
 /** Write the export into `folder` (replacing it whole); returns the files written. */
 export async function writeExport(folder: string, input: ExportInput): Promise<ExportedFile[]> {
@@ -82,43 +81,4 @@ export async function writeExport(folder: string, input: ExportInput): Promise<E
     path: name,
     bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
   }));
-}
-
-/**
- * The rows of scores.csv as typed columns: variant, image, label, predicted (a multi-label list
- * joined by ";", as in the CSV), margin, score <class>….
- */
-function scoresParquet(score: ScoreResult, kvMetadata: { key: string; value: string }[]): ArrayBuffer {
-  const rows = score.variants.flatMap((v) => v.predictions.map((p) => ({ v, p })));
-  const classColumns = score.classes.map((c) => ({
-    name: `score ${c}`,
-    data: rows.map(({ p }) => p.scores[c] ?? null),
-  }));
-  const columnData = [
-    { name: 'variant', data: rows.map(({ v }) => v.name) },
-    { name: 'image', data: rows.map(({ p }) => p.image) },
-    { name: 'label', data: rows.map(({ p }) => csvClasses(p.label)) },
-    { name: 'predicted', data: rows.map(({ p }) => csvClasses(p.predicted)) },
-    {
-      name: 'margin',
-      data: rows.map(({ p }) => labelMargin(p.label, p.scores, score.classes) ?? null),
-    },
-    ...classColumns,
-  ];
-  return parquetWriteBuffer({
-    columnData,
-    schema: [
-      { name: 'root', num_children: columnData.length },
-      { name: 'variant', ...STRING },
-      { name: 'image', ...STRING },
-      { name: 'label', ...STRING },
-      { name: 'predicted', ...STRING },
-      { name: 'margin', ...DOUBLE },
-      ...classColumns.map((c) => ({ name: c.name, ...DOUBLE })),
-    ],
-    kvMetadata: [
-      ...kvMetadata,
-      { key: 'symptom_lens.score', value: JSON.stringify({ name: score.name, run: score.run }) },
-    ],
-  });
 }

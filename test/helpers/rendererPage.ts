@@ -12,7 +12,13 @@ const page = (mime: string, script: string) =>
   `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="out"></div><script type="module">
 import { activate } from '/renderer.js';
 window.posted = [];
-const api = activate({ postMessage: (m) => window.posted.push(m), onDidReceiveMessage: () => ({ dispose() {} }) });
+const listeners = [];
+// With an answering host (window.hostAnswer, exposed by the test), its replies come back as the extension's would.
+const post = (m) => {
+  window.posted.push(m);
+  window.hostAnswer?.(m).then((reply) => reply && listeners.forEach((l) => l(reply)));
+};
+const api = activate({ postMessage: post, onDidReceiveMessage: (l) => (listeners.push(l), { dispose() {} }) });
 let bare;
 window.render = async (data, messaging) => {
   const renderer = messaging ? api : (bare ??= activate({}));
@@ -39,6 +45,8 @@ export async function openRendererPage(
   mime: string,
   /** More page script, for helpers a test calls through page.evaluate. */
   script = '',
+  /** Plays the extension host: its answer to each posted message (undefined: none) is sent back to the renderer. */
+  answer?: (message: unknown) => Promise<unknown>,
 ): Promise<RendererPage> {
   const bundle = await esbuild.build({
     entryPoints: [path.join(ROOT, 'src/renderers', `${renderer}.ts`)],
@@ -57,6 +65,7 @@ export async function openRendererPage(
   t.after(() => browser.close());
   const p = await browser.newPage();
   const problems = watchPage(p, [files.url]);
+  if (answer) await p.exposeFunction('hostAnswer', answer);
   await p.goto(`${files.url}/`);
   await p.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
   return {

@@ -32,6 +32,7 @@ import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './co
 import { embedImageSet, embedTexts, stepCache } from './embed';
 import { checkImportedModel } from './importedEmbeddings';
 import { cachedThumbnail } from './thumbnails';
+import { scoreOutputData } from './scoreOutput';
 import { defineStep, type StepContext } from './step';
 import { recordScoreRun } from '../../scoring/scoreRuns';
 import { descriptorImportance, truthOf } from '../../scoring/importance';
@@ -223,7 +224,7 @@ export const scoreStep = defineStep({
     void _t;
     return {
       result: forResults,
-      outputs: [{ mime: MIME.score, data: result, markdown: scoreMarkdown(result) }],
+      outputs: [{ mime: MIME.score, data: await scoreOutputData(ctx, result), markdown: scoreMarkdown(result) }],
       dependsOn: [
         sessionKey('images', imageSet.name),
         sessionKey('model', loaded.name),

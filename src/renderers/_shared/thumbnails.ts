@@ -5,6 +5,7 @@
 import type { RendererContext } from 'vscode-notebook-renderer';
 import { h, safeImageSrc } from './dom';
 import { basename } from './format';
+import { channelOf } from './messaging';
 import { isThumbnailReply, type ThumbnailRequest } from '../../protocol/messages';
 
 /** A reply that never comes (an extension without a handler) gives up after this long. */
@@ -45,19 +46,6 @@ class ThumbnailChannel {
   }
 }
 
-const channels = new WeakMap<RendererContext<unknown>, ThumbnailChannel>();
-
-function channelFor(ctx: RendererContext<unknown>): ThumbnailChannel | undefined {
-  const post = ctx.postMessage;
-  if (!post) return undefined;
-  let channel = channels.get(ctx);
-  if (!channel) {
-    channel = new ThumbnailChannel((m) => post.call(ctx, m), ctx);
-    channels.set(ctx, channel);
-  }
-  return channel;
-}
-
 /** Makes thumbnail elements for one output. */
 export class Thumbnails {
   private readonly channel: ThumbnailChannel | undefined;
@@ -72,7 +60,7 @@ export class Thumbnails {
     onDispose: (fn: () => void) => void,
   ) {
     this.known = { ...embedded };
-    this.channel = channelFor(ctx);
+    this.channel = channelOf(ctx, ThumbnailChannel);
     onDispose(() => this.observer?.disconnect());
   }
 

@@ -112,7 +112,9 @@ function variantChanges(v: VariantChanges, changes: ScoreChanges, thumbs: Thumbn
     );
   }
   if (v.flipped.length) {
-    box.appendChild(h('p', { class: 'sl-help' }, `${v.flipped.length} image(s) changed their prediction:`));
+    const all = v.flippedTotal ?? v.flipped.length;
+    const listed = all > v.flipped.length ? ` (the first ${v.flipped.length} listed)` : '';
+    box.appendChild(h('p', { class: 'sl-help' }, `${all} image(s) changed their prediction${listed}:`));
     box.appendChild(h('div', { class: 'sl-flips', testid: 'flipped' }, ...v.flipped.map((f) => flipCard(f, thumbs))));
   }
   return box;

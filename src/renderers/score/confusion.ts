@@ -10,12 +10,7 @@ export function confusionCounts(classes: string[], predictions: Prediction[]): n
   return classes.map((t) => classes.map((p) => predictions.filter((x) => x.label === t && x.predicted === p).length));
 }
 
-export function confusionMatrix(
-  classes: string[],
-  predictions: Prediction[],
-  onPick: (pair: Pair) => void,
-): HTMLTableElement {
-  const counts = confusionCounts(classes, predictions);
+export function confusionMatrix(classes: string[], counts: number[][], onPick: (pair: Pair) => void): HTMLTableElement {
   return h(
     'table',
     { class: 'sl-confusion', testid: 'confusion' },
@@ -39,7 +34,7 @@ export function confusionMatrix(
           null,
           h('th', { title: t }, truncate(t, 18)),
           ...classes.map((p, pi) => {
-            const n = counts[ti][pi];
+            const n = counts[ti]?.[pi] ?? 0;
             const rate = total ? n / total : 0;
             return h(
               'td',

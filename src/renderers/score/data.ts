@@ -2,6 +2,7 @@
 // instead of drawing half a page.
 import type { ScoreResult, VariantResult } from '../../protocol/results';
 import type { SanityFlag } from '../../protocol/statistics';
+import { ROWS_PAGE } from '../../protocol/rowOrder';
 import { DataError, expectArray, expectClasses, expectObject, expectString } from '../_shared/renderer';
 
 // Outputs saved before the statistics work lack flags, intervals and comparisons: all optional here.
@@ -9,7 +10,7 @@ export type Variant = VariantResult;
 export type Score = Omit<ScoreResult, 'flags'> & { flags?: SanityFlag[] };
 
 /** Cards and rows drawn at once; "Show more" adds the next page (big sets stay responsive). */
-export const PAGE_SIZE = 60;
+export const PAGE_SIZE = ROWS_PAGE;
 
 export function parseScore(json: unknown): Score {
   const score = expectObject(json, 'score result');
@@ -33,6 +34,16 @@ export function parseScore(json: unknown): Score {
     });
   });
   if (score.thumbnails !== undefined) expectObject(score.thumbnails, 'thumbnails');
+  if (score.perImage !== undefined) {
+    const p = expectObject(score.perImage, 'perImage');
+    expectString(p.run, 'perImage.run');
+    const indices = expectArray(p.indices, 'perImage.indices');
+    if (
+      typeof p.images !== 'number' ||
+      indices.length !== (variants[0] as { predictions: unknown[] }).predictions.length
+    )
+      throw new DataError('`perImage` must count the images and list one position per kept row.');
+  }
   if (score.flags !== undefined) expectArray(score.flags, 'flags');
   if (classes.length === 0) throw new DataError('`classes` is empty.');
   return score as unknown as Score;

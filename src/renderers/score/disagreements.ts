@@ -67,7 +67,14 @@ export function disagreements(s: Score, thumbs: Thumbnails): HTMLElement {
       h(
         'p',
         { class: 'sl-tally' },
-        h('span', null, h('b', null, String(rows.length)), ` of ${va.predictions.length} images differ`),
+        h(
+          'span',
+          null,
+          h('b', null, String(rows.length)),
+          s.perImage
+            ? ` of the ${s.perImage.shown} images this output keeps differ (of ${s.perImage.images} scored)`
+            : ` of ${va.predictions.length} images differ`,
+        ),
         h('span', null, `only ${va.name} right: `, h('b', null, String(tally.aOnly))),
         h('span', null, `only ${vb.name} right: `, h('b', null, String(tally.bOnly))),
         h('span', null, 'both wrong: ', h('b', null, String(tally.neither))),

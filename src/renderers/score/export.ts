@@ -3,14 +3,12 @@
 // and the confusion matrix as a figure for PNG/SVG.
 import type { Layout, PlotData } from 'plotly.js-dist-min';
 import type { CopyTextRequest, ExportScoreRequest, ScoreExport } from '../../protocol/export';
-import type { Prediction } from '../../protocol/results';
 import { h } from '../_shared/dom';
 import { button } from '../_shared/elements';
 import { copyButtons, type TableText } from '../_shared/exportButtons';
 import { decimal, percent, pValue, signed } from '../_shared/format';
 import { plotText, themedLayout } from '../_shared/plotLayout';
 import type { ThemeColors } from '../_shared/theme';
-import { confusionCounts } from './confusion';
 import type { Score, Variant } from './data';
 
 type Post = ((m: ExportScoreRequest | CopyTextRequest) => void) | undefined;
@@ -85,11 +83,10 @@ export function variantsTable(s: Score): TableText {
 /** The confusion matrix as an annotated plotly heatmap, drawn only for its PNG/SVG. */
 export function confusionFigure(
   classes: string[],
-  predictions: Prediction[],
+  counts: number[][],
   variant: string,
   theme: ThemeColors,
 ): { data: PlotData[]; layout: Layout } {
-  const counts = confusionCounts(classes, predictions);
   const names = classes.map(plotText);
   const cell = 90;
   return {

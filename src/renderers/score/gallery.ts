@@ -1,7 +1,7 @@
 // The failure gallery of one variant and the detail panel of a chosen image: worst failures
 // first (or the images of one confusion cell), each card with the descriptors that drove it, and
 // on click the image's score for every descriptor of every class.
-import type { ScoreActionMessage } from '../../protocol/messages';
+import { MAX_ROWS_PER_REPLY, type ScoreActionMessage } from '../../protocol/messages';
 import { append, clear, h, reveal } from '../_shared/dom';
 import { button } from '../_shared/elements';
 import { basename, decimal, truncate } from '../_shared/format';
@@ -9,7 +9,8 @@ import type { Thumbnails } from '../_shared/thumbnails';
 import { PAGE_SIZE, similarityProblem, type Score, type Variant } from './data';
 import { MARGIN_DEFINITION, MULTI_LABEL_MARGIN_DEFINITION } from '../../protocol/margin';
 import { evidenceBars, topDescriptors } from './evidence';
-import { byMargin, classesText, classList, isCorrect, mismatchedClasses } from './predictions';
+import { classesText, classList, isCorrect } from './predictions';
+import { NEEDS_RERUN, type VariantRows } from './rows';
 
 /** A confusion-matrix cell: the images of true class `label` predicted as `predicted`. */
 export type Pair = { label: string; predicted: string };
@@ -29,12 +30,19 @@ export class Gallery {
   private readonly body = h('div', { class: 'sl-gallery-body' });
   private readonly multiLabel: boolean;
 
+  private readonly v: Variant;
+  /** margin[i] (see labelMargin): negative when the scores rank a wrong class above a labelled one; NaN where undefined. */
+  private readonly margin: number[];
+  /** Per list (failures, or a confusion cell): how many of its first items are held, in order. */
+  private readonly complete = new Map<string, number>();
+  /** A page being asked for: drawn again when it arrives. */
+  private fetching = false;
+  private fetchProblem: string | undefined;
+
   constructor(
     private readonly s: Score,
-    private readonly v: Variant,
+    private readonly rows: VariantRows,
     private readonly thumbs: Thumbnails,
-    /** margin[i] (see labelMargin): negative when the scores rank a wrong class above a labelled one; NaN where undefined. */
-    private readonly margin: number[],
     /** Short descriptor texts, one per similarity column. */
     private readonly labels: string[],
     /** Renderer messaging, where the host offers it (not in the standalone report). */
@@ -42,6 +50,9 @@ export class Gallery {
     /** Told when the filter changes, so the confusion matrix can mark its cell. */
     private readonly onFilter: (pair: Pair | undefined) => void,
   ) {
+    this.v = rows.v;
+    this.margin = rows.margin;
+    if (rows.paged) this.complete.set('', rows.failuresKept);
     this.multiLabel = s.multiLabel === true;
     // The grid and, once a card is clicked, the detail panel beside it (or above, when narrow).
     append(this.body, this.galleryEl, this.detailSlot);
@@ -60,6 +71,7 @@ export class Gallery {
   setFilter(pair: Pair | undefined): void {
     const same = pair && this.filter && pair.label === this.filter.label && pair.predicted === this.filter.predicted;
     this.filter = same ? undefined : pair;
+    this.fetchProblem = undefined;
     this.shown = PAGE_SIZE;
     this.onFilter(this.filter);
     this.drawGallery();
@@ -67,29 +79,24 @@ export class Gallery {
   }
 
   private galleryItems(): number[] {
-    const idx = this.v.predictions.map((_, i) => i);
-    const f = this.filter;
-    if (f)
-      return idx.filter(
-        (i) => this.v.predictions[i].label === f.label && this.v.predictions[i].predicted === f.predicted,
-      );
-    const failures = idx.filter((i) => !isCorrect(this.v.predictions[i]));
-    // Worst failures first: the most negative margin was the most confidently wrong; in a
-    // multi-label set, first the images with the most classes wrong.
-    const wrongClasses = (i: number) => (this.multiLabel ? mismatchedClasses(this.v.predictions[i]) : 0);
-    return failures.sort(
-      (a, b) => wrongClasses(b) - wrongClasses(a) || byMargin(this.margin[a], this.margin[b]) || a - b,
-    );
+    return this.rows.list(this.filter);
   }
 
   private drawGallery(): void {
     const items = this.galleryItems();
     const f = this.filter;
+    const key = f ? `${f.label}\u0000${f.predicted}` : '';
+    // A paged output counts from its aggregates and draws only the list's first items it holds.
+    const total = this.rows.listTotal(f) ?? items.length;
+    const held = this.rows.paged ? Math.min(this.complete.get(key) ?? 0, items.length) : items.length;
+    if (this.rows.paged && held < Math.min(this.shown, total) && this.rows.canFetch && !this.fetching)
+      void this.fetchPage(key, held, Math.min(this.shown, total) - held);
+    const n = this.rows.images;
     this.galleryTitle.textContent = f
-      ? `${f.label === f.predicted ? 'Correct' : 'Failure'} cases: true ${f.label} → predicted ${f.predicted} (${items.length})`
+      ? `${f.label === f.predicted ? 'Correct' : 'Failure'} cases: true ${f.label} → predicted ${f.predicted} (${total})`
       : this.multiLabel
-        ? `Label mismatches (${items.length} of ${this.v.predictions.length} images: predicted classes differ from the labelled ones)`
-        : `Failure cases (${items.length} misclassified of ${this.v.predictions.length})`;
+        ? `Label mismatches (${total} of ${n} images: predicted classes differ from the labelled ones)`
+        : `Failure cases (${total} misclassified of ${n})`;
     clear(this.filterEl);
     if (f)
       this.filterEl.appendChild(
@@ -104,7 +111,7 @@ export class Gallery {
         ),
       );
     clear(this.galleryEl);
-    this.galleryEl.dataset.total = String(items.length);
+    this.galleryEl.dataset.total = String(total);
     if (f) {
       this.galleryEl.dataset.filterTrue = f.label;
       this.galleryEl.dataset.filterPredicted = f.predicted;
@@ -112,7 +119,7 @@ export class Gallery {
       delete this.galleryEl.dataset.filterTrue;
       delete this.galleryEl.dataset.filterPredicted;
     }
-    if (items.length === 0)
+    if (total === 0)
       this.galleryEl.appendChild(
         h(
           'p',
@@ -124,20 +131,46 @@ export class Gallery {
               : 'No misclassified images.',
         ),
       );
-    for (const i of items.slice(0, this.shown)) this.galleryEl.appendChild(this.card(i));
+    for (const i of items.slice(0, Math.min(this.shown, held))) this.galleryEl.appendChild(this.card(i));
     clear(this.moreEl);
-    if (items.length > this.shown) {
+    if (held < Math.min(this.shown, total)) {
+      this.moreEl.appendChild(h('p', { class: 'sl-muted', testid: 'rows-note' }, this.missingNote(total - held)));
+    } else if (total > this.shown) {
       this.moreEl.appendChild(
         button(
-          `Show ${Math.min(PAGE_SIZE, items.length - this.shown)} more of ${items.length - this.shown}`,
+          `Show ${Math.min(PAGE_SIZE, total - this.shown)} more of ${total - this.shown}`,
           () => {
             this.shown += PAGE_SIZE;
             this.drawGallery();
           },
-          { secondary: true },
+          { secondary: true, testid: 'show-more' },
         ),
       );
     }
+  }
+
+  /** Why the rest of a paged list is not drawn (yet). */
+  private missingNote(missing: number): string {
+    if (this.rows.gone) return NEEDS_RERUN;
+    if (this.fetching) return 'Loading…';
+    if (this.fetchProblem) return this.fetchProblem;
+    return `The other ${missing.toLocaleString('en')} images of this list are in this run’s per-image file (results’ Parquet file beside results.json); open the notebook in VS Code to page through them.`;
+  }
+
+  private async fetchPage(key: string, offset: number, limit: number): Promise<void> {
+    const f = this.filter;
+    this.fetching = true;
+    const got = await this.rows.fetch({
+      ...(f ? { list: 'cell', cell: f } : { list: 'failures' }),
+      offset,
+      limit: Math.min(limit, MAX_ROWS_PER_REPLY),
+    });
+    this.fetching = false;
+    if ('rows' in got && got.rows.length) this.complete.set(key, offset + got.rows.length);
+    else
+      this.fetchProblem =
+        'rows' in got ? 'No more rows came.' : 'error' in got ? `Cannot load more rows: ${got.error}.` : undefined;
+    this.drawGallery();
   }
 
   private card(i: number): HTMLElement {

@@ -16,7 +16,8 @@ import { exportBar } from './export';
 import { importanceSection } from './importance';
 import { VariantPanel } from './panel';
 import { SCORE_CSS } from './styles';
-import { flagList, header, runSummary } from './summary';
+import { flagList, header, perImageNote, runSummary } from './summary';
+import { rowsChannel } from './rows';
 
 export const activate = createRenderer<Score>({
   kind: 'score output',
@@ -24,6 +25,7 @@ export const activate = createRenderer<Score>({
   parse: parseScore,
   render({ data, container, root, ctx, onDispose }) {
     const thumbs = new Thumbnails(data.thumbnails, ctx, onDispose);
+    const channel = rowsChannel(ctx);
     const variantArea = h('div', { class: 'sl-variant' });
     let panel: VariantPanel | undefined;
     let tabs: ReturnType<typeof tabBar> | undefined;
@@ -31,7 +33,7 @@ export const activate = createRenderer<Score>({
     const select = (i: number) => {
       panel?.dispose();
       clear(variantArea);
-      panel = new VariantPanel(data, i, thumbs, root, ctx.postMessage?.bind(ctx));
+      panel = new VariantPanel(data, i, thumbs, root, ctx.postMessage?.bind(ctx), channel);
       variantArea.appendChild(panel.el);
       const importance = importanceSection(data.variants[i], ctx.postMessage?.bind(ctx));
       if (importance) variantArea.appendChild(importance);
@@ -45,6 +47,7 @@ export const activate = createRenderer<Score>({
     append(
       container,
       header(data),
+      perImageNote(data, !!channel),
       data.flags?.length ? flagList(data.flags) : null,
       whatChanged(data, thumbs),
       runHistory(data),

@@ -11,17 +11,22 @@ import { dropdown, type Choice } from '../_shared/elements';
 import { truncate } from '../_shared/format';
 import { themedPlot, type ThemedPlot } from '../_shared/plotly';
 import type { Thumbnails } from '../_shared/thumbnails';
-import { confusionMatrix, markConfusionCell } from './confusion';
+import { confusionCounts, confusionMatrix, markConfusionCell } from './confusion';
+import { VariantRows, type RowsChannel } from './rows';
 import { columnLabels, similarityProblem, type Score, type Variant } from './data';
 import { Gallery } from './gallery';
 import { heatmapFigure } from './heatmapFigure';
-import { byMargin, labelMargin, NO_CLASS, rowGroup } from './predictions';
+import { HeatmapPager } from './heatmapPager';
 
 type SortMode = 'class' | 'margin' | `column:${number}`;
 
 export class VariantPanel {
   readonly el: HTMLElement;
   private readonly v: Variant;
+  private readonly rows: VariantRows;
+  /** Rows the output holds (before any page arrives). */
+  private readonly kept: number;
+  private readonly pager: HeatmapPager | undefined;
   private readonly cleanups: (() => void)[] = [];
   private readonly heatmapEl = h('div', { class: 'sl-heatmap', testid: 'heatmap' });
   /** The detail panel of a clicked heatmap row, laid over the heatmap's right side at that row. */
@@ -42,16 +47,27 @@ export class VariantPanel {
     thumbs: Thumbnails,
     private readonly root: ShadowRoot,
     post: ((message: ScoreActionMessage | SaveImageRequest) => void) | undefined,
+    channel: RowsChannel | undefined,
   ) {
-    this.v = s.variants[index];
+    this.rows = new VariantRows(s, index, channel);
+    this.kept = this.rows.index.length;
+    if (this.rows.paged)
+      this.pager = new HeatmapPager(
+        this.rows,
+        () => (this.sort === 'margin' ? 'margin' : 'class'),
+        (rows) => this.showRows(rows),
+      );
+    this.v = this.rows.v;
     this.multiLabel = s.multiLabel === true;
-    this.margin = this.v.predictions.map((p) => labelMargin(p, s.classes));
+    this.margin = this.rows.margin;
     ({ prefix: this.sharedPrefix, labels: this.labels } = columnLabels(this.v));
+    // A paged output holds a few rows: its counts are the metrics' (of every image).
+    const counts = this.rows.paged ? this.v.metrics.confusion : confusionCounts(s.classes, this.v.predictions);
     // Multi-label sets have no confusion matrix.
     const confusion = this.multiLabel
       ? undefined
-      : confusionMatrix(s.classes, this.v.predictions, (pair) => this.gallery.setFilter(pair));
-    this.gallery = new Gallery(s, this.v, thumbs, this.margin, this.labels, post, (pair) => {
+      : confusionMatrix(s.classes, counts, (pair) => this.gallery.setFilter(pair));
+    this.gallery = new Gallery(s, this.rows, thumbs, this.labels, post, (pair) => {
       if (confusion) markConfusionCell(confusion, pair);
     });
     const problem = similarityProblem(this.v);
@@ -65,7 +81,7 @@ export class VariantPanel {
             'Rows: true class; columns: predicted. Click a cell to list its images right below.',
             imageButtons(
               `confusion-${this.v.name}`,
-              () => confusionFigure(s.classes, this.v.predictions, this.v.name, readTheme(confusion)),
+              () => confusionFigure(s.classes, counts, this.v.name, readTheme(confusion)),
               post,
               'confusion-image',
             ),
@@ -107,6 +123,7 @@ export class VariantPanel {
                 ? 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class, rows by their first labelled class. ✗ marks an image whose predicted classes differ from its labels; click a row for its evidence.'
                 : 'Cosine similarity of every image (row) with every descriptor (column), columns grouped by class. ✗ marks a misclassified image; click a row for its evidence.',
             ),
+            this.pager?.el ?? null,
             h('div', { class: 'sl-heatmap-wrap' }, this.heatmapEl, this.heatmapDetail),
           ),
     );
@@ -124,7 +141,8 @@ export class VariantPanel {
     return [
       { value: 'class', label: 'Sort by class' },
       { value: 'margin', label: 'Sort by margin (worst first)' },
-      ...(this.v.columns ?? []).map((c, k) => ({
+      // Sorting by a descriptor needs every row at hand.
+      ...(this.rows.paged ? [] : (this.v.columns ?? [])).map((c, k) => ({
         value: `column:${k}`,
         label: `By descriptor: ${truncate(this.labels[k], 48)}`,
         description: c.class,
@@ -134,21 +152,26 @@ export class VariantPanel {
 
   private resort(mode: SortMode): void {
     this.sort = mode;
+    if (this.pager) return this.pager.reorder();
     this.order = this.sortedRows();
     void this.drawHeatmap();
   }
 
+  /** Shows a page of local rows, or the kept rows in the chosen order. */
+  private showRows(rows: number[] | undefined): void {
+    this.order = rows ?? this.sortedRows();
+    void this.drawHeatmap();
+  }
+
   private sortedRows(): number[] {
-    const idx = this.v.predictions.map((_, i) => i);
-    if (this.sort === 'margin') return idx.sort((a, b) => byMargin(this.margin[a], this.margin[b]) || a - b);
     if (this.sort.startsWith('column:')) {
       const k = Number(this.sort.slice('column:'.length));
+      const idx = this.v.predictions.map((_, i) => i);
       return idx.sort((a, b) => this.v.similarity[b][k] - this.v.similarity[a][k] || a - b);
     }
-    // Multi-label images without any class come after every class group.
-    const rank = new Map([...this.s.classes, NO_CLASS].map((c, i) => [c, i]));
-    const group = (i: number) => rank.get(rowGroup(this.v.predictions[i])) ?? rank.size;
-    return idx.sort((a, b) => group(a) - group(b) || a - b);
+    // Multi-label images without any class come after every class group. A paged output's
+    // pages arrive through the pager; here its kept rows.
+    return this.rows.ordered(this.sort === 'margin' ? 'margin' : 'class', this.kept);
   }
 
   async drawHeatmap(): Promise<void> {

@@ -7,7 +7,7 @@ import { duration, plural, shortHash } from '../_shared/format';
 import type { Score } from './data';
 
 export function header(s: Score): HTMLElement {
-  const n = s.variants[0].predictions.length;
+  const n = s.perImage?.images ?? s.variants[0].predictions.length;
   const kind = s.multiLabel ? ' (multi-label)' : '';
   return h(
     'div',
@@ -18,6 +18,28 @@ export function header(s: Score): HTMLElement {
       { class: 'sl-subtitle' },
       `image set ${s.images} · ${plural(n, 'image')} · ${plural(s.classes.length, 'class', 'classes')}${kind} · method ${s.method} · ${plural(s.variants.length, 'variant')}`,
     ),
+  );
+}
+
+/**
+ * What a paged output left out (ScoreResult.perImage): every aggregate is of all images, the
+ * per-image views start from the rows it kept and page through the rest where they can.
+ */
+export function perImageNote(s: Score, messaging: boolean): HTMLElement | null {
+  const p = s.perImage;
+  if (!p) return null;
+  const n = p.images.toLocaleString('en');
+  const where = messaging
+    ? 'the gallery, the confusion cells and the heatmap fetch the others from this run’s per-image file in the cache'
+    : `the others are in the run’s per-image Parquet file${p.file ? ` (${p.file})` : ''} beside results.json`;
+  return h(
+    'p',
+    {
+      class: 'sl-help sl-per-image',
+      testid: 'per-image-note',
+      attrs: { 'data-images': p.images, 'data-shown': p.shown },
+    },
+    `Metrics, intervals, comparisons and the confusion matrix are of all ${n} images. This output keeps the rows of ${p.shown.toLocaleString('en')} of them per variant (the worst failures, recent flips, the first images); ${where}.`,
   );
 }
 

@@ -1,0 +1,31 @@
+// Writes a paged score's per-image file into the cache (cache/perImageFiles.ts), and reads it
+// back as the rows the renderer pages through.
+import { readPerImageFile, writePerImageFile } from '../cache/perImageFiles';
+import type { ScoreResult } from '../protocol/results';
+import { readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
+
+/** The Parquet bytes of every image's rows of `score` (with similarity). */
+export function perImageParquet(score: ScoreResult): Uint8Array {
+  return new Uint8Array(scoresParquet(score, [], { similarity: true }));
+}
+
+export async function storePerImage(
+  cacheDir: string,
+  notebookPath: string,
+  score: ScoreResult,
+  run: string,
+): Promise<void> {
+  await writePerImageFile(cacheDir, notebookPath, score.name, run, perImageParquet(score));
+}
+
+/** Every row of a run's file, or undefined when the file is gone. */
+export async function loadPerImage(
+  cacheDir: string,
+  notebookPath: string,
+  cell: string,
+  run: string,
+): Promise<PerImageRows | undefined> {
+  const buf = await readPerImageFile(cacheDir, notebookPath, cell, run);
+  if (!buf) return undefined;
+  return readScoresParquet(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+}
