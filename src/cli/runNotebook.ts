@@ -99,7 +99,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await kernel.dispose();
   }
   const resultsPath = path.join(opts.outDir, 'results.json');
-  const saved = new Map<number, unknown>();
+  // Paged score outputs with their per-image file named, for results.json and the report.
+  const named = new Map<number, ScoreResult>();
   // Each score cell's predictions and metrics as CSV too, named after the cell; a paged score's
   // every row as Parquet, which its entry in results.json names instead of listing them.
   for (const c of cells) {
@@ -113,19 +114,27 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     if (!paged?.perImage) continue;
     const file = `${name}.per-image.parquet`;
     await writeFileAtomic(path.join(opts.outDir, file), perImageParquet(score));
-    const { thumbnails: _t, ...rest } = paged;
-    void _t;
-    saved.set(c.index, { ...rest, perImage: { ...paged.perImage, file } });
+    named.set(c.index, { ...paged, perImage: { ...paged.perImage, file } });
   }
   // The notebook's file name: every path inside results.json is relative to its folder.
   const results = {
     notebook: path.basename(notebookPath),
-    cells: cells.map(({ notRun: _n, ...c }) => (saved.has(c.index) ? { ...c, result: saved.get(c.index) } : c)),
+    cells: cells.map(({ notRun: _n, ...c }) => {
+      const paged = named.get(c.index);
+      if (!paged) return c;
+      const { thumbnails: _t, ...result } = paged;
+      void _t;
+      return { ...c, result };
+    }),
   };
   await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const secrets = [process.env.OPENAI_API_KEY, process.env.HF_TOKEN];
   const executedPath = executedNotebookPath(notebookPath, opts.outDir);
   await writeFileAtomic(executedPath, executedNotebookText(model, outcomes, secrets));
-  const reportPath = await writeReport(opts.outDir, { notebookPath, cells: reportCells, secrets });
+  const shown = reportCells.map((rc) => {
+    const paged = named.get(rc.index);
+    return paged ? { ...rc, outputs: rc.outputs.map((o) => (o.mime === MIME.score ? { ...o, data: paged } : o)) } : rc;
+  });
+  const reportPath = await writeReport(opts.outDir, { notebookPath, cells: shown, secrets });
   return { resultsPath, reportPath, notebookPath: executedPath, cells };
 }

@@ -15,6 +15,7 @@ import {
 import { MIME } from '../protocol/mime';
 import type { ScoreResult } from '../protocol/results';
 import { metricsCsv, predictionsCsv, scoreJson } from '../report/scoreCsv';
+import { loadPerImage, withEveryRow } from '../scoring/perImageStore';
 import { NOTEBOOK_TYPE } from './controller';
 
 const SCORE_RENDERER = 'symptom-lens.score';
@@ -55,14 +56,28 @@ export function scoreOutputs(notebook: vscode.NotebookDocument): { cell: vscode.
 }
 
 /** Writes one export of the score named `name`; returns the file, or undefined when cancelled. */
+/** Where a notebook's cache is (LensController.cacheOf). */
+export type CacheOf = (notebook: vscode.NotebookDocument) => { notebookPath: string; cacheDir: string };
+
 export async function exportScore(
+  cacheOf: CacheOf,
   notebook: vscode.NotebookDocument,
   name: string,
   format: ScoreExport,
   uri?: vscode.Uri,
 ): Promise<vscode.Uri | undefined> {
-  const score = scoreOutputs(notebook).find((o) => o.score.name === name)?.score;
+  let score = scoreOutputs(notebook).find((o) => o.score.name === name)?.score;
   if (!score) throw new Error(`No output of score "${name}" in this notebook: run the score cell first.`);
+  // A paged output keeps a few rows: the per-image exports read every row from its file.
+  if (score.perImage && format !== 'metrics.csv') {
+    const { cacheDir, notebookPath } = cacheOf(notebook);
+    const file = await loadPerImage(cacheDir, notebookPath, score.name, score.perImage.run);
+    if (!file)
+      throw new Error(
+        `The per-image rows of score "${name}" are not in the cache any more: re-run the score cell to export every image.`,
+      );
+    score = withEveryRow(score, file);
+  }
   const writer = WRITERS[format];
   const target =
     uri ??
@@ -77,7 +92,10 @@ export async function exportScore(
 }
 
 /** The palette command: pick a score (when there are several) and a format, then where to save. */
-export async function exportScoreCommand(options: ExportOptions = {}): Promise<vscode.Uri | undefined> {
+export async function exportScoreCommand(
+  cacheOf: CacheOf,
+  options: ExportOptions = {},
+): Promise<vscode.Uri | undefined> {
   const notebook = vscode.window.activeNotebookEditor?.notebook;
   if (!notebook || notebook.notebookType !== NOTEBOOK_TYPE) {
     void vscode.window.showErrorMessage('Symptom Lens: open a notebook with a score output to export it.');
@@ -101,7 +119,7 @@ export async function exportScoreCommand(options: ExportOptions = {}): Promise<v
       )
     )?.format;
   if (!format) return undefined;
-  return report(exportScore(notebook, name, format, options.uri));
+  return report(exportScore(cacheOf, notebook, name, format, options.uri));
 }
 
 async function report(saving: Promise<vscode.Uri | undefined>): Promise<vscode.Uri | undefined> {
@@ -119,6 +137,7 @@ async function report(saving: Promise<vscode.Uri | undefined>): Promise<vscode.U
 export function registerExports(
   context: vscode.ExtensionContext,
   channels: Map<string, vscode.NotebookRendererMessaging>,
+  cacheOf: CacheOf,
 ): void {
   for (const [id, messaging] of channels) {
     context.subscriptions.push(
@@ -130,14 +149,14 @@ export function registerExports(
         } else if (isSaveImageRequest(message)) {
           void report(saveImage(editor.notebook, message.name, message.dataUrl));
         } else if (id === SCORE_RENDERER && isExportScoreRequest(message)) {
-          void report(exportScore(editor.notebook, message.score, message.format));
+          void report(exportScore(cacheOf, editor.notebook, message.score, message.format));
         }
       }),
     );
   }
   context.subscriptions.push(
     vscode.commands.registerCommand('symptomLens.exportScore', (options?: ExportOptions) =>
-      exportScoreCommand(options),
+      exportScoreCommand(cacheOf, options),
     ),
   );
 }

@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   if (generateChannel) registerGenerateActions(context, generateChannel);
   const scoreChannel = messaging.channels.get(SCORE_RENDERER);
   if (scoreChannel) registerFindSimilar(context, scoreChannel);
-  registerExports(context, messaging.channels);
+  registerExports(context, messaging.channels, (notebook) => controller.cacheOf(notebook));
   registerApiKeyCommand(context);
   context.subscriptions.push(
     log,

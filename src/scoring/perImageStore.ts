@@ -29,3 +29,16 @@ export async function loadPerImage(
   if (!buf) return undefined;
   return readScoresParquet(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
 }
+
+/** A paged score with every row back from its per-image file: what exports write. */
+export function withEveryRow(score: ScoreResult, file: PerImageRows): ScoreResult {
+  const { perImage: _p, ...rest } = score;
+  void _p;
+  return {
+    ...rest,
+    variants: score.variants.map((v) => {
+      const rows = file.variants.find((f) => f.name === v.name);
+      return rows ? { ...v, predictions: rows.predictions, similarity: rows.similarity } : v;
+    }),
+  };
+}

@@ -25,6 +25,7 @@ import {
 } from './workbench';
 import { MIME } from '../../src/protocol/mime';
 import type { SuiteResult } from './api';
+import { scaleNotebookTest, writeScaleNotebook } from './uiScale';
 
 /** A path,label CSV's data rows: what the image set holds. */
 function csvRows(file: string): number {
@@ -129,6 +130,7 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
   const ws = makeWorkspace();
   fs.writeFileSync(path.join(ws, 'broken.lensnb'), JSON.stringify(BROKEN_NOTEBOOK, null, 1));
   fs.writeFileSync(path.join(ws, 'aids.lensnb'), JSON.stringify(AIDS_NOTEBOOK, null, 1));
+  const scaleNotebook = await writeScaleNotebook(ws);
   const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ui-ext-'));
   await installVsix(vsix, extensionsDir);
   log(`installed ${path.basename(vsix)}`);
@@ -596,6 +598,9 @@ export async function runUiTests(vsix: string): Promise<SuiteResult> {
       await runCommand(page, 'View: Revert and Close Editor');
       log(`editing aids: "${question}" cancelled, ${cachedAfter} cache files kept`);
     });
+
+    await test('a 100,000-image notebook: the saved score output stays under 1 MB, opens, pages and scrolls', () =>
+      scaleNotebookTest(page, scaleNotebook, server.extensionHostErrors, shot, log));
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop(failed > 0);

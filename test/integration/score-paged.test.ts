@@ -19,7 +19,7 @@ import { listRows, orderAll } from '../../src/protocol/rowOrder';
 import { readScoresParquet } from '../../src/report/scoresParquet';
 import { needsPaging, orderedRows, pagedScore } from '../../src/scoring/pagedScore';
 import { answerScoreRows } from '../../src/scoring/perImageQuery';
-import { perImageParquet } from '../../src/scoring/perImageStore';
+import { perImageParquet, withEveryRow } from '../../src/scoring/perImageStore';
 import { DEMO_DESCRIPTORS, DEMO_MODEL, demoKernel } from '../helpers/demoKernel';
 
 const IMAGES = 30_000;
@@ -74,7 +74,7 @@ test(`a score of ${IMAGES.toLocaleString('en')} images: bounded output and repor
   const reportBytes = (await fs.stat(summary.reportPath)).size;
   assert.ok(reportBytes <= 20 * MB, `report ${reportBytes} bytes`);
   const report = await fs.readFile(summary.reportPath, 'utf8');
-  assert.match(report, /"perImage"/, 'the report carries what it left out');
+  assert.match(report, /"file":"s\.per-image\.parquet"/, 'the report says where the rows it left out are');
 
   // results.json: the paged result naming the Parquet file, which holds every image.
   const results = JSON.parse(await fs.readFile(summary.resultsPath, 'utf8'));
@@ -192,4 +192,6 @@ test('on a small set the output stays inline, and the per-image file reads back 
     assert.deepEqual(paged.variants[1].predictions[r], inline.variants[1].predictions[at]),
   );
   assert.deepEqual(paged.variants[0].metrics, inline.variants[0].metrics);
+  // What the extension's exports write from a paged output: the inline result again.
+  assert.deepEqual(withEveryRow(paged, file), inline);
 });
