@@ -13,7 +13,7 @@ export const INLINE_BUDGET_BYTES = 500_000;
 export const MAX_SHOWN = 500;
 const SHOWN_BUDGET_BYTES = 300_000;
 /** Flipped images listed in a paged output's "what changed" (their count is kept). */
-export const MAX_FLIPPED = 200;
+export const MAX_FLIPPED = 100;
 /** Rows per variant measured for the estimate. */
 const SAMPLE = 64;
 

@@ -17,7 +17,7 @@ import { MIME } from '../../src/protocol/mime';
 import type { ScoreResult } from '../../src/protocol/results';
 import { listRows, orderAll } from '../../src/protocol/rowOrder';
 import { readScoresParquet } from '../../src/report/scoresParquet';
-import { needsPaging, orderedRows, pagedScore } from '../../src/scoring/pagedScore';
+import { MAX_FLIPPED, needsPaging, orderedRows, pagedScore } from '../../src/scoring/pagedScore';
 import { answerScoreRows } from '../../src/scoring/perImageQuery';
 import { perImageParquet, withEveryRow } from '../../src/scoring/perImageStore';
 import { DEMO_DESCRIPTORS, DEMO_MODEL, demoKernel } from '../helpers/demoKernel';
@@ -194,4 +194,18 @@ test('on a small set the output stays inline, and the per-image file reads back 
   assert.deepEqual(paged.variants[0].metrics, inline.variants[0].metrics);
   // What the extension's exports write from a paged output: the inline result again.
   assert.deepEqual(withEveryRow(paged, file), inline);
+  // A long list of flipped images is cut, its count kept.
+  const flip = { image: 'x', label: 'a', previous: 'a', current: 'b', nowCorrect: false };
+  const changes = {
+    previousRun: '',
+    sameImages: true,
+    options: [],
+    ciMethod: '',
+    variants: [
+      { variant: 'v1', status: 'both' as const, metrics: [], descriptors: [], flipped: Array(150).fill(flip) },
+    ],
+  };
+  const cut = pagedScore({ ...inline, changes }, '0123456789abcdef').changes!.variants[0];
+  assert.equal(cut.flipped.length, MAX_FLIPPED);
+  assert.equal(cut.flippedTotal, 150);
 });
