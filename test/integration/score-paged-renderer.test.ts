@@ -90,6 +90,9 @@ test(
     await view.render({ ...paged, perImage: { ...paged.perImage!, run: 'ffeeddccbbaa9988' } });
     const reopened = view.page.locator('.symptom-lens-output').first();
     await reopened.locator('[data-testid="rows-note"]', { hasText: 'need a re-run of this cell' }).waitFor();
+    // The heatmap says so before any click, and offers no page.
+    await reopened.locator('[data-testid="heatmap-note"]', { hasText: 'need a re-run of this cell' }).waitFor();
+    assert.equal(await reopened.locator('[data-testid="heatmap-next"]').count(), 0);
     assert.equal(await reopened.locator('.sl-comparison tbody tr').count(), full.variants.length);
     assert.equal(await reopened.locator('.sl-confusion-cell').count(), full.classes.length ** 2);
 

@@ -82,6 +82,11 @@ export class Gallery {
     return this.rows.list(this.filter);
   }
 
+  /** Draws the list again (once its rows' file turned out to be gone, say). */
+  redraw(): void {
+    this.drawGallery();
+  }
+
   private drawGallery(): void {
     const items = this.galleryItems();
     const f = this.filter;
@@ -135,6 +140,8 @@ export class Gallery {
     clear(this.moreEl);
     if (held < Math.min(this.shown, total)) {
       this.moreEl.appendChild(h('p', { class: 'sl-muted', testid: 'rows-note' }, this.missingNote(total - held)));
+    } else if (total > this.shown && this.rows.gone) {
+      this.moreEl.appendChild(h('p', { class: 'sl-muted', testid: 'rows-note' }, NEEDS_RERUN));
     } else if (total > this.shown) {
       this.moreEl.appendChild(
         button(

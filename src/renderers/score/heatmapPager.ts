@@ -42,7 +42,7 @@ export class HeatmapPager {
     this.draw();
   }
 
-  private draw(): void {
+  draw(): void {
     const n = this.rows.images;
     const at = this.offset;
     const text =

@@ -131,6 +131,14 @@ export class VariantPanel {
       if (e.key === 'Escape' && this.gallery.closeDetail()) e.stopPropagation();
     });
     this.order = this.sortedRows();
+    // Ask for one row at once: a file that is gone (reopened without the cache) is said before
+    // any click, and the extension reads the file while the user looks at the aggregates.
+    if (this.rows.canFetch)
+      void this.rows.fetch({ list: 'failures', offset: 0, limit: 1 }).then(() => {
+        if (!this.rows.gone) return;
+        this.gallery.redraw();
+        this.pager?.draw();
+      });
   }
 
   dispose(): void {
