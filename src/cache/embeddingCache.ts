@@ -22,9 +22,10 @@ const MAX_OPEN_FILES = 64;
 
 export class EmbeddingCache {
   private readonly disk: DiskCache;
-  /** Process-wide memory layer, per cache folder: re-running a cell in the same session skips the disk too. */
-  private static readonly memory = new Map<string, Map<string, Float32Array>>();
-  /** One store per folder in this process: its index and its segment are shared by every cell. */
+  /**
+   * One store per folder in this process: its index, its segment and its memory layer (re-running
+   * a cell in the same session skips the disk too) are shared by every cell.
+   */
   private static readonly stores = new Map<string, SegmentStore>();
 
   /** Entries found corrupted (checksum, size) in this instance's reads, re-encoded since. */
@@ -57,14 +58,6 @@ export class EmbeddingCache {
     return hashKey('text', modelFingerprint, text);
   }
 
-  private get memoryLayer(): Map<string, Float32Array> {
-    // By the resolved folder, as the store: the store indexes only what the memory layer lacks.
-    const folder = path.resolve(this.folder);
-    let layer = EmbeddingCache.memory.get(folder);
-    if (!layer) EmbeddingCache.memory.set(folder, (layer = new Map()));
-    return layer;
-  }
-
   private get store(): SegmentStore {
     const folder = path.resolve(this.folder);
     let store = EmbeddingCache.stores.get(folder);
@@ -82,11 +75,13 @@ export class EmbeddingCache {
 
   /** Store entries with one append (a getOrEncode chunk): a crash keeps all of them or loses only this one. */
   private async putAll(entries: [string, Float32Array][]): Promise<void> {
-    const memory = this.memoryLayer;
-    for (const [key, vec] of entries) memory.set(key, vec);
-    if (this.disk.problem || entries.length === 0) return;
+    const store = this.store;
+    if (this.disk.problem) {
+      for (const [key, vec] of entries) store.memory.set(key, vec);
+      return;
+    }
     try {
-      await this.store.append(entries);
+      await store.append(entries);
     } catch (e) {
       this.disk.reportWrite(this.folder, e);
     }
@@ -135,19 +130,20 @@ export class EmbeddingCache {
 
   /** `get` for many keys (undefined: skip): the memory layer first, then one pass over the segments. */
   private async getAll(keys: (string | undefined)[]): Promise<(Float32Array | undefined)[]> {
-    const memory = this.memoryLayer;
+    const store = this.store;
+    const memory = store.memory;
     const missing = new Set<string>();
     for (const key of keys) if (key !== undefined && !memory.has(key)) missing.add(key);
     if (missing.size > 0) {
       let damaged: string[] = [];
       try {
-        damaged = await this.store.read(missing, memory);
+        damaged = await store.read(missing);
       } catch (e) {
         this.disk.reportRead(e);
       }
       this.repaired += damaged.length;
       const skip = new Set(damaged);
-      if (this.store.hasLegacy) await this.migrate([...missing].filter((k) => !memory.has(k) && !skip.has(k)));
+      if (store.hasLegacy) await this.migrate([...missing].filter((k) => !memory.has(k) && !skip.has(k)));
     }
     return keys.map((k) => (k === undefined ? undefined : memory.get(k)));
   }
@@ -179,7 +175,6 @@ export class EmbeddingCache {
 
   /** Forget the memory layer and what this process knows of the segments (Clear Embedding Cache; tests, as a new process). */
   static clearMemory(): void {
-    EmbeddingCache.memory.clear();
     for (const store of EmbeddingCache.stores.values()) void store.drop();
     EmbeddingCache.stores.clear();
   }

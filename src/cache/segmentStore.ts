@@ -48,6 +48,12 @@ export class SegmentStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last scan saw folders of the old one-file-per-entry layout. */
   hasLegacy = false;
+  /**
+   * The vectors this store has read or been given: the process's memory layer for its folder.
+   * What is here is not indexed as well (100,000 entries load faster without), so the two go
+   * together: `drop` forgets both.
+   */
+  memory = new Map<string, Float32Array>();
 
   constructor(readonly folder: string) {}
 
@@ -59,12 +65,12 @@ export class SegmentStore {
   }
 
   /**
-   * Put the vectors of the `wanted` keys found on disk into `into` (the memory layer, which then
-   * holds them for as long as this store lives, so the index need not). Returns the wanted keys
+   * Put the vectors of the `wanted` keys found on disk into `memory`. Returns the wanted keys
    * found only damaged or cut short: they must be encoded again.
    */
-  read(wanted: Set<string>, into: Map<string, Float32Array>): Promise<string[]> {
+  read(wanted: Set<string>): Promise<string[]> {
     return this.serial(async () => {
+      const into = this.memory;
       // A segment can vanish under a scan when another process compacts it into a new one: look again once.
       for (let attempt = 0; attempt < 2; attempt++) {
         const vanished = (await this.refresh(wanted, into)) || (await this.fetchIndexed(wanted, into));
@@ -76,6 +82,7 @@ export class SegmentStore {
 
   /** Append the entries as one write, flushed before it returns, so a finished chunk survives a crash. */
   append(entries: [string, Float32Array][]): Promise<void> {
+    for (const [key, vec] of entries) this.memory.set(key, vec);
     return this.serial(async () => {
       if (entries.length === 0) return;
       const data = encodeRecords(entries);
@@ -89,7 +96,7 @@ export class SegmentStore {
         await this.closeWriter();
         throw e;
       }
-      // The caller's memory layer holds these vectors: nothing to index, only damage to forget.
+      // `memory` holds these vectors: nothing to index, only damage to forget.
       if (this.damaged.size > 0) for (const [key] of entries) this.damaged.delete(key);
       writer.size += data.length;
       this.scanned.set(writer.name, writer.size);
@@ -100,13 +107,14 @@ export class SegmentStore {
   count(): Promise<number> {
     const fresh = new SegmentStore(this.folder);
     return fresh.serial(async () => {
-      await fresh.refresh(new Set(), new Map());
+      await fresh.refresh(new Set(), fresh.memory);
       return fresh.index.size;
     });
   }
 
   /**
-   * Forget the index and stop writing to the current segment, as a new process would start; with
+   * Forget the memory layer and the index and stop writing to the current segment, as a new
+   * process would start; with
    * `deleteFolder`, delete every segment too, of this process and of others (whose next append
    * starts a new one).
    */
@@ -116,6 +124,7 @@ export class SegmentStore {
       this.index = new Map();
       this.damaged = new Set();
       this.scanned = new Map();
+      this.memory = new Map();
       if (deleteFolder) await fs.rm(this.folder, { recursive: true, force: true });
     });
   }

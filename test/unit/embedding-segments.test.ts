@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
 import { recordsOf } from '../../src/cache/segmentFormat';
+import { SegmentStore } from '../../src/cache/segmentStore';
 
 const DIMS = 16;
 const vectorOf = (key: string) =>
@@ -158,4 +159,29 @@ test('Clear Embedding Cache: the count it announces, then nothing left for the n
   assert.equal((await cache.stored()).entries, 0);
   const after = await fill(dir, keysOf('x', 3));
   assert.equal(after.run.encoded, 3, 'the memory layer went too');
+});
+
+test('a long-lived reader sees what another process appends later, and what it wrote itself', async (t) => {
+  const dir = await tempCache(t);
+  const folder = path.join(dir, 'embeddings');
+  // Two stores on one folder behave as two processes: each has its own segment, index and memory.
+  const window = new SegmentStore(folder);
+  const cli = new SegmentStore(folder);
+  await cli.append(keysOf('a', 3).map((k) => [k, vectorOf(k)]));
+  assert.deepEqual(await window.read(new Set([...keysOf('a', 3), 'b000'])), []);
+  assert.deepEqual([...window.memory.keys()], keysOf('a', 3));
+  await cli.append([['b000', vectorOf('b000')]]);
+  await window.read(new Set(['b000']));
+  assert.deepEqual([...window.memory.get('b000')!], [...vectorOf('b000')]);
+  // Its own appends go to a segment of its own, not into the other's.
+  await window.append([['c000', vectorOf('c000')]]);
+  assert.equal((await segments(dir)).length, 2);
+  await cli.read(new Set(['c000', 'a001']));
+  assert.deepEqual([...cli.memory.get('c000')!], [...vectorOf('c000')]);
+  // Dropped, a store reads everything again, its own segment included.
+  await cli.drop();
+  await cli.read(new Set(['a001', 'b000', 'c000']));
+  assert.equal(cli.memory.size, 3);
+  await window.drop();
+  await cli.drop();
 });
