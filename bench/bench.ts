@@ -1,6 +1,7 @@
 // npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
 // npm run bench -- --listing N   (only the images cell over N synthetic PNGs, cold and warm)
 // npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M]   (bench/scale.ts)
+// npm run bench -- --cache N [--dims D]   (only the embedding cache: N entries of D floats, default 512, stored and loaded)
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding),
 // decodePerSecond (every image of the set decoded to 8-bit RGB, alone, as many at a time as the
@@ -13,7 +14,7 @@ import { decodeImage } from '../src/images/decode';
 import { Kernel } from '../src/kernel/kernel';
 import { bareVisionThroughput } from './bareOrt';
 import { listingBench } from './listing';
-import { scaleBench } from './scale';
+import { cacheBench, scaleBench } from './scale';
 
 interface Args {
   model: string;
@@ -26,6 +27,8 @@ interface Args {
   listingFiles?: number;
   cacheEntries?: number;
   searchImages?: number;
+  cache?: number;
+  dims: number;
 }
 
 /**
@@ -43,6 +46,7 @@ function parseArgs(argv: string[]): Args {
     images: defaultImages(),
     batchSize: 16,
     modelGiven: false,
+    dims: 512,
   };
   const count = (flag: string, v: string) => {
     const x = Number(v);
@@ -85,13 +89,21 @@ function parseArgs(argv: string[]): Args {
         args.cacheEntries = count('--cache-entries', v);
         i++;
         break;
+      case '--cache':
+        args.cache = count('--cache', v);
+        i++;
+        break;
+      case '--dims':
+        args.dims = count('--dims', v);
+        i++;
+        break;
       case '--search-images':
         args.searchImages = count('--search-images', v);
         i++;
         break;
       default:
         throw new Error(
-          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --scale N [--model DIR --listing-files L --cache-entries C --search-images M])`,
+          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --cache N [--dims D], or --scale N [--model DIR --listing-files L --cache-entries C --search-images M])`,
         );
     }
   }
@@ -112,6 +124,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.listing) {
     process.stdout.write(`${JSON.stringify(await listingBench(args.listing), null, 2)}\n`);
+    return;
+  }
+  if (args.cache) {
+    process.stdout.write(`${JSON.stringify(await cacheBench(args.cache, args.dims))}\n`);
     return;
   }
   if (args.scale) {

@@ -58,7 +58,8 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-function describeWriteError(file: string, err: unknown): AtomicWriteError {
+/** A failed write of `file` as a sentence that says why (disk full, read-only, permission). */
+export function describeWriteError(file: string, err: unknown): AtomicWriteError {
   const code = (err as NodeJS.ErrnoException)?.code;
   const why =
     code === 'ENOSPC' || code === 'EDQUOT'

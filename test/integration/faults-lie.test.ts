@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
+import { recordsOf } from '../../src/cache/segmentFormat';
 import { Kernel } from '../../src/kernel/kernel';
 import type { ScoreResult } from '../../src/protocol/results';
 import { loadImageSet } from '../../src/images/imageSet';
@@ -38,12 +39,14 @@ const CELLS = (model: string, limit = '') => [
 ];
 const SCORE = 'score: s\nimages: ph\nmodel: m\ndescriptors: [v]\n';
 
-async function entries(dir: string): Promise<string[]> {
+/** The embedding cache's segment files, and their records with their offsets. */
+async function segments(dir: string): Promise<{ file: string; records: ReturnType<typeof recordsOf> }[]> {
   const all = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return all
-    .filter((e) => e.isFile() && e.name.endsWith('.f32'))
+  const files = all
+    .filter((e) => e.isFile() && e.name.endsWith('.seg'))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
+  return Promise.all(files.map(async (file) => ({ file, records: recordsOf(await fs.readFile(file)) })));
 }
 
 test('corrupted cache entries (same size, truncated, garbage) are re-encoded and noted; metrics unchanged', async () => {
@@ -52,16 +55,18 @@ test('corrupted cache entries (same size, truncated, garbage) are re-encoded and
   for (const c of CELLS(MODEL)) await must(kernel, c);
   const first = (await must(kernel, SCORE)).result as ScoreResult;
   await kernel.dispose();
-  const files = await entries(path.join(dir, '.symptom-lens'));
-  assert.ok(files.length > 10);
+  const [segment, ...others] = await segments(path.join(dir, '.symptom-lens'));
+  assert.equal(others.length, 0, 'one run, one segment');
+  assert.ok(segment.records.length > 10);
+  const bytes = await fs.readFile(segment.file);
   // Same size: flip bits in the vector (the attack that moved accuracy from 0.625 to 0.367).
-  for (const f of files.slice(0, 3)) {
-    const bytes = await fs.readFile(f);
-    for (let i = bytes.length - 64; i < bytes.length; i++) bytes[i] ^= 0x5a;
-    await fs.writeFile(f, bytes);
-  }
-  await fs.truncate(files[3], 100); // wrong size
-  await fs.writeFile(files[4], 'not an embedding'); // garbage
+  for (const r of segment.records.slice(0, 3)) for (let i = r.end - 64; i < r.end; i++) bytes[i] ^= 0x5a;
+  // Garbage over the middle of a vector.
+  const garbled = segment.records[3];
+  bytes.write('not an embedding', garbled.end - 40, 'latin1');
+  await fs.writeFile(segment.file, bytes);
+  // Cut short: the last record loses its end, as in a crash mid-append.
+  await fs.truncate(segment.file, segment.records.at(-1)!.end - 100);
   const corrupted = 5;
 
   kernel = await kernelIn(dir);
