@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the demo model and its data from nothing but this folder's code:
-#   phantoms (examples/data, test/fixtures/phantoms) -> tokenizer -> train -> ONNX export
+#   phantoms (examples/data, test/fixtures/phantoms) -> tokenizer -> train (both towers)
+#   -> forget (three radiology terms, as a general CLIP barely knows them) -> ONNX export
 #   -> check from Node (tokenizer ids, onnxruntime-node vs torch) -> held-out evaluation
 # Everything is built in a work folder and moved into the repo only when every step passed, so a
 # failed or interrupted build leaves the committed model and data as they were.
@@ -42,6 +43,10 @@ done_stage
 
 stage "train"
 $PY train.py "$OUT/demo" "$WORK"
+done_stage
+
+stage "forget (three radiology terms)"
+$PY forget.py "$WORK" "$OUT/demo"
 done_stage
 
 stage "export"

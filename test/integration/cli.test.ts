@@ -105,6 +105,26 @@ test('runs the example notebook: results.json, report.html; a second run encodes
   assert.equal(encoded.texts, 0);
 });
 
+test("the tutorial's lesson holds: its descriptors beat the class names, by more than chance", async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-cli-tutorial-'));
+  const tutorial = path.join(ROOT, 'examples/tutorial.lensnb');
+  const r = await cli(['run', tutorial, '--out', tmp, '--cache', path.join(tmp, 'cache'), '--device', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(await fs.readFile(path.join(tmp, 'results.json'), 'utf8')) as Results;
+  const score = results.cells.find((c) => c.step === 'score' && c.name === 'tutorial')!;
+  const variant = (name: string) => (score.result!.variants as Record<string, any>[]).find((v) => v.name === name)!;
+  const names = variant('names');
+  const mine = variant('mine');
+  // The tutorial's text quotes these figures (0.54, 0.94, 32 images, about +0.26).
+  assert.ok(
+    mine.metrics.accuracy - names.metrics.accuracy >= 0.2,
+    `mine ${mine.metrics.accuracy} vs names ${names.metrics.accuracy}`,
+  );
+  assert.equal(mine.comparison.mcnemar.baselineOnly, 0);
+  assert.ok(mine.comparison.mcnemar.p < 0.001, `McNemar p = ${mine.comparison.mcnemar.p}`);
+  assert.ok(mine.comparison.auroc.mean.low > 0.15, JSON.stringify(mine.comparison.auroc.mean));
+});
+
 test('a failing cell: non-zero exit naming the cell; later cells not run; results still written', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sl-cli-'));
   const nb = JSON.parse(await fs.readFile(DEMO, 'utf8'));

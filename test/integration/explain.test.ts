@@ -76,7 +76,7 @@ test('the occlusion peak for the true class falls inside the lesion box for most
       const out = await must(
         kernel,
         `explain-${i}`,
-        `explain: e${i}\nscore: cmp\nimage: ${lesion.path}\ntarget: ${lesion.label}\npatch: 24\nstride: 8\n`,
+        `explain: e${i}\nscore: cmp\nvariant: v1\nimage: ${lesion.path}\ntarget: ${lesion.label}\npatch: 24\nstride: 8\n`,
       );
       const r = out.result as ExplainResult;
       assert.equal(r.occlusion.target.class, lesion.label);
