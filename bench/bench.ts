@@ -1,6 +1,6 @@
 // npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
 // npm run bench -- --listing N   (only the images cell over N synthetic PNGs, cold and warm)
-// npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M]   (bench/scale.ts)
+// npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M] [--edits R] [--edit-only]   (bench/scale.ts)
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding),
 // decodePerSecond (every image of the set decoded to 8-bit RGB, alone, as many at a time as the
@@ -26,6 +26,8 @@ interface Args {
   listingFiles?: number;
   cacheEntries?: number;
   searchImages?: number;
+  editOnly?: boolean;
+  edits?: number;
 }
 
 /**
@@ -89,9 +91,16 @@ function parseArgs(argv: string[]): Args {
         args.searchImages = count('--search-images', v);
         i++;
         break;
+      case '--edits':
+        args.edits = count('--edits', v);
+        i++;
+        break;
+      case '--edit-only':
+        args.editOnly = true;
+        break;
       default:
         throw new Error(
-          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --scale N [--model DIR --listing-files L --cache-entries C --search-images M])`,
+          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --scale N [--model DIR --listing-files L --cache-entries C --search-images M --edits R --edit-only])`,
         );
     }
   }
