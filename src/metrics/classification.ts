@@ -97,6 +97,11 @@ export function weightedConfusion(
   return confusion;
 }
 
+/** A k × k table stored row by row (cell = row · k + column) as rows. */
+export function tableRows(cells: ArrayLike<number>, k: number): number[][] {
+  return Array.from({ length: k }, (_, row) => Array.from({ length: k }, (_, column) => cells[row * k + column]));
+}
+
 /** Fraction of images on the diagonal. NaN for an empty matrix. */
 export function accuracyFromConfusion(confusion: number[][]): number {
   let correct = 0;

@@ -151,7 +151,7 @@ export const scoreStep = defineStep({
     ctx.progress(auroc === 'delong' ? 'Scoring, bootstrapping, DeLong intervals' : 'Scoring and bootstrapping');
     const scored = phases.time('scoring', () =>
       variants.map((v) => {
-        const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding));
+        const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding, { remember: true }));
         return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
       }),
     );
@@ -341,7 +341,8 @@ async function failureThumbnails(
   const queues = variants.map((v) =>
     v.predictions
       .filter((p) => !sameClasses(p.predicted, p.label))
-      .sort((a, b) => margin(a) - margin(b))
+      .map((p) => ({ image: p.image, margin: margin(p) }))
+      .sort((a, b) => a.margin - b.margin)
       .map((p) => p.image),
   );
   // The images whose prediction flipped since the previous run come first ("what changed").
