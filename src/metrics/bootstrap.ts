@@ -14,10 +14,10 @@ import {
   prepareAuroc,
   tableRows,
   weightedAuroc,
-  weightedConfusion,
 } from './classification';
 import { delongIntervals, pairedDelongComparison } from './delong';
 import { Resampler } from './resample';
+import { resampledAurocs, type ResampledAuroc } from './aurocResamples';
 
 export interface BootstrapOptions {
   /** Number of resamples; 1,000 by default. */
@@ -132,40 +132,34 @@ export function classificationCIs(
   const trueIndex = classIndices(labels, classes, 'label');
   const predictedIndex = classIndices(predicted, classes, 'prediction');
   const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
-  const delong = options.auroc === 'delong';
-  const aurocStatistics = delong
-    ? []
-    : classes.map((_, c) =>
-        aurocStatistic(
-          positives[c],
-          scores.map((row) => row[c]),
-        ),
-      );
-  // Without AUROC resamples, the draws are counted straight into the confusion matrix's cells.
   const k = classes.length;
-  const cells = delong ? { of: trueIndex.map((t, i) => t * k + predictedIndex[i]), count: k * k } : undefined;
-  const [accuracy, balancedAccuracy, macroF1, ...aurocs] = bootstrapVector(
+  // The draws are counted straight into the confusion matrix's cells; one matrix per resample
+  // serves all three of its metrics. AUROCs come from the same draws (aurocResamples.ts).
+  const [accuracy, balancedAccuracy, macroF1] = bootstrapVector(
     labels.length,
-    (w) => {
-      // One confusion matrix per resample serves all three of its metrics.
-      const confusion = cells ? tableRows(w, k) : weightedConfusion(trueIndex, predictedIndex, k, w);
+    (counts) => {
+      const confusion = tableRows(counts, k);
       return [
         accuracyFromConfusion(confusion),
         balancedAccuracyFromConfusion(confusion),
         macroF1FromConfusion(confusion),
-        ...aurocStatistics.map((s) => s(w)),
       ];
     },
     options,
-    cells,
+    { of: trueIndex.map((t, i) => t * k + predictedIndex[i]), count: k * k },
   );
+  const { level } = resolve(0, options);
+  const aurocs =
+    options.auroc === 'delong'
+      ? undefined
+      : classResamples(positives, scores, options).map((r) => aurocInterval(r, level));
   return {
     accuracy: accuracy!,
     balancedAccuracy: balancedAccuracy!,
     macroF1: macroF1!,
-    auroc: delong
-      ? delongIntervals(positives, scores, classes, resolveLevel(options)).auroc
-      : Object.fromEntries(classes.map((c, k) => [c, aurocs[k]])),
+    auroc: aurocs
+      ? Object.fromEntries(classes.map((c, k) => [c, aurocs[k]]))
+      : delongIntervals(positives, scores, classes, level).auroc,
   };
 }
 
@@ -177,7 +171,7 @@ export function multiLabelCIs(
   options: BootstrapOptions = {},
 ): { auroc: Record<string, ConfidenceInterval | null>; meanAuroc: ConfidenceInterval | null } {
   const positives = classes.map((_, c) => labels.map((row) => row[c] === 1));
-  if (options.auroc === 'delong') return delongIntervals(positives, scores, classes, resolveLevel(options));
+  if (options.auroc === 'delong') return delongIntervals(positives, scores, classes, resolve(0, options).level);
   const perClass = classes.map((_, c) =>
     aurocStatistic(
       positives[c],
@@ -243,23 +237,14 @@ export function pairedAurocComparison(
   if (variantScores.length !== n)
     throw new Error(`Paired comparison needs the same images: ${n} vs ${variantScores.length}`);
   if (options.auroc === 'delong')
-    return pairedDelongComparison(positives, baselineScores, variantScores, classes, resolveLevel(options));
-  const base = classes.map((_, c) =>
-    aurocStatistic(
-      positives[c],
-      baselineScores.map((r) => r[c]),
-    ),
-  );
-  const variant = classes.map((_, c) =>
-    aurocStatistic(
-      positives[c],
-      variantScores.map((r) => r[c]),
-    ),
-  );
+    return pairedDelongComparison(positives, baselineScores, variantScores, classes, resolve(0, options).level);
+  const base = classResamples(positives, baselineScores, options);
+  const variant = classResamples(positives, variantScores, options);
+  const at = (r: ResampledAuroc, b: number) => (b < 0 ? r.estimate : Number.isNaN(r.draws[b]) ? null : r.draws[b]);
   const results = pairedBootstrapMany(
     n,
-    (w) => {
-      const pairs: [number | null, number | null][] = classes.map((_, c) => [base[c](w), variant[c](w)]);
+    (_, b) => {
+      const pairs: [number | null, number | null][] = classes.map((_, c) => [at(base[c], b), at(variant[c], b)]);
       // Both means over the same classes; AUROC is defined for both variants or for neither.
       const defined = pairs.filter(([a, b]) => a !== null && b !== null) as [number, number][];
       const mean = (k: 0 | 1) =>
@@ -277,23 +262,24 @@ export function pairedAurocComparison(
 
 /**
  * Paired bootstraps of several statistics from one set of resamples: `evaluate` gives
- * [baseline, variant] of each compared statistic for one weighting. Each result is the one
+ * [baseline, variant] of each compared statistic for one weighting, the resample's number
+ * (−1: the full sample) for statistics remembered per resample (aurocResamples.ts). Each result is the one
  * pairedBootstrap gives for that statistic alone with the same seed (the draws do not depend on
  * the statistics), at the cost of one pass of draws.
  */
 export function pairedBootstrapMany(
   n: number,
-  evaluate: (weights: Uint32Array) => [number | null, number | null][],
+  evaluate: (weights: Uint32Array, resample: number) => [number | null, number | null][],
   options: BootstrapOptions,
   cells?: Cells,
 ): (PairedDifference | null)[] {
   const { resamples, level, resampler } = resolve(n, options);
   const { counts, draw } = drawer(n, resampler, cells);
-  const full = evaluate(counts);
+  const full = evaluate(counts, -1);
   const draws = full.map(() => [] as number[]);
   for (let r = 0; r < resamples; r++) {
     draw();
-    evaluate(counts).forEach(([a, b], k) => {
+    evaluate(counts, r).forEach(([a, b], k) => {
       if (a !== null && b !== null) draws[k].push(b - a);
     });
   }
@@ -372,6 +358,23 @@ function resolve(n: number, options: BootstrapOptions): { resamples: number; lev
   return { resamples, level, resampler: new Resampler(n, options.seed ?? 0) };
 }
 
-function resolveLevel(options: BootstrapOptions): number {
-  return resolve(0, options).level;
+/** Each class's AUROC column of `scores` under the resamples of `options`. */
+function classResamples(
+  positives: readonly ArrayLike<boolean>[],
+  scores: readonly (readonly number[])[],
+  options: BootstrapOptions,
+): ResampledAuroc[] {
+  const { resamples } = resolve(0, options);
+  const columns = positives.map((positive, c) => ({ positive, scores: scores.map((row) => row[c]) }));
+  return resampledAurocs(columns, options.seed ?? 0, resamples);
+}
+
+/** The percentile interval of one class's AUROC, as bootstrapVector gives it. */
+function aurocInterval(r: ResampledAuroc, level: number): ConfidenceInterval | null {
+  if (r.estimate === null) return null;
+  return percentileInterval(
+    r.estimate,
+    Array.from(r.draws).filter((v) => Number.isFinite(v)),
+    level,
+  );
 }

@@ -3,14 +3,12 @@
 // and options that changed, and the images whose prediction flipped with the descriptor that
 // moved each one most.
 import { pairedBootstrapMany } from '../metrics/bootstrap';
+import { resampledAurocs, type ResampledAuroc } from '../metrics/aurocResamples';
 import {
   accuracyFromConfusion,
   balancedAccuracyFromConfusion,
   classIndices,
   macroF1FromConfusion,
-  prepareAuroc,
-  weightedAuroc,
-  type AurocRanking,
 } from '../metrics/classification';
 import { pairedDelongComparison } from '../metrics/delong';
 import type { PairedDifference } from '../protocol/statistics';
@@ -30,6 +28,9 @@ import type { ClassificationMetrics, ScoreResult, VariantResult } from '../proto
 
 /** A score result as kept between runs (no thumbnails, no changes or history of its own). */
 export type StoredScore = Omit<ScoreResult, 'thumbnails' | 'changes' | 'history'>;
+
+/** The bootstrap's default, as the run's own intervals use it. */
+const RESAMPLES = 1000;
 
 export const CHANGES_CI_METHOD =
   'paired percentile bootstrap over the images (1,000 resamples, seeded with the cell seed), 95 %';
@@ -158,23 +159,25 @@ function pairedIntervals(
   const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
   const columns = (v: VariantResult) => classes.map((c) => v.predictions.map((p) => p.scores[c]));
   const delong = current.run.aurocIntervals === 'delong';
-  const rankings = delong
+  // Both runs' AUROCs per resample, as their own intervals drew them (aurocResamples.ts).
+  const resampled = delong
     ? undefined
-    : [before, now].map((v) => columns(v).map((scores, c) => prepareAuroc(positives[c], scores)));
-  const meanAuroc = (run: AurocRanking[], w: Uint32Array) => {
-    const values = run.map((r) => weightedAuroc(r, w)).filter((x): x is number => x !== null);
+    : [before, now].map((v) =>
+        resampledAurocs(
+          columns(v).map((scores, c) => ({ positive: positives[c], scores })),
+          seed,
+          RESAMPLES,
+        ),
+      );
+  const meanAuroc = (run: ResampledAuroc[], b: number) => {
+    const values = run
+      .map((r) => (b < 0 ? r.estimate : Number.isNaN(r.draws[b]) ? null : r.draws[b]))
+      .filter((x): x is number => x !== null);
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
-  // Without AUROC resamples the draws are counted straight into the table's cells.
-  const joint = new Uint32Array(k * k * k);
   const [accuracy, balancedAccuracy, macroF1, bootstrapMean] = pairedBootstrapMany(
     trueIndex.length,
-    (w) => {
-      if (rankings) {
-        joint.fill(0);
-        for (let i = 0; i < cell.length; i++) joint[cell[i]] += w[i];
-      }
-      const counts = rankings ? joint : w;
+    (counts, resample) => {
       const a = confusionOf(counts, k, 'previous');
       const b = confusionOf(counts, k, 'current');
       const pairs: [number | null, number | null][] = [
@@ -182,11 +185,11 @@ function pairedIntervals(
         [balancedAccuracyFromConfusion(a), balancedAccuracyFromConfusion(b)],
         [macroF1FromConfusion(a), macroF1FromConfusion(b)],
       ];
-      if (rankings) pairs.push([meanAuroc(rankings[0], w), meanAuroc(rankings[1], w)]);
+      if (resampled) pairs.push([meanAuroc(resampled[0], resample), meanAuroc(resampled[1], resample)]);
       return pairs;
     },
-    { seed },
-    rankings ? undefined : { of: cell, count: k * k * k },
+    { seed, resamples: RESAMPLES },
+    { of: cell, count: k * k * k },
   );
   const rows = (v: VariantResult) => v.predictions.map((p) => classes.map((c) => p.scores[c]));
   return {
