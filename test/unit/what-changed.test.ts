@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
+import { RunHistory } from '../../src/cache/runHistory';
 import { compareRuns } from '../../src/scoring/changes';
 import type { ScoreResult } from '../../src/protocol/results';
 
@@ -92,7 +93,10 @@ test('a re-run after a descriptor edit says what changed, and the history surviv
   assert.equal(second.history?.length, 2);
   assert.notEqual(second.history![0].descriptorSetHashes.v1, second.history![1].descriptorSetHashes.v1);
 
-  // Reopened: a new kernel on the same notebook and cache compares with the last run.
+  // Reopened: a new kernel on the same notebook and cache compares with the last run, read from
+  // disk (the written record, not this process's memory of it).
+  await RunHistory.flush();
+  RunHistory.clearMemory();
   const reopened = await kernelIn(dir);
   try {
     const third = await runScore(reopened, 'clear lung fields');
