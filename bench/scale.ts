@@ -111,6 +111,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
     t = performance.now();
     await must('score', scoreCell);
     const coldScoreMs = performance.now() - t;
+    const rssAfterColdScore = process.memoryUsage().rss;
 
     // The loop that must feel instant: edit one descriptor, re-run the descriptors and the score;
     // repeated with a new text each time, each figure the median over the edits.
@@ -139,6 +140,15 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       });
     }
     const { total, runRecordWrite, ...breakdown } = medians(edits);
+    // Where the memory is after the loop: resident, and of it the JavaScript heap and the
+    // buffers outside it (typed arrays, the model's tensors are native and count in neither).
+    const after = process.memoryUsage();
+    const memoryAfterEditsMiB = {
+      rssAfterColdScore: mib(rssAfterColdScore),
+      rss: mib(after.rss),
+      heapUsed: mib(after.heapUsed),
+      arrayBuffers: mib(after.arrayBuffers),
+    };
 
     const written = full
       ? await headlessRun(work, notebookPath, cacheDir, [modelCell, imagesCell, descriptorCell(1), scoreCell])
@@ -173,6 +183,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       ...(search ? { search } : {}),
       ...(bare ? { bareOrtImagesPerSecond: Math.round(bare.imagesPerSecond * 10) / 10 } : {}),
       modelSessionsRssMiB: mib(modelSessionsRss),
+      memoryAfterEditsMiB,
       peakRssMiB: mib(peakRss),
       cores: os.availableParallelism(),
       loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10,
