@@ -21,7 +21,6 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddingCache } from '../src/cache/embeddingCache';
-import { RunHistory } from '../src/cache/runHistory';
 import { outcomeOutputs } from '../src/cli/executedNotebook';
 import { runNotebook } from '../src/cli/runNotebook';
 import { Kernel, type CellOutcome } from '../src/kernel/kernel';
@@ -128,18 +127,9 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       // The output as the notebook saves it (VS Code encodes each item as JSON text).
       notebookOutputBytes = Buffer.byteLength(JSON.stringify(outcomeOutputs(edited)));
       const end = performance.now();
-      // The run record goes to disk after the output (cache/runHistory.ts): timed, not counted.
-      await RunHistory.flush();
-      const runRecordWrite = performance.now() - end;
-      edits.push({
-        total: end - t,
-        descriptorsCell: scoreStart - t,
-        ...times,
-        outputSerialise: end - scoreEnd,
-        runRecordWrite,
-      });
+      edits.push({ total: end - t, descriptorsCell: scoreStart - t, ...times, outputSerialise: end - scoreEnd });
     }
-    const { total, runRecordWrite, ...breakdown } = medians(edits);
+    const { total, ...breakdown } = medians(edits);
     // Where the memory is after the loop: resident, and of it the JavaScript heap and the
     // buffers outside it (typed arrays, the model's tensors are native and count in neither).
     const after = process.memoryUsage();
@@ -176,7 +166,6 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       editToMetricsMs: total,
       editToMetricsMsEach: edits.map((e) => ms(e.total)),
       editBreakdownMs: breakdown,
-      runRecordWriteAfterEditMs: runRecordWrite,
       encodedAfterEdit: (edited?.result as { run: { encoded: unknown } }).run.encoded,
       notebookScoreOutputBytes: notebookOutputBytes,
       ...written,

@@ -22,8 +22,6 @@ export class RunHistory<R, S> {
    * objects are kept as given, so callers must not change them afterwards.
    */
   private static readonly memory = new Map<string, StoredRuns<unknown, unknown>>();
-  /** Writes still going on, by folder and key, each after the one before it. */
-  private static readonly writing = new Map<string, Promise<void>>();
   private readonly disk: DiskCache;
 
   constructor(cacheDir: string) {
@@ -39,15 +37,9 @@ export class RunHistory<R, S> {
     RunHistory.memory.clear();
   }
 
-  /** Resolves once every write started so far is on disk (or has failed, as a cache write may). */
-  static async flush(): Promise<void> {
-    await Promise.all(RunHistory.writing.values());
-  }
-
   async load(key: string): Promise<StoredRuns<R, S>> {
     const remembered = RunHistory.memory.get(this.memoryKey(key));
     if (remembered) return remembered as StoredRuns<R, S>;
-    await RunHistory.writing.get(this.memoryKey(key));
     const buf = await this.disk.read(NAMESPACE, key, '.json');
     if (!buf) return { history: [] };
     try {
@@ -59,25 +51,14 @@ export class RunHistory<R, S> {
     }
   }
 
-  /**
-   * Keeps `runs` for the next load at once; the file is written after the caller's output is
-   * out (the next event-loop turn), since the result does not depend on it (flush waits for it).
-   */
-  save(key: string, runs: StoredRuns<R, S>): void {
+  async save(key: string, runs: StoredRuns<R, S>): Promise<void> {
     const id = this.memoryKey(key);
     const memory = RunHistory.memory;
     memory.delete(id);
     memory.set(id, runs);
     // A few cells' worth: enough for the edit loop, no leak over a long session of notebooks.
     if (memory.size > REMEMBERED_CELLS) memory.delete(memory.keys().next().value!);
-    const written = (RunHistory.writing.get(id) ?? Promise.resolve())
-      .then(() => new Promise((resolve) => setImmediate(resolve)))
-      .then(() => this.disk.write(NAMESPACE, key, '.json', JSON.stringify(runs)))
-      .catch(() => undefined);
-    RunHistory.writing.set(id, written);
-    void written.then(() => {
-      if (RunHistory.writing.get(id) === written) RunHistory.writing.delete(id);
-    });
+    await this.disk.write(NAMESPACE, key, '.json', JSON.stringify(runs));
   }
 
   private memoryKey(key: string): string {

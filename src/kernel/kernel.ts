@@ -5,7 +5,6 @@ import { parseCell, formatCellError } from './parse';
 import { pathsRelativeTo } from './relativePaths';
 import { NotebookGraph, type NotebookCellRef } from './graph';
 import { canonicalJson, hashKey } from '../cache/hash';
-import { RunHistory } from '../cache/runHistory';
 import { Session } from './session';
 import { STEPS } from './steps';
 import type { StepDefinition } from './steps/step';
@@ -210,8 +209,6 @@ export class Kernel {
   }
 
   async dispose(): Promise<void> {
-    // Score run records are written after their outputs (cache/runHistory.ts): let them land.
-    await RunHistory.flush();
     await this.session.dispose();
   }
 }

@@ -22,6 +22,6 @@ export async function recordScoreRun(
   // A re-run with the same inputs replaces its entry instead of filling the history with copies.
   const kept = last && sameInputs(last, summary) ? stored.history.slice(0, -1) : stored.history;
   const history = [...kept, summary].slice(-HISTORY_RUNS);
-  runs.save(key, { previous: current, history });
+  await runs.save(key, { previous: current, history });
   return { ...(changes ? { changes } : {}), history };
 }

@@ -95,7 +95,6 @@ test('a re-run after a descriptor edit says what changed, and the history surviv
 
   // Reopened: a new kernel on the same notebook and cache compares with the last run, read from
   // disk (the written record, not this process's memory of it).
-  await RunHistory.flush();
   RunHistory.clearMemory();
   const reopened = await kernelIn(dir);
   try {
