@@ -1,6 +1,6 @@
 // npm run bench -- [--model DIR] [--images LABELS.csv] [--batch-size N] [--limit N]
 // npm run bench -- --listing N   (only the images cell over N synthetic PNGs, cold and warm)
-// npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M]   (bench/scale.ts)
+// npm run bench -- --scale N [--model DIR] [--listing-files L] [--cache-entries C] [--search-images M] [--edits R] [--edit-only]   (bench/scale.ts)
 // npm run bench -- --cache N [--dims D]   (only the embedding cache: N entries of D floats, default 512, stored and loaded)
 // Prints one JSON object: imagesPerSecond (cold cache, decode + preprocess + ONNX), the bare
 // onnxruntime-node throughput of the same vision tower in the same run (no decoding),
@@ -29,6 +29,8 @@ interface Args {
   searchImages?: number;
   cache?: number;
   dims: number;
+  editOnly?: boolean;
+  edits?: number;
 }
 
 /**
@@ -101,9 +103,16 @@ function parseArgs(argv: string[]): Args {
         args.searchImages = count('--search-images', v);
         i++;
         break;
+      case '--edits':
+        args.edits = count('--edits', v);
+        i++;
+        break;
+      case '--edit-only':
+        args.editOnly = true;
+        break;
       default:
         throw new Error(
-          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --cache N [--dims D], or --scale N [--model DIR --listing-files L --cache-entries C --search-images M])`,
+          `unknown argument ${argv[i]} (use --model DIR --images LABELS.csv --batch-size N --limit N, or --listing N, or --cache N [--dims D], or --scale N [--model DIR --listing-files L --cache-entries C --search-images M --edits R --edit-only])`,
         );
     }
   }

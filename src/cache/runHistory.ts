@@ -5,6 +5,8 @@ import { DiskCache } from './diskCache';
 import { hashKey } from './hash';
 
 const NAMESPACE = 'runs';
+/** Cells whose last run stays in memory (most recently saved first to stay). */
+const REMEMBERED_CELLS = 8;
 
 export interface StoredRuns<R, S> {
   /** The whole result of the last run (without thumbnails). */
@@ -14,6 +16,12 @@ export interface StoredRuns<R, S> {
 }
 
 export class RunHistory<R, S> {
+  /**
+   * The last runs saved by this process, by folder and key: the next run of the cell compares
+   * without reading and parsing the previous result back (tens of MB at 100,000 images). Saved
+   * objects are kept as given, so callers must not change them afterwards.
+   */
+  private static readonly memory = new Map<string, StoredRuns<unknown, unknown>>();
   private readonly disk: DiskCache;
 
   constructor(cacheDir: string) {
@@ -24,7 +32,14 @@ export class RunHistory<R, S> {
     return hashKey('score-runs', notebookPath, cellName);
   }
 
+  /** Forget what this process saved (the next load reads the disk). */
+  static clearMemory(): void {
+    RunHistory.memory.clear();
+  }
+
   async load(key: string): Promise<StoredRuns<R, S>> {
+    const remembered = RunHistory.memory.get(this.memoryKey(key));
+    if (remembered) return remembered as StoredRuns<R, S>;
     const buf = await this.disk.read(NAMESPACE, key, '.json');
     if (!buf) return { history: [] };
     try {
@@ -37,6 +52,16 @@ export class RunHistory<R, S> {
   }
 
   async save(key: string, runs: StoredRuns<R, S>): Promise<void> {
+    const id = this.memoryKey(key);
+    const memory = RunHistory.memory;
+    memory.delete(id);
+    memory.set(id, runs);
+    // A few cells' worth: enough for the edit loop, no leak over a long session of notebooks.
+    if (memory.size > REMEMBERED_CELLS) memory.delete(memory.keys().next().value!);
     await this.disk.write(NAMESPACE, key, '.json', JSON.stringify(runs));
+  }
+
+  private memoryKey(key: string): string {
+    return `${this.disk.dir}\u0000${key}`;
   }
 }

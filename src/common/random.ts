@@ -10,14 +10,41 @@ export type Random = () => number;
  * and shuffling need; not for cryptography. Any number is a valid seed (its low 32 bits count).
  */
 export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Mulberry32(seed);
+  return () => generator.next();
+}
+
+/**
+ * mulberry32 as an object, for loops that draw millions of numbers (the bootstrap): `ints` keeps
+ * the state in a local variable for the whole loop, twice as fast as a call per number.
+ */
+export class Mulberry32 {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    return mix(this.state);
+  }
+
+  /** `count` integers in [0, n), as randomInt(…, n) would draw them one by one, each given to `use`. */
+  ints(count: number, n: number, use: (k: number) => void): void {
+    let state = this.state;
+    for (let i = 0; i < count; i++) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      use(Math.floor(mix(state) * n));
+    }
+    this.state = state;
+  }
+}
+
+function mix(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** An integer in [0, n). */

@@ -13,6 +13,7 @@ import { CancelledError, CellError } from '../common/errors';
 import { MIME } from '../protocol/mime';
 import { type StepKind } from './types';
 import type { StepOutput } from '../protocol/mime';
+import type { PhaseSink } from './phases';
 
 export interface KernelOptions {
   /** Absolute path of the notebook file: relative paths in cells resolve against its folder. */
@@ -28,6 +29,8 @@ export interface KernelOptions {
 export interface RunCellOptions {
   signal?: AbortSignal;
   progress?: (message: string, fraction?: number) => void;
+  /** Receives the step's time per phase (kernel/phases.ts), where the step measures them. */
+  timing?: PhaseSink;
 }
 
 export interface CellOutcome {
@@ -116,6 +119,7 @@ export class Kernel {
         signal,
         progress: options.progress ?? (() => undefined),
         log: this.log,
+        timing: options.timing,
         settings: this.settings,
         secrets: this.secrets,
         resolvePath: (p) => path.resolve(this.notebookDir, p),

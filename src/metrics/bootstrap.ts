@@ -12,11 +12,12 @@ import {
   classIndices,
   macroF1FromConfusion,
   prepareAuroc,
+  tableRows,
   weightedAuroc,
-  weightedConfusion,
 } from './classification';
 import { delongIntervals, pairedDelongComparison } from './delong';
-import { mulberry32, randomInt, type Random } from '../common/random';
+import { Resampler } from './resample';
+import { resampledAurocs, type ResampledAuroc } from './aurocResamples';
 
 export interface BootstrapOptions {
   /** Number of resamples; 1,000 by default. */
@@ -51,6 +52,17 @@ export function bootstrapCI(
  * Several statistics on the same resamples (cheaper, and their intervals come from one
  * consistent set of draws).
  */
+/**
+ * Statistics of a table (e.g. the confusion matrix) rather than of the images: image i lies in
+ * cell `of[i]` of `count`, and `evaluate` receives draws per cell instead of multiplicities per
+ * image. The same draws, so the same intervals as a statistic summing the multiplicities into the
+ * table, at one step per draw instead of a pass over every image per resample.
+ */
+export interface Cells {
+  of: ArrayLike<number>;
+  count: number;
+}
+
 export function bootstrapMany(
   n: number,
   statistics: readonly WeightedStatistic[],
@@ -67,14 +79,15 @@ export function bootstrapVector(
   n: number,
   evaluate: (weights: Uint32Array) => (number | null)[],
   options: BootstrapOptions = {},
+  cells?: Cells,
 ): (ConfidenceInterval | null)[] {
-  const { resamples, level, random } = resolve(options);
-  const estimates = evaluate(new Uint32Array(n).fill(1));
+  const { resamples, level, resampler } = resolve(n, options);
+  const { counts, draw } = drawer(n, resampler, cells);
+  const estimates = evaluate(counts);
   const draws = estimates.map(() => [] as number[]);
-  const weights = new Uint32Array(n);
   for (let b = 0; b < resamples; b++) {
-    drawWeights(weights, random);
-    evaluate(weights).forEach((v, k) => {
+    draw();
+    evaluate(counts).forEach((v, k) => {
       if (estimates[k] !== null && v !== null && Number.isFinite(v)) draws[k].push(v);
     });
   }
@@ -119,36 +132,34 @@ export function classificationCIs(
   const trueIndex = classIndices(labels, classes, 'label');
   const predictedIndex = classIndices(predicted, classes, 'prediction');
   const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
-  const delong = options.auroc === 'delong';
-  const aurocStatistics = delong
-    ? []
-    : classes.map((_, c) =>
-        aurocStatistic(
-          positives[c],
-          scores.map((row) => row[c]),
-        ),
-      );
-  const [accuracy, balancedAccuracy, macroF1, ...aurocs] = bootstrapVector(
+  const k = classes.length;
+  // The draws are counted straight into the confusion matrix's cells; one matrix per resample
+  // serves all three of its metrics. AUROCs come from the same draws (aurocResamples.ts).
+  const [accuracy, balancedAccuracy, macroF1] = bootstrapVector(
     labels.length,
-    (w) => {
-      // One confusion matrix per resample serves all three of its metrics.
-      const confusion = weightedConfusion(trueIndex, predictedIndex, classes.length, w);
+    (counts) => {
+      const confusion = tableRows(counts, k);
       return [
         accuracyFromConfusion(confusion),
         balancedAccuracyFromConfusion(confusion),
         macroF1FromConfusion(confusion),
-        ...aurocStatistics.map((s) => s(w)),
       ];
     },
     options,
+    { of: trueIndex.map((t, i) => t * k + predictedIndex[i]), count: k * k },
   );
+  const { level } = resolve(0, options);
+  const aurocs =
+    options.auroc === 'delong'
+      ? undefined
+      : classResamples(positives, scores, options).map((r) => aurocInterval(r, level));
   return {
     accuracy: accuracy!,
     balancedAccuracy: balancedAccuracy!,
     macroF1: macroF1!,
-    auroc: delong
-      ? delongIntervals(positives, scores, classes, resolve(options).level).auroc
-      : Object.fromEntries(classes.map((c, k) => [c, aurocs[k]])),
+    auroc: aurocs
+      ? Object.fromEntries(classes.map((c, k) => [c, aurocs[k]]))
+      : delongIntervals(positives, scores, classes, level).auroc,
   };
 }
 
@@ -160,7 +171,7 @@ export function multiLabelCIs(
   options: BootstrapOptions = {},
 ): { auroc: Record<string, ConfidenceInterval | null>; meanAuroc: ConfidenceInterval | null } {
   const positives = classes.map((_, c) => labels.map((row) => row[c] === 1));
-  if (options.auroc === 'delong') return delongIntervals(positives, scores, classes, resolve(options).level);
+  if (options.auroc === 'delong') return delongIntervals(positives, scores, classes, resolve(0, options).level);
   const perClass = classes.map((_, c) =>
     aurocStatistic(
       positives[c],
@@ -226,23 +237,14 @@ export function pairedAurocComparison(
   if (variantScores.length !== n)
     throw new Error(`Paired comparison needs the same images: ${n} vs ${variantScores.length}`);
   if (options.auroc === 'delong')
-    return pairedDelongComparison(positives, baselineScores, variantScores, classes, resolve(options).level);
-  const base = classes.map((_, c) =>
-    aurocStatistic(
-      positives[c],
-      baselineScores.map((r) => r[c]),
-    ),
-  );
-  const variant = classes.map((_, c) =>
-    aurocStatistic(
-      positives[c],
-      variantScores.map((r) => r[c]),
-    ),
-  );
+    return pairedDelongComparison(positives, baselineScores, variantScores, classes, resolve(0, options).level);
+  const base = classResamples(positives, baselineScores, options);
+  const variant = classResamples(positives, variantScores, options);
+  const at = (r: ResampledAuroc, b: number) => (b < 0 ? r.estimate : Number.isNaN(r.draws[b]) ? null : r.draws[b]);
   const results = pairedBootstrapMany(
     n,
-    (w) => {
-      const pairs: [number | null, number | null][] = classes.map((_, c) => [base[c](w), variant[c](w)]);
+    (_, b) => {
+      const pairs: [number | null, number | null][] = classes.map((_, c) => [at(base[c], b), at(variant[c], b)]);
       // Both means over the same classes; AUROC is defined for both variants or for neither.
       const defined = pairs.filter(([a, b]) => a !== null && b !== null) as [number, number][];
       const mean = (k: 0 | 1) =>
@@ -258,19 +260,26 @@ export function pairedAurocComparison(
   };
 }
 
-/** `evaluate` gives [baseline, variant] of each compared statistic for one resample. */
-function pairedBootstrapMany(
+/**
+ * Paired bootstraps of several statistics from one set of resamples: `evaluate` gives
+ * [baseline, variant] of each compared statistic for one weighting, the resample's number
+ * (−1: the full sample) for statistics remembered per resample (aurocResamples.ts). Each result is the one
+ * pairedBootstrap gives for that statistic alone with the same seed (the draws do not depend on
+ * the statistics), at the cost of one pass of draws.
+ */
+export function pairedBootstrapMany(
   n: number,
-  evaluate: (weights: Uint32Array) => [number | null, number | null][],
+  evaluate: (weights: Uint32Array, resample: number) => [number | null, number | null][],
   options: BootstrapOptions,
+  cells?: Cells,
 ): (PairedDifference | null)[] {
-  const { resamples, level, random } = resolve(options);
-  const full = evaluate(new Uint32Array(n).fill(1));
+  const { resamples, level, resampler } = resolve(n, options);
+  const { counts, draw } = drawer(n, resampler, cells);
+  const full = evaluate(counts, -1);
   const draws = full.map(() => [] as number[]);
-  const weights = new Uint32Array(n);
   for (let r = 0; r < resamples; r++) {
-    drawWeights(weights, random);
-    evaluate(weights).forEach(([a, b], k) => {
+    draw();
+    evaluate(counts, r).forEach(([a, b], k) => {
       if (a !== null && b !== null) draws[k].push(b - a);
     });
   }
@@ -326,18 +335,46 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
 }
 
-/** n draws with replacement, as multiplicities. */
-function drawWeights(weights: Uint32Array, random: Random): void {
-  weights.fill(0);
-  const n = weights.length;
-  for (let k = 0; k < n; k++) weights[randomInt(random, n)]++;
+/**
+ * The array `evaluate` reads, filled first with the full sample (every image once), then by each
+ * `draw` with the next resample: multiplicities per image, or draws per cell.
+ */
+function drawer(n: number, resampler: Resampler, cells: Cells | undefined): { counts: Uint32Array; draw: () => void } {
+  if (!cells) {
+    const weights = new Uint32Array(n).fill(1);
+    return { counts: weights, draw: () => resampler.weights(weights) };
+  }
+  const counts = new Uint32Array(cells.count);
+  for (let i = 0; i < n; i++) counts[cells.of[i]]++;
+  return { counts, draw: () => resampler.cells(cells.of, counts) };
 }
 
-function resolve(options: BootstrapOptions): { resamples: number; level: number; random: Random } {
+function resolve(n: number, options: BootstrapOptions): { resamples: number; level: number; resampler: Resampler } {
   const resamples = options.resamples ?? 1000;
   const level = options.level ?? 0.95;
   if (!Number.isInteger(resamples) || resamples < 1)
     throw new Error(`resamples must be a positive integer, not ${resamples}`);
   if (!(level > 0 && level < 1)) throw new Error(`level must lie between 0 and 1, not ${level}`);
-  return { resamples, level, random: mulberry32(options.seed ?? 0) };
+  return { resamples, level, resampler: new Resampler(n, options.seed ?? 0) };
+}
+
+/** Each class's AUROC column of `scores` under the resamples of `options`. */
+function classResamples(
+  positives: readonly ArrayLike<boolean>[],
+  scores: readonly (readonly number[])[],
+  options: BootstrapOptions,
+): ResampledAuroc[] {
+  const { resamples } = resolve(0, options);
+  const columns = positives.map((positive, c) => ({ positive, scores: scores.map((row) => row[c]) }));
+  return resampledAurocs(columns, options.seed ?? 0, resamples);
+}
+
+/** The percentile interval of one class's AUROC, as bootstrapVector gives it. */
+function aurocInterval(r: ResampledAuroc, level: number): ConfidenceInterval | null {
+  if (r.estimate === null) return null;
+  return percentileInterval(
+    r.estimate,
+    Array.from(r.draws).filter((v) => Number.isFinite(v)),
+    level,
+  );
 }

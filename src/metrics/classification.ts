@@ -10,6 +10,7 @@
 // null (no positives). This matches scikit-learn's balanced_accuracy_score, and its f1_score with
 // `labels=` set to the present classes.
 import type { ClassificationMetrics } from '../protocol/results';
+import { ascendingOrder } from './argsort';
 
 /**
  * One-vs-rest AUROC of `scores` for the positives in `isPositive`: the Mann–Whitney U statistic
@@ -34,9 +35,7 @@ export interface AurocRanking {
 export function prepareAuroc(isPositive: ArrayLike<boolean>, scores: ArrayLike<number>): AurocRanking {
   const n = scores.length;
   if (isPositive.length !== n) throw new Error(`auroc: ${isPositive.length} labels but ${n} scores`);
-  const index = new Uint32Array(n);
-  for (let i = 0; i < n; i++) index[i] = i;
-  index.sort((a, b) => scores[a] - scores[b]);
+  const index = ascendingOrder(scores);
   const positive = new Uint8Array(n);
   const ends: number[] = [];
   for (let k = 0; k < n; k++) {
@@ -60,12 +59,22 @@ export function weightedAuroc(ranking: AurocRanking, weights: ArrayLike<number> 
   for (let g = 0; g < groupEnd.length; g++) {
     const end = groupEnd[g];
     let groupPositive = 0;
-    let groupNegative = 0;
-    for (; k < end; k++) {
-      const w = weights ? weights[index[k]] : 1;
-      if (positive[k]) groupPositive += w;
-      else groupNegative += w;
+    let groupAll = 0;
+    // Products instead of a branch on a label that changes at random from one image to the next;
+    // every sum is of whole numbers (or halves), so exact in any form.
+    if (weights) {
+      for (; k < end; k++) {
+        const w = weights[index[k]];
+        groupAll += w;
+        groupPositive += w * positive[k];
+      }
+    } else {
+      for (; k < end; k++) {
+        groupAll++;
+        groupPositive += positive[k];
+      }
     }
+    const groupNegative = groupAll - groupPositive;
     wins += groupPositive * (negativesBelow + 0.5 * groupNegative);
     negativesBelow += groupNegative;
     totalPositive += groupPositive;
@@ -95,6 +104,11 @@ export function weightedConfusion(
   const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
   for (let i = 0; i < trueIndex.length; i++) confusion[trueIndex[i]][predictedIndex[i]] += weights ? weights[i] : 1;
   return confusion;
+}
+
+/** A k × k table stored row by row (cell = row · k + column) as rows. */
+export function tableRows(cells: ArrayLike<number>, k: number): number[][] {
+  return Array.from({ length: k }, (_, row) => Array.from({ length: k }, (_, column) => cells[row * k + column]));
 }
 
 /** Fraction of images on the diagonal. NaN for an empty matrix. */

@@ -2,16 +2,16 @@
 // difference (with a paired bootstrap CI when both runs scored the same images), the descriptors
 // and options that changed, and the images whose prediction flipped with the descriptor that
 // moved each one most.
-import { pairedBootstrap, type WeightedStatistic } from '../metrics/bootstrap';
+import { pairedBootstrapMany } from '../metrics/bootstrap';
+import { resampledAurocs, type ResampledAuroc } from '../metrics/aurocResamples';
 import {
   accuracyFromConfusion,
   balancedAccuracyFromConfusion,
   classIndices,
   macroF1FromConfusion,
-  prepareAuroc,
-  weightedAuroc,
-  weightedConfusion,
 } from '../metrics/classification';
+import { pairedDelongComparison } from '../metrics/delong';
+import type { PairedDifference } from '../protocol/statistics';
 import {
   HEADLINE_METRICS,
   type DescriptorChange,
@@ -28,6 +28,9 @@ import type { ClassificationMetrics, ScoreResult, VariantResult } from '../proto
 
 /** A score result as kept between runs (no thumbnails, no changes or history of its own). */
 export type StoredScore = Omit<ScoreResult, 'thumbnails' | 'changes' | 'history'>;
+
+/** The bootstrap's default, as the run's own intervals use it. */
+const RESAMPLES = 1000;
 
 export const CHANGES_CI_METHOD =
   'paired percentile bootstrap over the images (1,000 resamples, seeded with the cell seed), 95 %';
@@ -65,9 +68,11 @@ export function sameInputs(a: RunSummary, b: RunSummary): boolean {
 
 export function compareRuns(previous: StoredScore, current: StoredScore, seed = 0): ScoreChanges {
   const ids = (r: StoredScore) => (r.variants[0]?.predictions ?? []).map((p) => p.image);
+  const [was, is] = [ids(previous), ids(current)];
   const sameImages =
     previous.run.imageSetHash === current.run.imageSetHash &&
-    JSON.stringify(ids(previous)) === JSON.stringify(ids(current)) &&
+    was.length === is.length &&
+    was.every((id, i) => id === is[i]) &&
     JSON.stringify(previous.classes) === JSON.stringify(current.classes);
   const names = [...new Set([...current.variants.map((v) => v.name), ...previous.variants.map((v) => v.name)])];
   const variants = names.map((name): VariantChanges => {
@@ -89,7 +94,10 @@ export function compareRuns(previous: StoredScore, current: StoredScore, seed = 
     sameImages,
     options: optionChanges(previous, current),
     variants,
-    ciMethod: CHANGES_CI_METHOD,
+    ciMethod:
+      current.run.aurocIntervals === 'delong'
+        ? `${CHANGES_CI_METHOD}; mean AUROC by DeLong's paired test`
+        : CHANGES_CI_METHOD,
   };
 }
 
@@ -100,62 +108,105 @@ function metricChanges(
   paired: boolean,
   seed: number,
 ): MetricChange[] {
-  const stats = paired ? pairedStatistics(before, now, current.classes) : undefined;
+  const cis = paired ? pairedIntervals(before, now, current, seed) : undefined;
   return HEADLINE_METRICS.flatMap((metric): MetricChange[] => {
     const previous = headline(before.metrics, metric);
     const value = headline(now.metrics, metric);
     if (previous === null && value === null) return [];
     const difference = previous !== null && value !== null ? value - previous : null;
     const change: MetricChange = { metric, previous, current: value, difference };
-    if (stats && difference !== null) {
-      const d = pairedBootstrap(before.predictions.length, stats[metric][0], stats[metric][1], { seed });
+    if (cis && difference !== null) {
+      const d = cis[metric];
       change.ci = d ? { low: d.low, high: d.high, level: d.level } : null;
     }
     return [change];
   });
 }
 
-/** Each headline metric as a weighted statistic of the previous and the current predictions. */
-function pairedStatistics(
+/**
+ * The paired interval of each headline metric's difference. The confusion-matrix metrics (and
+ * mean AUROC under the bootstrap) share one set of resamples: each interval is the one a
+ * bootstrap of that metric alone would give, since the draws depend only on the seed and the
+ * number of images. Where the run's AUROC intervals are DeLong's (`intervals:`, auto from
+ * DELONG_FROM_IMAGES images), so is the mean AUROC difference's: a bootstrap pass over every
+ * image per resample, class and run is what DeLong replaces at that size.
+ */
+function pairedIntervals(
   before: VariantResult,
   now: VariantResult,
-  classes: string[],
-): Record<HeadlineMetric, [WeightedStatistic, WeightedStatistic]> {
+  current: StoredScore,
+  seed: number,
+): Record<HeadlineMetric, PairedDifference | null> {
+  const classes = current.classes;
+  const k = classes.length;
   const trueIndex = classIndices(
     now.predictions.map((p) => singleClass(p.label)),
     classes,
     'label',
   );
-  const of = (v: VariantResult) => {
-    const predicted = classIndices(
+  const predictedIndex = (v: VariantResult) =>
+    classIndices(
       v.predictions.map((p) => singleClass(p.predicted)),
       classes,
       'prediction',
     );
-    const confusion = (w: Uint32Array) => weightedConfusion(trueIndex, predicted, classes.length, w);
-    const rankings = classes.map((c, k) =>
-      prepareAuroc(
-        Array.from(trueIndex, (t) => t === k),
-        v.predictions.map((p) => p.scores[c]),
-      ),
-    );
-    const meanAuroc: WeightedStatistic = (w) => {
-      const values = rankings.map((r) => weightedAuroc(r, w)).filter((x): x is number => x !== null);
-      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-    };
-    return {
-      accuracy: ((w) => accuracyFromConfusion(confusion(w))) as WeightedStatistic,
-      balancedAccuracy: ((w) => balancedAccuracyFromConfusion(confusion(w))) as WeightedStatistic,
-      macroF1: ((w) => macroF1FromConfusion(confusion(w))) as WeightedStatistic,
-      meanAuroc,
-    };
+  const was = predictedIndex(before);
+  const is = predictedIndex(now);
+  // Each image's cell of the true × previous × current prediction table: one count per draw
+  // serves both runs' confusion matrices.
+  const cell = new Uint32Array(trueIndex.length);
+  for (let i = 0; i < cell.length; i++) cell[i] = (trueIndex[i] * k + was[i]) * k + is[i];
+  const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
+  const columns = (v: VariantResult) => classes.map((c) => v.predictions.map((p) => p.scores[c]));
+  const delong = current.run.aurocIntervals === 'delong';
+  // Both runs' AUROCs per resample, as their own intervals drew them (aurocResamples.ts).
+  const resampled = delong
+    ? undefined
+    : [before, now].map((v) =>
+        resampledAurocs(
+          columns(v).map((scores, c) => ({ positive: positives[c], scores })),
+          seed,
+          RESAMPLES,
+        ),
+      );
+  const meanAuroc = (run: ResampledAuroc[], b: number) => {
+    const values = run
+      .map((r) => (b < 0 ? r.estimate : Number.isNaN(r.draws[b]) ? null : r.draws[b]))
+      .filter((x): x is number => x !== null);
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
-  const a = of(before);
-  const b = of(now);
-  return Object.fromEntries(HEADLINE_METRICS.map((m) => [m, [a[m], b[m]]])) as Record<
-    HeadlineMetric,
-    [WeightedStatistic, WeightedStatistic]
-  >;
+  const [accuracy, balancedAccuracy, macroF1, bootstrapMean] = pairedBootstrapMany(
+    trueIndex.length,
+    (counts, resample) => {
+      const a = confusionOf(counts, k, 'previous');
+      const b = confusionOf(counts, k, 'current');
+      const pairs: [number | null, number | null][] = [
+        [accuracyFromConfusion(a), accuracyFromConfusion(b)],
+        [balancedAccuracyFromConfusion(a), balancedAccuracyFromConfusion(b)],
+        [macroF1FromConfusion(a), macroF1FromConfusion(b)],
+      ];
+      if (resampled) pairs.push([meanAuroc(resampled[0], resample), meanAuroc(resampled[1], resample)]);
+      return pairs;
+    },
+    { seed, resamples: RESAMPLES },
+    { of: cell, count: k * k * k },
+  );
+  const rows = (v: VariantResult) => v.predictions.map((p) => classes.map((c) => p.scores[c]));
+  return {
+    accuracy,
+    balancedAccuracy,
+    macroF1,
+    meanAuroc: delong ? pairedDelongComparison(positives, rows(before), rows(now), classes, 0.95).mean : bootstrapMean,
+  };
+}
+
+/** One run's confusion matrix (true × predicted) from the true × previous × current counts. */
+function confusionOf(joint: Uint32Array, k: number, run: 'previous' | 'current'): number[][] {
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let t = 0; t < k; t++)
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) confusion[t][run === 'previous' ? a : b] += joint[(t * k + a) * k + b];
+  return confusion;
 }
 
 function descriptorChanges(before: VariantResult, now: VariantResult): DescriptorChange[] {
@@ -212,6 +263,15 @@ function optionChanges(previous: StoredScore, current: StoredScore): OptionChang
  * push is the descriptor that moved it most (unchanged descriptors cancel).
  */
 function flippedImages(before: VariantResult, now: VariantResult): FlippedImage[] {
+  const descriptorsOf = (v: VariantResult) => {
+    const perClass = new Map<string, number>();
+    for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
+    return perClass;
+  };
+  const counts = new Map([
+    [now, descriptorsOf(now)],
+    [before, descriptorsOf(before)],
+  ]);
   return now.predictions.flatMap((p, i): FlippedImage[] => {
     const was = before.predictions[i];
     // Single-label sets only (compareRuns): one class each.
@@ -223,8 +283,7 @@ function flippedImages(before: VariantResult, now: VariantResult): FlippedImage[
     const push = new Map<string, { class: string; text: string; change: number; added: boolean }>();
     const add = (v: VariantResult, row: number[] | undefined, sign: 1 | -1) => {
       if (!row) return;
-      const perClass = new Map<string, number>();
-      for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
+      const perClass = counts.get(v)!;
       v.columns.forEach((col, k) => {
         const toward = col.class === current ? 1 : col.class === previous ? -1 : 0;
         if (toward === 0) return;

@@ -7,7 +7,14 @@
 // its own texts), so only that class is rescored: the cost is images × that class's texts per
 // descriptor, not a full rescoring. Xplainer's "no finding" class (1 − the best other class) is
 // recomputed after the column changes; its own descriptors do not enter any score.
-import { auroc, balancedAccuracyFromConfusion, confusionMatrix, multiLabelMetrics } from '../metrics/classification';
+import {
+  argmax,
+  auroc,
+  balancedAccuracyFromConfusion,
+  classIndices,
+  confusionMatrix,
+  multiLabelMetrics,
+} from '../metrics/classification';
 import type { DescriptorSet, ImageSet } from '../protocol/dataset';
 import type { DescriptorImportance, DescriptorImportanceRow, ImportanceMetric } from '../protocol/importance';
 import { planTexts, predictClasses, scoreImages, type RecipeName, type TextEmbeddings, type Vector } from './recipes';
@@ -29,9 +36,17 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
   const { set, method, images, textEmbeddings, truth } = input;
   const classes = [...input.classes];
   const plan = planTexts(set, method, { classes });
-  const full = scoreImages(plan, images, textEmbeddings);
+  // The score step's own cosines (remembered), so only the texts new to leave-one-out are computed.
+  const full = scoreImages(plan, images, textEmbeddings, { remember: true });
   const metric: ImportanceMetric = truth.multiLabel ? 'meanAuroc' : 'balancedAccuracy';
-  const baseline = headlineMetric(full.scores, classes, truth);
+  const noFinding = plan.noFindingClass === undefined ? -1 : classes.indexOf(plan.noFindingClass);
+  const trueIndex = truth.multiLabel ? undefined : classIndices(truth.labels, classes, 'label');
+  // The metric with class k's scores replaced by `column` (all of them: none replaced).
+  const metricWith = (k: number, column?: readonly number[]) =>
+    trueIndex
+      ? balancedAccuracyWith(full.scores, trueIndex, k, column, noFinding)
+      : headlineMetric(column ? replaceColumn(full.scores, k, column, noFinding) : full.scores, classes, truth);
+  const baseline = metricWith(-1);
   const positives = classes.map((_, k) => isPositive(truth, classes, k));
 
   const rows: DescriptorImportanceRow[] = [];
@@ -43,9 +58,7 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
       const sims = full.similarity.map((row) => row[column]);
       let leaveOneOut: number | null = null;
       if (own.length > 1) {
-        const scores =
-          cls === plan.noFindingClass ? full.scores : withoutDescriptor(input, full.scores, k, j, plan.noFindingClass);
-        const value = headlineMetric(scores, classes, truth);
+        const value = cls === plan.noFindingClass ? baseline : metricWith(k, withoutDescriptor(input, k, j));
         leaveOneOut = value === null || baseline === null ? null : value - baseline;
       }
       rows.push({
@@ -89,34 +102,62 @@ function isPositive(truth: Truth, classes: readonly string[], k: number): boolea
   return truth.multiLabel ? truth.labels.map((row) => row[k] === 1) : truth.labels.map((l) => l === classes[k]);
 }
 
-/** The full scores with class k rescored without its j-th descriptor. */
-function withoutDescriptor(
-  input: ImportanceInput,
-  scores: readonly (readonly number[])[],
-  k: number,
-  j: number,
-  noFindingClass: string | undefined,
-): number[][] {
+/** Class k's scores without its j-th descriptor (the same recipe on the remaining texts). */
+function withoutDescriptor(input: ImportanceInput, k: number, j: number): number[] {
   const cls = input.classes[k];
   const reduced: DescriptorSet = {
     ...input.set,
     classes: { [cls]: input.set.classes[cls].filter((_, d) => d !== j) },
   };
-  const column = scoreImages(planTexts(reduced, input.method, { classes: [cls] }), input.images, input.textEmbeddings);
-  const noFinding = noFindingClass === undefined ? -1 : input.classes.indexOf(noFindingClass);
-  return scores.map((row, i) => {
-    const out = [...row];
-    out[k] = column.scores[i][0];
-    if (noFinding >= 0) {
-      // As scoreImages does: 1 − the best other class, floored at 0.
-      let best = 0;
-      out.forEach((v, c) => {
-        if (c !== noFinding) best = Math.max(best, v);
-      });
-      out[noFinding] = 1 - best;
-    }
-    return out;
+  const plan = planTexts(reduced, input.method, { classes: [cls] });
+  return scoreImages(plan, input.images, input.textEmbeddings, { remember: true, similarity: false }).scores.map(
+    (row) => row[0],
+  );
+}
+
+/** Row i of `scores` with class k's score from `column`, and "no finding" rescored as scoreImages does. */
+function rowWith(row: readonly number[], out: number[], k: number, value: number, noFinding: number): number[] {
+  for (let c = 0; c < row.length; c++) out[c] = row[c];
+  out[k] = value;
+  if (noFinding >= 0) {
+    // 1 − the best other class, floored at 0.
+    let best = 0;
+    out.forEach((v, c) => {
+      if (c !== noFinding) best = Math.max(best, v);
+    });
+    out[noFinding] = 1 - best;
+  }
+  return out;
+}
+
+function replaceColumn(
+  scores: readonly (readonly number[])[],
+  k: number,
+  column: readonly number[],
+  noFinding: number,
+): number[][] {
+  return scores.map((row, i) => rowWith(row, new Array<number>(row.length), k, column[i], noFinding));
+}
+
+/**
+ * headlineMetric of a single-label set, with class k's scores replaced by `column` when given,
+ * without building the replaced score rows or class names: the same confusion counts.
+ */
+function balancedAccuracyWith(
+  scores: readonly (readonly number[])[],
+  trueIndex: Uint32Array,
+  k: number,
+  column: readonly number[] | undefined,
+  noFinding: number,
+): number {
+  const classCount = scores[0]?.length ?? 0;
+  const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
+  const scratch = new Array<number>(classCount);
+  scores.forEach((row, i) => {
+    const predicted = argmax(column ? rowWith(row, scratch, k, column[i], noFinding) : row);
+    confusion[trueIndex[i]][predicted]++;
   });
+  return balancedAccuracyFromConfusion(confusion);
 }
 
 /** The labels of an image set as `Truth`. */

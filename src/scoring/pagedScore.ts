@@ -14,8 +14,11 @@ export const MAX_SHOWN = 500;
 const SHOWN_BUDGET_BYTES = 300_000;
 /** Flipped images listed in a paged output's "what changed" (their count is kept). */
 export const MAX_FLIPPED = 100;
-/** Per variant, the first flipped images whose rows are kept (as many as get inline thumbnails). */
-const FLIPPED_ROWS = 16;
+/**
+ * The first flipped images (since the previous run) that a score output shows with an inline
+ * thumbnail, and whose rows a paged output keeps per variant.
+ */
+export const FLIPPED_SHOWN = 16;
 /** Rows per variant measured for the estimate. */
 const SAMPLE = 64;
 
@@ -61,7 +64,7 @@ export function pagedScore(score: ScoreResult, run: string, maxShown = MAX_SHOWN
   const wanted = new Set<number>();
   const add = (i: number | undefined) => i !== undefined && wanted.size < limit && wanted.add(i);
   for (const v of score.changes?.variants ?? [])
-    for (const f of v.flipped.slice(0, FLIPPED_ROWS)) add(indexOf.get(f.image));
+    for (const f of v.flipped.slice(0, FLIPPED_SHOWN)) add(indexOf.get(f.image));
   const failures = score.variants.map((v) => listRows(orderedRows(v, score.classes), undefined, multiLabel));
   // The first page of every variant's gallery, taken in turn across variants.
   for (let rank = 0; rank < ROWS_PAGE; rank++) for (const f of failures) add(f[rank]?.index);

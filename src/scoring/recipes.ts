@@ -18,6 +18,7 @@
 // 10k images × 100 texts × 512 dims is about 5·10⁸ multiply-adds.
 import { argmax } from '../metrics/classification';
 import type { DescriptorSet } from '../protocol/dataset';
+import { cosineColumns } from './cosines';
 import { classNameText, descriptorSentence, fillTemplate } from './text';
 
 export const RECIPES = ['mean', 'max', 'embed-mean', 'chexzero', 'xplainer', 'pos-neg'] as const;
@@ -151,8 +152,17 @@ export function planTexts(set: DescriptorSet, method: RecipeName, options: PlanO
   return plan;
 }
 
-/** Scores every image with the plan's recipe. `images[i]` is image i's embedding. */
-export function scoreImages(plan: TextPlan, images: readonly Vector[], textEmbeddings: TextEmbeddings): RecipeScores {
+/**
+ * Scores every image with the plan's recipe. `images[i]` is image i's embedding. With `remember`
+ * (the score step), the cosines stay in memory for the next call on the same image vectors
+ * (scoring/cosines.ts); `similarity: false` leaves the per-descriptor cosines out (empty).
+ */
+export function scoreImages(
+  plan: TextPlan,
+  images: readonly Vector[],
+  textEmbeddings: TextEmbeddings,
+  options: { remember?: boolean; similarity?: boolean } = {},
+): RecipeScores {
   const bank = new VectorBank(plan, textEmbeddings);
   const { perClass, method } = plan;
 
@@ -173,55 +183,65 @@ export function scoreImages(plan: TextPlan, images: readonly Vector[], textEmbed
   const columns = perClass.flatMap((c) => c.columns.map((col) => ({ class: c.class, text: col.descriptor })));
   const noFinding = plan.noFindingClass === undefined ? -1 : plan.classes.indexOf(plan.noFindingClass);
 
-  const scores: number[][] = [];
-  const similarity: number[][] = [];
+  const scores: number[][] = new Array(images.length);
+  const similarity: number[][] = new Array(options.similarity === false ? 0 : images.length);
   const present: boolean[][] = [];
-  const cos = new Float64Array(bank.size);
-  images.forEach((image, i) => {
-    bank.cosines(image, cos, i);
-    similarity.push(allColumnRows.map((r) => cos[r]));
-    const row: number[] = [];
-    const decided: boolean[] = [];
-    perClass.forEach((c, k) => {
-      const sims = columnRow[k].map((r) => cos[r]);
+  // Cosines by bank row, each a column over the images; per class its descriptors' columns.
+  const cos = cosineColumns(bank.rows, images, options.remember ?? false);
+  const own = columnRow.map((rows) => rows.map((r) => cos[r]));
+  const ownNegative = negativeRow.map((rows) => rows.map((r) => cos[r]));
+  const shown = allColumnRows.map((r) => cos[r]);
+  const decides = method === 'chexzero' || method === 'pos-neg' || method === 'xplainer';
+  for (let i = 0; i < images.length; i++) {
+    if (similarity.length > 0) similarity[i] = shown.map((column) => column[i]);
+    const row = new Array<number>(perClass.length);
+    const decided: boolean[] = decides ? new Array<boolean>(perClass.length) : [];
+    for (let k = 0; k < perClass.length; k++) {
+      const sims = own[k];
       switch (method) {
-        case 'mean':
-          row.push(sims.reduce((a, b) => a + b, 0) / sims.length);
+        case 'mean': {
+          let sum = 0;
+          for (let d = 0; d < sims.length; d++) sum += sims[d][i];
+          row[k] = sum / sims.length;
           break;
-        case 'max':
-          row.push(Math.max(...sims));
+        }
+        case 'max': {
+          let best = -Infinity;
+          for (let d = 0; d < sims.length; d++) best = Math.max(best, sims[d][i]);
+          row[k] = best;
           break;
+        }
         case 'embed-mean':
-          row.push(cos[classVector[k]]);
+          row[k] = cos[classVector[k]][i];
           break;
         case 'chexzero': {
           // exp(a) / (exp(a) + exp(b)) on raw cosines, written as a logistic for stability.
-          const p = 1 / (1 + Math.exp(cos[negativeVector[k]] - cos[classVector[k]]));
-          row.push(p);
-          decided.push(p > 0.5);
+          const p = 1 / (1 + Math.exp(cos[negativeVector[k]][i] - cos[classVector[k]][i]));
+          row[k] = p;
+          decided[k] = p > 0.5;
           break;
         }
         case 'pos-neg': {
-          const difference = cos[classVector[k]] - cos[negativeVector[k]];
-          row.push(difference);
-          decided.push(difference > 0);
+          const difference = cos[classVector[k]][i] - cos[negativeVector[k]][i];
+          row[k] = difference;
+          decided[k] = difference > 0;
           break;
         }
         case 'xplainer': {
           let logPositive = 0;
           let logNegative = 0;
           for (let d = 0; d < sims.length; d++) {
-            const margin = (sims[d] - cos[negativeRow[k][d]]) / XPLAINER_TEMPERATURE;
+            const margin = (sims[d][i] - ownNegative[k][d][i]) / XPLAINER_TEMPERATURE;
             logPositive -= softplus(-margin); // log p⁺ = log σ(margin)
             logNegative -= softplus(margin); //  log p⁻ = log σ(−margin)
           }
           const probability = Math.exp(logPositive / sims.length);
-          row.push(probability);
-          decided.push(probability > Math.exp(logNegative / sims.length));
+          row[k] = probability;
+          decided[k] = probability > Math.exp(logNegative / sims.length);
           break;
         }
       }
-    });
+    }
     if (noFinding >= 0) {
       let maxOther = 0;
       row.forEach((v, k) => {
@@ -230,9 +250,9 @@ export function scoreImages(plan: TextPlan, images: readonly Vector[], textEmbed
       row[noFinding] = 1 - maxOther;
       decided[noFinding] = !decided.some((d, k) => d && k !== noFinding);
     }
-    scores.push(row);
+    scores[i] = row;
     if (decided.length > 0) present.push(decided);
-  });
+  }
   const result: RecipeScores = { scores, columns, similarity };
   if (method === 'chexzero' || method === 'pos-neg' || method === 'xplainer') result.present = present;
   return result;
@@ -275,10 +295,10 @@ function softplus(x: number): number {
 
 /**
  * The plan's text embeddings, normalised once into one flat Float32Array, plus the averaged
- * vectors some recipes need; `cosines` fills every row's cosine with one image.
+ * vectors some recipes need, whose cosines with the images scoring/cosines.ts computes.
  */
 class VectorBank {
-  private readonly rows: Float32Array[] = [];
+  readonly rows: Float32Array[] = [];
   private readonly index = new Map<string, number>();
   private dim = -1;
 
@@ -309,23 +329,6 @@ class VectorBank {
       for (let j = 0; j < this.dim; j++) sum[j] += v[j];
     }
     return this.push(normalised(sum, `mean of ${texts.length} texts`));
-  }
-
-  cosines(image: Vector, out: Float64Array, imageIndex: number): void {
-    if (image.length !== this.dim) {
-      throw new Error(
-        `Image ${imageIndex + 1} has a ${image.length}-dimensional embedding; the texts have ${this.dim}`,
-      );
-    }
-    let norm = 0;
-    for (let j = 0; j < this.dim; j++) norm += image[j] * image[j];
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let r = 0; r < this.rows.length; r++) {
-      const v = this.rows[r];
-      let dot = 0;
-      for (let j = 0; j < this.dim; j++) dot += v[j] * image[j];
-      out[r] = dot * scale;
-    }
   }
 
   private push(v: Float32Array): number {

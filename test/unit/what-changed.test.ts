@@ -8,8 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { EmbeddingCache } from '../../src/cache/embeddingCache';
+import { RunHistory } from '../../src/cache/runHistory';
 import { compareRuns } from '../../src/scoring/changes';
 import type { ScoreResult } from '../../src/protocol/results';
+import { FLIPPED_SHOWN } from '../../src/scoring/pagedScore';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATA = path.join(ROOT, 'examples/data/labels.csv');
@@ -81,18 +83,22 @@ test('a re-run after a descriptor edit says what changed, and the history surviv
   assert.ok(accuracy.ci && accuracy.ci.low <= accuracy.difference! && accuracy.difference! <= accuracy.ci.high);
   // Flips are exactly the images whose v1 prediction changed; each names a moving descriptor.
   assert.ok(v1c.flipped.length > 0, 'an edit this large flips some phantom');
-  for (const f of v1c.flipped) {
+  for (const [i, f] of v1c.flipped.entries()) {
     const now = v1now.predictions.find((p) => p.image === f.image)!;
     assert.equal(now.predicted, f.current);
     assert.notEqual(f.previous, f.current);
     assert.ok(f.movedBy, `no descriptor named for ${f.image}`);
     assert.ok([f.previous, f.current].includes(f.movedBy!.class));
-    assert.ok(second.thumbnails[f.image]?.startsWith('data:image/'), 'a thumbnail of the flipped image');
+    // The first flipped images come with their thumbnails, whatever the other failures.
+    if (i < FLIPPED_SHOWN)
+      assert.ok(second.thumbnails[f.image]?.startsWith('data:image/'), `a thumbnail of flipped ${f.image}`);
   }
   assert.equal(second.history?.length, 2);
   assert.notEqual(second.history![0].descriptorSetHashes.v1, second.history![1].descriptorSetHashes.v1);
 
-  // Reopened: a new kernel on the same notebook and cache compares with the last run.
+  // Reopened: a new kernel on the same notebook and cache compares with the last run, read from
+  // disk (the written record, not this process's memory of it).
+  RunHistory.clearMemory();
   const reopened = await kernelIn(dir);
   try {
     const third = await runScore(reopened, 'clear lung fields');

@@ -33,17 +33,16 @@ import { embedImageSet, embedTexts, stepCache } from './embed';
 import { checkImportedModel } from './importedEmbeddings';
 import { cachedThumbnail } from './thumbnails';
 import { scoreOutputData } from './scoreOutput';
+import { FLIPPED_SHOWN } from '../../scoring/pagedScore';
 import { defineStep, type StepContext } from './step';
+import { PhaseTimer } from '../phases';
 import { recordScoreRun } from '../../scoring/scoreRuns';
 import { descriptorImportance, truthOf } from '../../scoring/importance';
 
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
 const THUMBNAIL_PX = 64;
-/** Of those, at most this many for the images that flipped since the previous run. */
-const MAX_FLIPPED_THUMBNAILS = 16;
 
-/** Saved outputs stay reviewable: 4 decimals are far below any metric's resolution. */
 /** The heatmap's cosines are for the eye: four decimals keep saved outputs small. */
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
@@ -107,6 +106,7 @@ export const scoreStep = defineStep({
   },
   async run(ctx) {
     const started = Date.now();
+    const phases = new PhaseTimer(ctx.timing);
     const o = ctx.cell.options;
     let imageSet = lookup(ctx, 'images', o.images, 'images');
     const loaded = lookup(ctx, 'model', o.model, 'model');
@@ -139,27 +139,29 @@ export const scoreStep = defineStep({
 
     const importCheck = checkImportedModel(ctx, [imageSet], model);
     const cache = stepCache(ctx);
-    const embedded = await embedImageSet(ctx, model, imageSet, cache);
+    const embedded = await phases.timeAsync('imageEmbeddings', () => embedImageSet(ctx, model, imageSet, cache));
     imageSet = embedded.set;
     const images = embedded.images;
     const allTexts = [...new Set(variants.flatMap((v) => v.plans.flatMap((p) => p.texts)))];
     ctx.progress(`Embedding ${allTexts.length} texts`);
-    const texts = await embedTexts(ctx, model, allTexts, cache);
+    const texts = await phases.timeAsync('textEncode', () => embedTexts(ctx, model, allTexts, cache));
     const textEmbedding = new Map(allTexts.map((t, i) => [t, texts.vectors[i]] as const));
 
     ctx.progress(auroc === 'delong' ? 'Scoring, bootstrapping, DeLong intervals' : 'Scoring and bootstrapping');
-    const scored = variants.map((v) => {
-      const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding));
-      return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
-    });
+    const scored = phases.time('scoring', () =>
+      variants.map((v) => {
+        const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding, { remember: true }));
+        return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
+      }),
+    );
     const statistics = { seed, auroc };
-    const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, statistics));
-    compareWithFirst(results, scored, imageSet, classes, statistics);
+    const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, statistics, phases));
+    phases.time('intervals', () => compareWithFirst(results, scored, imageSet, classes, statistics));
     const truth = truthOf(imageSet);
     variants.forEach((v, i) => {
       if (v.control) return; // a control's words are placeholders, and random-words averages seven sets
       const input = { set: v.shown, method, classes, images: images.vectors, textEmbeddings: textEmbedding, truth };
-      results[i].importance = descriptorImportance(input);
+      results[i].importance = phases.time('importance', () => descriptorImportance(input));
     });
 
     const classCounts = Object.fromEntries(
@@ -213,18 +215,25 @@ export const scoreStep = defineStep({
     };
     const { thumbnails: _none, ...current } = result;
     void _none;
-    Object.assign(result, await recordScoreRun(ctx.cacheDir, ctx.notebookPath, current, seed));
+    Object.assign(
+      result,
+      await phases.timeAsync('changes', () => recordScoreRun(ctx.cacheDir, ctx.notebookPath, current, seed)),
+    );
     const flipped = (result.changes?.variants ?? []).flatMap((v) => v.flipped.map((f) => f.image));
-    result.thumbnails = await failureThumbnails(ctx, imageSet.entries, results, flipped);
+    result.thumbnails = await phases.timeAsync('thumbnails', () =>
+      failureThumbnails(ctx, imageSet.entries, results, flipped),
+    );
     ctx.session.scores.set(result.name, result);
     ctx.log(
       `score ${result.name}: encoded ${images.encoded} images and ${texts.encoded} texts (the rest from the cache)`,
     );
     const { thumbnails: _t, ...forResults } = result;
     void _t;
+    const outputs = [{ mime: MIME.score, data: await scoreOutputData(ctx, result), markdown: scoreMarkdown(result) }];
+    phases.report();
     return {
       result: forResults,
-      outputs: [{ mime: MIME.score, data: await scoreOutputData(ctx, result), markdown: scoreMarkdown(result) }],
+      outputs,
       dependsOn: [
         sessionKey('images', imageSet.name),
         sessionKey('model', loaded.name),
@@ -242,6 +251,7 @@ function variantResult(
   imageSet: ImageSet,
   classes: string[],
   statistics: BootstrapOptions,
+  phases: PhaseTimer,
 ): VariantResult {
   const entries = imageSet.entries;
   const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, s.scores[i][k]]));
@@ -249,8 +259,8 @@ function variantResult(
   let predictions: Prediction[];
   if (imageSet.multiLabel) {
     const labels = entries.map((e) => classes.map((c) => e.labels?.[c] ?? 0));
-    const m = multiLabelMetrics(labels, s.scores, classes, s.present);
-    const ci = multiLabelCIs(labels, s.scores, classes, statistics);
+    const m = phases.time('metrics', () => multiLabelMetrics(labels, s.scores, classes, s.present));
+    const ci = phases.time('intervals', () => multiLabelCIs(labels, s.scores, classes, statistics));
     metrics = {
       accuracy: null,
       balancedAccuracy: null,
@@ -272,8 +282,8 @@ function variantResult(
     const labels = entries.map((e) => e.label!);
     const predicted = predictClasses(s.scores, classes);
     metrics = {
-      ...classificationMetrics(labels, predicted, s.scores, classes),
-      ci: classificationCIs(labels, predicted, s.scores, classes, statistics),
+      ...phases.time('metrics', () => classificationMetrics(labels, predicted, s.scores, classes)),
+      ci: phases.time('intervals', () => classificationCIs(labels, predicted, s.scores, classes, statistics)),
     };
     predictions = entries.map((e, i) => ({
       image: e.id,
@@ -330,11 +340,12 @@ async function failureThumbnails(
   const queues = variants.map((v) =>
     v.predictions
       .filter((p) => !sameClasses(p.predicted, p.label))
-      .sort((a, b) => margin(a) - margin(b))
+      .map((p) => ({ image: p.image, margin: margin(p) }))
+      .sort((a, b) => a.margin - b.margin)
       .map((p) => p.image),
   );
   // The images whose prediction flipped since the previous run come first ("what changed").
-  const wanted = new Set<string>(flipped.slice(0, MAX_FLIPPED_THUMBNAILS));
+  const wanted = new Set<string>(flipped.slice(0, FLIPPED_SHOWN));
   for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
     for (const q of queues) if (rank < q.length && wanted.size < MAX_INLINE_THUMBNAILS) wanted.add(q[rank]);
   }

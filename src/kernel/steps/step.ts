@@ -5,6 +5,7 @@ import type { ParsedCell } from '../types';
 import type { StepOutput } from '../../protocol/mime';
 import type { OptionsOf, StepSchema } from '../schema';
 import type { DevicePreference } from '../../clip/types';
+import type { PhaseSink } from '../phases';
 
 export interface KernelSettings {
   /** Images/texts per ONNX batch; undefined: the provider's default (16 on CPU, 32 on a GPU). */
@@ -38,6 +39,8 @@ export interface StepContext<Options = Record<string, unknown>> {
   progress(message: string, fraction?: number): void;
   /** A line for the output channel / CLI stderr. */
   log(message: string): void;
+  /** Where a step that times its phases (score) reports them; the benchmark listens. */
+  timing?: PhaseSink;
   settings: KernelSettings;
   secrets: SecretProvider;
   /** Resolve a path as written in the cell (relative to the notebook's folder). */
