@@ -157,7 +157,10 @@ export async function bringIntoView(page: Page, target: Locator): Promise<void> 
   let gain = 1;
   let overGutter = false;
   const seen: number[] = [];
-  for (let step = 0; step < 80; step++) {
+  // A long output (a gallery of many failures) takes many steps over the gutter, where a step
+  // moves the list about 50 px: give up only when the list stops moving, not after a step count.
+  let stalled = 0;
+  for (let step = 0; step < 400 && stalled < 8; step++) {
     const box = await target.boundingBox();
     if (!box) throw new Error('the element to scroll to is not rendered');
     seen.push(Math.round(box.y));
@@ -175,6 +178,7 @@ export async function bringIntoView(page: Page, target: Locator): Promise<void> 
       overGutter = true;
       await page.mouse.move(area.x + 12, area.y + area.height / 2);
     }
+    stalled = moved === 0 ? stalled + 1 : 0;
     if (moved !== 0 && Math.sign(moved) === Math.sign(want)) gain = Math.max(0.2, Math.min(50, (gain * want) / moved));
   }
   throw new Error(
