@@ -19,3 +19,32 @@ export function channelOf<T, M>(ctx: RendererContext<unknown>, kind: Channel<T, 
   }
   return channel;
 }
+
+/**
+ * Replies awaited by key (an image, a request id). A reply settles its waiter; a reply that never
+ * comes (an extension without a handler) settles it with undefined after `timeoutMs`.
+ */
+export class AwaitedReplies<K, V> {
+  private readonly waiting = new Map<K, (value: V | undefined) => void>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** Waits for `key`'s reply; `send` posts the request once the waiter is in place. */
+  wait(key: K, send: () => void): Promise<V | undefined> {
+    return new Promise((resolve) => {
+      this.waiting.set(key, resolve);
+      send();
+      setTimeout(() => {
+        if (this.waiting.get(key) !== resolve) return;
+        this.waiting.delete(key);
+        resolve(undefined);
+      }, this.timeoutMs);
+    });
+  }
+
+  settle(key: K, value: V | undefined): void {
+    const resolve = this.waiting.get(key);
+    this.waiting.delete(key);
+    resolve?.(value);
+  }
+}

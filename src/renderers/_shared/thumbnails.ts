@@ -5,7 +5,7 @@
 import type { RendererContext } from 'vscode-notebook-renderer';
 import { h, safeImageSrc } from './dom';
 import { basename } from './format';
-import { channelOf } from './messaging';
+import { AwaitedReplies, channelOf } from './messaging';
 import { isThumbnailReply, type ThumbnailRequest } from '../../protocol/messages';
 
 /** A reply that never comes (an extension without a handler) gives up after this long. */
@@ -14,7 +14,7 @@ const REPLY_TIMEOUT_MS = 20_000;
 /** One per renderer activation: replies arrive on one event shared by every output. */
 class ThumbnailChannel {
   private readonly requested = new Map<string, Promise<string | undefined>>();
-  private readonly waiting = new Map<string, (uri: string | undefined) => void>();
+  private readonly replies = new AwaitedReplies<string, string>(REPLY_TIMEOUT_MS);
 
   constructor(
     private readonly post: (message: ThumbnailRequest) => void,
@@ -22,24 +22,14 @@ class ThumbnailChannel {
   ) {
     ctx.onDidReceiveMessage?.((message: unknown) => {
       if (!isThumbnailReply(message)) return;
-      const resolve = this.waiting.get(message.image);
-      this.waiting.delete(message.image);
-      resolve?.(safeImageSrc(message.dataUri));
+      this.replies.settle(message.image, safeImageSrc(message.dataUri));
     });
   }
 
   request(image: string): Promise<string | undefined> {
     let pending = this.requested.get(image);
     if (!pending) {
-      pending = new Promise((resolve) => {
-        this.waiting.set(image, resolve);
-        this.post({ type: 'thumbnail', image });
-        setTimeout(() => {
-          if (this.waiting.get(image) !== resolve) return;
-          this.waiting.delete(image);
-          resolve(undefined);
-        }, REPLY_TIMEOUT_MS);
-      });
+      pending = this.replies.wait(image, () => this.post({ type: 'thumbnail', image }));
       this.requested.set(image, pending);
     }
     return pending;

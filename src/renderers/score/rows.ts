@@ -6,7 +6,7 @@
 import type { RendererContext } from 'vscode-notebook-renderer';
 import { isScoreRowsReply, type ScoreRow, type ScoreRowsReply, type ScoreRowsRequest } from '../../protocol/messages';
 import { listRows, orderAll, type OrderedRow } from '../../protocol/rowOrder';
-import { channelOf } from '../_shared/messaging';
+import { AwaitedReplies, channelOf } from '../_shared/messaging';
 import type { Score, Variant } from './data';
 import { labelMargin } from './predictions';
 
@@ -19,7 +19,7 @@ export type Fetched = { rows: number[]; total: number } | { gone: true } | { err
 /** One per renderer activation: replies arrive on one event shared by every output. */
 class RowsChannel {
   private next = 1;
-  private readonly waiting = new Map<number, (reply: ScoreRowsReply | undefined) => void>();
+  private readonly replies = new AwaitedReplies<number, ScoreRowsReply>(REPLY_TIMEOUT_MS);
 
   constructor(
     private readonly post: (message: ScoreRowsRequest) => void,
@@ -27,21 +27,13 @@ class RowsChannel {
   ) {
     ctx.onDidReceiveMessage?.((message: unknown) => {
       if (!isScoreRowsReply(message)) return;
-      const resolve = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      resolve?.(message);
+      this.replies.settle(message.id, message);
     });
   }
 
   request(message: Omit<ScoreRowsRequest, 'id'>): Promise<ScoreRowsReply | undefined> {
     const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.post({ ...message, id });
-      setTimeout(() => {
-        if (this.waiting.delete(id)) resolve(undefined);
-      }, REPLY_TIMEOUT_MS);
-    });
+    return this.replies.wait(id, () => this.post({ ...message, id }));
   }
 }
 
