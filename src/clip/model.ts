@@ -18,7 +18,9 @@ import {
 } from './preprocess';
 import { DEFAULT_BATCH_SIZE, openOn, openSessions } from './providers';
 import { contextLengthOf, loadTokenizer, type ClipTokenizer } from './tokenizer';
-import { TextTower, type VisionEncoder } from './towers';
+import { readGraphSignature } from './graphSignature';
+import { LazyVision } from './lazyVision';
+import { checkVisionGraph, TextTower, type VisionEncoder } from './towers';
 import type {
   ClipModel,
   EncodeOptions,
@@ -150,7 +152,7 @@ class OnnxClipModel implements ClipModel {
         );
         return pixels.filter((p): p is Float32Array => p !== undefined);
       },
-      async (pixels, signal) => (pixels.length ? this.vision.embed(pixels, signal) : []),
+      async (pixels, signal) => (pixels.length ? this.imageRows(await this.vision.embed(pixels, signal)) : []),
     );
   }
 
@@ -160,8 +162,22 @@ class OnnxClipModel implements ClipModel {
       this.batchSize,
       options,
       async (batch) => batch,
-      (batch, signal) => this.vision.embed(batch, signal),
+      async (batch, signal) => this.imageRows(await this.vision.embed(batch, signal)),
     );
+  }
+
+  /**
+   * Image embeddings as wide as the text embeddings. A graph that does not declare its width
+   * (or one opened only now, ./lazyVision) is checked on its first output instead.
+   */
+  private imageRows(rows: Float32Array[]): Float32Array[] {
+    const width = rows[0]?.length;
+    if (width !== undefined && width !== this.embedDim) {
+      throw new ModelError(
+        `${this.dir}: image_embeds have ${width} values but text_embeds ${this.embedDim}; the towers do not belong together.`,
+      );
+    }
+    return rows;
   }
 
   encodeTexts(texts: string[], options?: EncodeOptions): Promise<Float32Array[]> {
@@ -269,7 +285,11 @@ function patchTokenSupport(outputs: readonly string[]): { available: boolean; re
   };
 }
 
-/** Both towers on one provider: the vision graph in its worker (see ./visionThread), the text graph here. */
+/**
+ * Both towers on one provider: the vision graph in its worker (see ./visionThread), the text graph
+ * here. On the CPU the vision session is opened when the first image is encoded (./lazyVision);
+ * a GPU provider opens it now, since whether it starts there decides the provider.
+ */
 async function openTowers(
   [visionFile, textFile]: string[],
   side: number,
@@ -278,7 +298,11 @@ async function openTowers(
   where: VisionThread | undefined,
   log: (message: string) => void,
 ): Promise<{ vision: VisionEncoder; text: TextTower }> {
-  const vision = await openVision(visionFile, side, provider, threads, where, log);
+  const open = () => openVision(visionFile, side, provider, threads, where, log);
+  const vision =
+    provider === 'cpu'
+      ? new LazyVision(visionFile, side, checkVisionGraph(await readGraphSignature(visionFile), visionFile, side), open)
+      : await open();
   try {
     const [textSession] = await openOn(provider, [textFile], threads);
     try {

@@ -6,37 +6,56 @@ import { LAYOUT_HINT, ModelError } from './errors';
 import type { TokenizedText } from './tokenizer';
 import { fromHalfBits, toHalfBits } from '../common/float16';
 
-type Metadata = InferenceSession.ValueMetadata;
+/**
+ * One input or output as a graph declares it: from an open session's metadata, or read from the
+ * file without a session (./graphSignature).
+ */
+export interface Declared {
+  readonly name: string;
+  readonly isTensor: boolean;
+  readonly type?: string;
+  readonly shape?: readonly (number | string)[];
+}
 
-function describe(list: readonly Metadata[]): string {
+export interface DeclaredGraph {
+  readonly inputs: readonly Declared[];
+  readonly outputs: readonly Declared[];
+}
+
+const declaredBy = (session: InferenceSession): DeclaredGraph => ({
+  inputs: session.inputMetadata,
+  outputs: session.outputMetadata,
+});
+
+function describe(list: readonly Declared[]): string {
   if (list.length === 0) return 'none';
   return list
-    .map((m) => (m.isTensor ? `${m.name} (${m.type} [${m.shape.join(', ')}])` : `${m.name} (not a tensor)`))
+    .map((m) => (m.isTensor ? `${m.name} (${m.type} [${(m.shape ?? []).join(', ')}])` : `${m.name} (not a tensor)`))
     .join(', ');
 }
 
-function tensorInput(session: InferenceSession, name: string): InferenceSession.TensorValueMetadata | undefined {
-  const meta = session.inputMetadata.find((m) => m.name === name);
+function tensorInput(graph: DeclaredGraph, name: string): Declared | undefined {
+  const meta = graph.inputs.find((m) => m.name === name);
   return meta?.isTensor ? meta : undefined;
 }
 
 /** A numeric dimension of a declared shape, or undefined when symbolic/absent. */
-function fixedDim(meta: InferenceSession.TensorValueMetadata | undefined, axis: number): number | undefined {
-  const dim = meta?.shape[axis];
+function fixedDim(meta: Declared | undefined, axis: number): number | undefined {
+  const dim = meta?.shape?.[axis];
   return typeof dim === 'number' && dim > 0 ? dim : undefined;
 }
 
 function checkGraph(
-  session: InferenceSession,
+  graph: DeclaredGraph,
   file: string,
   tower: string,
   required: { inputs: string[]; output: string },
   optionalInputs: string[],
 ): void {
-  const inputNames = session.inputMetadata.map((m) => m.name);
+  const inputNames = graph.inputs.map((m) => m.name);
   const missingInputs = required.inputs.filter((n) => !inputNames.includes(n));
   const unknownInputs = inputNames.filter((n) => !required.inputs.includes(n) && !optionalInputs.includes(n));
-  const missingOutput = !session.outputNames.includes(required.output);
+  const missingOutput = !graph.outputs.some((m) => m.name === required.output);
   if (missingInputs.length === 0 && unknownInputs.length === 0 && !missingOutput) return;
   const problems = [
     missingInputs.length > 0 ? `no input ${missingInputs.map((n) => `"${n}"`).join(', ')}` : '',
@@ -47,17 +66,13 @@ function checkGraph(
   throw new ModelError(
     `${file} is not a ${tower} tower in the expected layout: it has ${problems.join('; ')}. ` +
       `Expected inputs ${expectedInputs} and output "${required.output}"; ` +
-      `found inputs ${describe(session.inputMetadata)} and outputs ${describe(session.outputMetadata)}. ${LAYOUT_HINT}`,
+      `found inputs ${describe(graph.inputs)} and outputs ${describe(graph.outputs)}. ${LAYOUT_HINT}`,
     file,
   );
 }
 
-function checkTensorType(
-  meta: InferenceSession.TensorValueMetadata | undefined,
-  allowed: readonly string[],
-  file: string,
-): void {
-  if (meta && !allowed.includes(meta.type)) {
+function checkTensorType(meta: Declared | undefined, allowed: readonly string[], file: string): void {
+  if (meta?.type !== undefined && !allowed.includes(meta.type)) {
     throw new ModelError(`${file}: input "${meta.name}" is ${meta.type}; expected ${allowed.join(' or ')}.`, file);
   }
 }
@@ -112,11 +127,43 @@ function normalisedRows(data: Float32Array, batch: number, file: string, output:
 }
 
 /** Embedding width the graph declares for an output, if its last dimension is fixed. */
-function declaredWidth(session: InferenceSession, output: string): number | undefined {
-  const meta = session.outputMetadata.find((m) => m.name === output);
-  if (!meta?.isTensor || meta.shape.length === 0) return undefined;
+function declaredWidth(graph: DeclaredGraph, output: string): number | undefined {
+  const meta = graph.outputs.find((m) => m.name === output);
+  if (!meta?.isTensor || !meta.shape?.length) return undefined;
   const last = meta.shape[meta.shape.length - 1];
   return typeof last === 'number' && last > 0 ? last : undefined;
+}
+
+/** What the model needs of a vision graph, checked: it takes 3×side×side pixel_values and gives image_embeds. */
+export interface VisionDeclaration {
+  pixelType: string;
+  embedDim: number | undefined;
+  outputs: string[];
+}
+
+export function checkVisionGraph(graph: DeclaredGraph, file: string, side: number): VisionDeclaration {
+  checkGraph(graph, file, 'vision', { inputs: ['pixel_values'], output: 'image_embeds' }, []);
+  const meta = tensorInput(graph, 'pixel_values');
+  checkTensorType(meta, ['float32', 'float16'], file);
+  const channels = fixedDim(meta, 1);
+  const height = fixedDim(meta, 2);
+  const width = fixedDim(meta, 3);
+  if (
+    (channels !== undefined && channels !== 3) ||
+    (height !== undefined && height !== side) ||
+    (width !== undefined && width !== side)
+  ) {
+    throw new ModelError(
+      `${file} takes pixel_values of shape [${meta?.shape?.join(', ')}], but ` +
+        `preprocessor_config.json makes 3x${side}x${side} images. The two files do not belong together.`,
+      file,
+    );
+  }
+  return {
+    pixelType: meta?.type ?? 'float32',
+    embedDim: declaredWidth(graph, 'image_embeds'),
+    outputs: graph.outputs.map((m) => m.name),
+  };
 }
 
 /** One batch for the vision tower: the CHW arrays of 3·side² values each, one after another. */
@@ -153,39 +200,22 @@ export interface VisionEncoder {
 }
 
 export class VisionTower implements VisionEncoder {
-  private readonly pixelType: string;
+  private readonly declared: VisionDeclaration;
 
   constructor(
     private readonly session: InferenceSession,
     private readonly file: string,
     readonly side: number,
   ) {
-    checkGraph(session, file, 'vision', { inputs: ['pixel_values'], output: 'image_embeds' }, []);
-    const meta = tensorInput(session, 'pixel_values');
-    checkTensorType(meta, ['float32', 'float16'], file);
-    this.pixelType = meta?.type ?? 'float32';
-    const channels = fixedDim(meta, 1);
-    const height = fixedDim(meta, 2);
-    const width = fixedDim(meta, 3);
-    if (
-      (channels !== undefined && channels !== 3) ||
-      (height !== undefined && height !== side) ||
-      (width !== undefined && width !== side)
-    ) {
-      throw new ModelError(
-        `${file} takes pixel_values of shape [${meta?.shape.join(', ')}], but ` +
-          `preprocessor_config.json makes 3x${side}x${side} images. The two files do not belong together.`,
-        file,
-      );
-    }
+    this.declared = checkVisionGraph(declaredBy(session), file, side);
   }
 
   get embedDim(): number | undefined {
-    return declaredWidth(this.session, 'image_embeds');
+    return this.declared.embedDim;
   }
 
   get outputs(): readonly string[] {
-    return this.session.outputNames;
+    return this.declared.outputs;
   }
 
   /** pixels: one CHW float32 array of 3·side² per image. */
@@ -195,7 +225,7 @@ export class VisionTower implements VisionEncoder {
 
   /** `count` images packed one after another (packPixels). */
   async embedBatch(batch: Float32Array, count: number, output: VisionOutput = 'image_embeds'): Promise<Float32Array[]> {
-    const feeds = { pixel_values: floatTensor(this.pixelType, batch, [count, 3, this.side, this.side]) };
+    const feeds = { pixel_values: floatTensor(this.declared.pixelType, batch, [count, 3, this.side, this.side]) };
     const result = await this.session.run(feeds, [output]);
     const tensor = result[output] as Tensor;
     if (output === 'image_embeds') return normalisedRows(floatData(tensor), count, this.file, output);
@@ -228,23 +258,29 @@ export class TextTower {
     private readonly session: InferenceSession,
     private readonly file: string,
   ) {
-    checkGraph(session, file, 'text', { inputs: ['input_ids'], output: 'text_embeds' }, TEXT_OPTIONAL_INPUTS);
+    checkGraph(
+      declaredBy(session),
+      file,
+      'text',
+      { inputs: ['input_ids'], output: 'text_embeds' },
+      TEXT_OPTIONAL_INPUTS,
+    );
     this.inputs = new Map();
     for (const name of ['input_ids', ...TEXT_OPTIONAL_INPUTS]) {
-      const meta = tensorInput(session, name);
+      const meta = tensorInput(declaredBy(session), name);
       if (!meta) continue;
       checkTensorType(meta, ['int64', 'int32'], file);
-      this.inputs.set(name, meta.type);
+      this.inputs.set(name, meta.type!);
     }
   }
 
   /** A sequence length fixed in the graph (some exports are traced at 77 or 64), if any. */
   get fixedContextLength(): number | undefined {
-    return fixedDim(tensorInput(this.session, 'input_ids'), 1);
+    return fixedDim(tensorInput(declaredBy(this.session), 'input_ids'), 1);
   }
 
   get embedDim(): number | undefined {
-    return declaredWidth(this.session, 'text_embeds');
+    return declaredWidth(declaredBy(this.session), 'text_embeds');
   }
 
   async embed(texts: TokenizedText[]): Promise<Float32Array[]> {

@@ -39,3 +39,17 @@ export async function runAll<T>(
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * `work`, or CancelledError as soon as `signal` fires. The work itself goes on (e.g. a model
+ * session being opened, which the next run can use); only this wait ends.
+ */
+export function untilCancelled<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const cancel = () => reject(new CancelledError());
+    signal.addEventListener('abort', cancel, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancel));
+  });
+}
