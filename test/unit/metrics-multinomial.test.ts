@@ -5,11 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Mulberry32, mulberry32 } from '../../src/common/random';
 import { bootstrapVector, classificationCIs, pairedBootstrapMany } from '../../src/metrics/bootstrap';
-import { accuracyFromConfusion, macroF1FromConfusion, tableRows } from '../../src/metrics/classification';
+import {
+  accuracyFromConfusion,
+  classificationMetrics,
+  macroF1FromConfusion,
+  tableRows,
+} from '../../src/metrics/classification';
 import { DELONG_FROM_IMAGES } from '../../src/metrics/delong';
 import { Variates } from '../../src/metrics/multinomial';
 import { tableDrawsFor, type TableDraws } from '../../src/metrics/resample';
 import type { ConfidenceInterval } from '../../src/protocol/statistics';
+import { compareRuns, type StoredScore } from '../../src/scoring/changes';
 
 /** Sample mean and variance (n − 1 divisor). */
 function moments(xs: ArrayLike<number>): { mean: number; variance: number } {
@@ -299,4 +305,56 @@ test('statistics of the images themselves ignore the table draws; a bootstrapped
     () => classificationCIs(labels, predicted, scores, CLASSES, { tableDraws: 'multinomial' }),
     /bootstrapped AUROC/,
   );
+});
+
+/** A stored single-label score run of `n` images with DeLong AUROC intervals: what compareRuns reads of it. */
+function storedRun(n: number, startedAt: string, fixEvery?: number): StoredScore {
+  const { labels, predicted, scores } = confusedSet(n, 11);
+  // The later run gets every fixEvery-th image right.
+  if (fixEvery) labels.forEach((label, i) => i % fixEvery === 0 && (predicted[i] = label));
+  const metrics = classificationMetrics(labels, predicted, scores, CLASSES);
+  const variant = {
+    name: 'v',
+    metrics,
+    predictions: labels.map((label, i) => ({
+      image: `img${i}`,
+      label,
+      predicted: predicted[i],
+      scores: Object.fromEntries(CLASSES.map((c, k) => [c, scores[i][k]])),
+    })),
+    descriptors: {},
+    similarity: [],
+    columns: [],
+  };
+  const run = {
+    startedAt,
+    imageSetHash: 'same',
+    model: 'm',
+    modelFingerprint: 'f',
+    aurocIntervals: 'delong',
+    seed: 0,
+  };
+  return {
+    name: 's',
+    images: 'set',
+    classes: CLASSES,
+    method: 'embed-mean',
+    variants: [variant],
+    run,
+  } as unknown as StoredScore;
+}
+
+test('"what changed" from DELONG_FROM_IMAGES images: multinomial cell counts, and its ciMethod says so', () => {
+  for (const n of [DELONG_FROM_IMAGES - 1, DELONG_FROM_IMAGES]) {
+    const before = storedRun(n, 'then');
+    const now = storedRun(n, 'now', 7);
+    const changes = compareRuns(before, now, 3);
+    assert.equal(changes.sameImages, true);
+    const multinomial = n >= DELONG_FROM_IMAGES;
+    assert.equal(/multinomial/.test(changes.ciMethod), multinomial, changes.ciMethod);
+    assert.match(changes.ciMethod, /mean AUROC by DeLong's paired test/);
+    const accuracy = changes.variants[0].metrics.find((m) => m.metric === 'accuracy')!;
+    assert.ok(accuracy.ci && accuracy.ci.low < accuracy.difference! && accuracy.difference! < accuracy.ci.high);
+    assert.deepEqual(compareRuns(before, now, 3), changes, 'recomputed: the same numbers');
+  }
 });
