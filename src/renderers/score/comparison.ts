@@ -90,7 +90,7 @@ function intervalMethods(s: Score): string {
   return `Intervals: ${[a && `AUROC by ${a}`, o && `accuracy, balanced accuracy and macro-F1 by ${o}`].filter(Boolean).join('; ')}.`;
 }
 
-/** "DeLong" or "percentile bootstrap" (outputs saved before DeLong existed carry no method: bootstrap). */
+/** "DeLong", "percentile bootstrap" or its multinomial variant (saved before DeLong: no method, bootstrap). */
 function methodName(x: { method?: string }): string {
   if (x.method === 'bootstrap-multinomial') return 'percentile bootstrap (cell counts drawn from their multinomial)';
   return x.method === 'delong' ? 'DeLong' : 'percentile bootstrap';
