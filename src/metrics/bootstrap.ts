@@ -5,7 +5,7 @@
 // copied list, so every metric is one O(n) pass per resample: AUROC reuses one sort of the scores
 // (weightedAuroc), the others one weighted confusion matrix. 10k images × 10 classes × 1,000
 // resamples stays within a second or two.
-import type { ConfidenceInterval, IntervalMethod, PairedDifference } from '../protocol/statistics';
+import type { ConfidenceInterval, IntervalMethod, IntervalSource, PairedDifference } from '../protocol/statistics';
 import {
   accuracyFromConfusion,
   balancedAccuracyFromConfusion,
@@ -16,7 +16,7 @@ import {
   weightedAuroc,
 } from './classification';
 import { delongIntervals, pairedDelongComparison } from './delong';
-import { Resampler } from './resample';
+import { Resampler, type Cells, type TableDraws } from './resample';
 import { resampledAurocs, type ResampledAuroc } from './aurocResamples';
 
 export interface BootstrapOptions {
@@ -31,6 +31,11 @@ export interface BootstrapOptions {
    * method (metrics/delong.ts), which costs one sort instead of a pass per resample.
    */
   auroc?: IntervalMethod;
+  /**
+   * How statistics of a table (the `cells` path) draw their resamples (resample.ts,
+   * tableDrawsFor): the images' own draws (default) or multinomial cell counts.
+   */
+  tableDraws?: TableDraws;
 }
 
 /** A statistic of the sample where image i is counted weights[i] times. */
@@ -52,17 +57,6 @@ export function bootstrapCI(
  * Several statistics on the same resamples (cheaper, and their intervals come from one
  * consistent set of draws).
  */
-/**
- * Statistics of a table (e.g. the confusion matrix) rather than of the images: image i lies in
- * cell `of[i]` of `count`, and `evaluate` receives draws per cell instead of multiplicities per
- * image. The same draws, so the same intervals as a statistic summing the multiplicities into the
- * table, at one step per draw instead of a pass over every image per resample.
- */
-export interface Cells {
-  of: ArrayLike<number>;
-  count: number;
-}
-
 export function bootstrapMany(
   n: number,
   statistics: readonly WeightedStatistic[],
@@ -82,7 +76,7 @@ export function bootstrapVector(
   cells?: Cells,
 ): (ConfidenceInterval | null)[] {
   const { resamples, level, resampler } = resolve(n, options);
-  const { counts, draw } = drawer(n, resampler, cells);
+  const { counts, draw, method } = drawer(n, resampler, cells, options);
   const estimates = evaluate(counts);
   const draws = estimates.map(() => [] as number[]);
   for (let b = 0; b < resamples; b++) {
@@ -91,7 +85,9 @@ export function bootstrapVector(
       if (estimates[k] !== null && v !== null && Number.isFinite(v)) draws[k].push(v);
     });
   }
-  return estimates.map((estimate, k) => (estimate === null ? null : percentileInterval(estimate, draws[k], level)));
+  return estimates.map((estimate, k) =>
+    estimate === null ? null : percentileInterval(estimate, draws[k], level, method),
+  );
 }
 
 /**
@@ -133,8 +129,10 @@ export function classificationCIs(
   const predictedIndex = classIndices(predicted, classes, 'prediction');
   const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
   const k = classes.length;
+  if (options.tableDraws === 'multinomial' && options.auroc !== 'delong')
+    throw new Error('Multinomial table draws would not be the draws of the bootstrapped AUROCs');
   // The draws are counted straight into the confusion matrix's cells; one matrix per resample
-  // serves all three of its metrics. AUROCs come from the same draws (aurocResamples.ts).
+  // serves all three of its metrics. Bootstrapped AUROCs come from the same draws (aurocResamples.ts).
   const [accuracy, balancedAccuracy, macroF1] = bootstrapVector(
     labels.length,
     (counts) => {
@@ -274,7 +272,7 @@ export function pairedBootstrapMany(
   cells?: Cells,
 ): (PairedDifference | null)[] {
   const { resamples, level, resampler } = resolve(n, options);
-  const { counts, draw } = drawer(n, resampler, cells);
+  const { counts, draw, method } = drawer(n, resampler, cells, options);
   const full = evaluate(counts, -1);
   const draws = full.map(() => [] as number[]);
   for (let r = 0; r < resamples; r++) {
@@ -305,7 +303,7 @@ export function pairedBootstrapMany(
       level,
       p,
       valid,
-      method: 'bootstrap',
+      method,
     };
   });
 }
@@ -314,7 +312,12 @@ export function pairedBootstrapMany(
  * The (1 − level)/2 and (1 + level)/2 quantiles of the draws, interpolated linearly between
  * order statistics (numpy's default "linear" method). Null without draws.
  */
-export function percentileInterval(estimate: number, draws: number[], level: number): ConfidenceInterval | null {
+export function percentileInterval(
+  estimate: number,
+  draws: number[],
+  level: number,
+  method: IntervalSource = 'bootstrap',
+): ConfidenceInterval | null {
   if (draws.length === 0) return null;
   const sorted = Float64Array.from(draws).sort();
   return {
@@ -323,7 +326,7 @@ export function percentileInterval(estimate: number, draws: number[], level: num
     high: quantile(sorted, (1 + level) / 2),
     level,
     valid: sorted.length,
-    method: 'bootstrap',
+    method,
   };
 }
 
@@ -337,16 +340,25 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 
 /**
  * The array `evaluate` reads, filled first with the full sample (every image once), then by each
- * `draw` with the next resample: multiplicities per image, or draws per cell.
+ * `draw` with the next resample: multiplicities per image, or draws per cell (counted from the
+ * images' draws, or drawn from their multinomial where options.tableDraws says so).
  */
-function drawer(n: number, resampler: Resampler, cells: Cells | undefined): { counts: Uint32Array; draw: () => void } {
+function drawer(
+  n: number,
+  resampler: Resampler,
+  cells: Cells | undefined,
+  options: BootstrapOptions,
+): { counts: Uint32Array; draw: () => void; method: IntervalSource } {
   if (!cells) {
     const weights = new Uint32Array(n).fill(1);
-    return { counts: weights, draw: () => resampler.weights(weights) };
+    return { counts: weights, draw: () => resampler.weights(weights), method: 'bootstrap' };
   }
   const counts = new Uint32Array(cells.count);
   for (let i = 0; i < n; i++) counts[cells.of[i]]++;
-  return { counts, draw: () => resampler.cells(cells.of, counts) };
+  if (options.tableDraws !== 'multinomial')
+    return { counts, draw: () => resampler.cells(cells.of, counts), method: 'bootstrap' };
+  const totals = counts.slice();
+  return { counts, draw: () => resampler.multinomialCells(totals, counts), method: 'bootstrap-multinomial' };
 }
 
 function resolve(n: number, options: BootstrapOptions): { resamples: number; level: number; resampler: Resampler } {

@@ -11,6 +11,7 @@ import {
   macroF1FromConfusion,
 } from '../metrics/classification';
 import { pairedDelongComparison } from '../metrics/delong';
+import { tableDrawsFor } from '../metrics/resample';
 import type { PairedDifference } from '../protocol/statistics';
 import {
   HEADLINE_METRICS,
@@ -34,6 +35,9 @@ const RESAMPLES = 1000;
 
 export const CHANGES_CI_METHOD =
   'paired percentile bootstrap over the images (1,000 resamples, seeded with the cell seed), 95 %';
+/** The same bootstrap where pairedIntervals draws the cell counts from their multinomial (tableDrawsFor). */
+const CHANGES_CI_METHOD_MULTINOMIAL =
+  "paired percentile bootstrap (1,000 resamples, seeded with the cell seed; each resample's counts of true × previous × current class drawn from their multinomial), 95 %";
 
 export function headline(metrics: ClassificationMetrics, metric: HeadlineMetric): number | null {
   if (metric === 'meanAuroc') {
@@ -96,7 +100,7 @@ export function compareRuns(previous: StoredScore, current: StoredScore, seed = 
     variants,
     ciMethod:
       current.run.aurocIntervals === 'delong'
-        ? `${CHANGES_CI_METHOD}; mean AUROC by DeLong's paired test`
+        ? `${tableDrawsFor('delong', is.length) === 'multinomial' ? CHANGES_CI_METHOD_MULTINOMIAL : CHANGES_CI_METHOD}; mean AUROC by DeLong's paired test`
         : CHANGES_CI_METHOD,
   };
 }
@@ -188,7 +192,7 @@ function pairedIntervals(
       if (resampled) pairs.push([meanAuroc(resampled[0], resample), meanAuroc(resampled[1], resample)]);
       return pairs;
     },
-    { seed, resamples: RESAMPLES },
+    { seed, resamples: RESAMPLES, tableDraws: tableDrawsFor(current.run.aurocIntervals, cell.length) },
     { of: cell, count: k * k * k },
   );
   const rows = (v: VariantResult) => v.predictions.map((p) => classes.map((c) => p.scores[c]));

@@ -16,6 +16,8 @@ import { parseNotebook } from '../../src/kernel/nbformat';
 import { MIME } from '../../src/protocol/mime';
 import type { ScoreResult } from '../../src/protocol/results';
 import { listRows, orderAll } from '../../src/protocol/rowOrder';
+import { classificationCIs } from '../../src/metrics/bootstrap';
+import { tableDrawsFor } from '../../src/metrics/resample';
 import { readScoresParquet } from '../../src/report/scoresParquet';
 import { MAX_FLIPPED, needsPaging, orderedRows, pagedScore } from '../../src/scoring/pagedScore';
 import { answerScoreRows } from '../../src/scoring/perImageQuery';
@@ -60,6 +62,10 @@ test(`a score of ${IMAGES.toLocaleString('en')} images: bounded output and repor
   const outputBytes = Buffer.byteLength(JSON.stringify(executed.cells[4].outputs));
   assert.ok(outputBytes <= MB, `score output ${outputBytes} bytes`);
   const output = item.data as ScoreResult;
+  assert.match(
+    JSON.stringify(executed.cells[4].outputs),
+    /others by percentile bootstrap \(cell counts drawn from their multinomial\)/,
+  );
   assert.equal(output.perImage?.images, IMAGES);
   assert.ok(output.perImage!.shown <= 500 && output.perImage!.shown === output.perImage!.indices.length);
   for (const v of output.variants) {
@@ -94,6 +100,24 @@ test(`a score of ${IMAGES.toLocaleString('en')} images: bounded output and repor
     // The metrics recompute exactly from the file's predictions (docs/methods.md, "Exact results").
     const right = v.predictions.filter((p) => p.label === p.predicted).length;
     assert.equal(right / IMAGES, saved.variants[vi].metrics.accuracy);
+    // So do the intervals: at this size DeLong's for AUROC, the others from multinomial cell
+    // counts, each saying so, from the seed and the saved predictions to the last digit.
+    const ci = saved.variants[vi].metrics.ci!;
+    assert.equal(ci.accuracy!.method, 'bootstrap-multinomial');
+    assert.deepEqual(
+      classificationCIs(
+        v.predictions.map((p) => p.label as string),
+        v.predictions.map((p) => p.predicted as string),
+        v.predictions.map((p) => classes.map((c) => p.scores[c])),
+        classes,
+        {
+          seed: saved.run.seed,
+          auroc: saved.run.aurocIntervals,
+          tableDraws: tableDrawsFor(saved.run.aurocIntervals, IMAGES),
+        },
+      ),
+      ci,
+    );
   }
 
   // The extension's answers to the renderer, read from the cache's copy.

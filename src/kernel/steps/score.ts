@@ -8,6 +8,7 @@ import {
   type BootstrapOptions,
 } from '../../metrics/bootstrap';
 import { aurocIntervalMethod, DELONG_FROM_IMAGES, INTERVAL_CHOICES } from '../../metrics/delong';
+import { tableDrawsFor } from '../../metrics/resample';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
 import { mcnemarExact } from '../../metrics/mcnemar';
 import { float32Decimal } from '../../metrics/float32';
@@ -154,7 +155,7 @@ export const scoreStep = defineStep({
         return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
       }),
     );
-    const statistics = { seed, auroc };
+    const statistics = { seed, auroc, tableDraws: tableDrawsFor(auroc, imageSet.entries.length) };
     const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, statistics, phases));
     phases.time('intervals', () => compareWithFirst(results, scored, imageSet, classes, statistics));
     const truth = truthOf(imageSet);
@@ -360,7 +361,7 @@ async function failureThumbnails(
 
 function scoreMarkdown(r: ScoreResult): string {
   const lines = [
-    `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts; AUROC intervals by ${r.run.aurocIntervals === 'delong' ? 'DeLong' : 'percentile bootstrap'}, the others by percentile bootstrap`,
+    `**score: ${md(r.name)}** — ${r.variants[0]?.predictions.length ?? 0} images of "${md(r.images)}", method \`${r.method}\`, model "${md(r.run.model)}" on ${r.run.provider.toUpperCase()}; encoded ${r.run.encoded.images} images and ${r.run.encoded.texts} texts; AUROC intervals by ${r.run.aurocIntervals === 'delong' ? 'DeLong' : 'percentile bootstrap'}, the others by percentile bootstrap${r.variants.some((v) => v.metrics.ci?.accuracy?.method === 'bootstrap-multinomial') ? ' (cell counts drawn from their multinomial)' : ''}`,
     '',
     ...(r.multiLabel
       ? [

@@ -90,8 +90,9 @@ function intervalMethods(s: Score): string {
   return `Intervals: ${[a && `AUROC by ${a}`, o && `accuracy, balanced accuracy and macro-F1 by ${o}`].filter(Boolean).join('; ')}.`;
 }
 
-/** "DeLong" or "percentile bootstrap" (outputs saved before DeLong existed carry no method: bootstrap). */
+/** "DeLong", "percentile bootstrap" or its multinomial variant (saved before DeLong: no method, bootstrap). */
 function methodName(x: { method?: string }): string {
+  if (x.method === 'bootstrap-multinomial') return 'percentile bootstrap (cell counts drawn from their multinomial)';
   return x.method === 'delong' ? 'DeLong' : 'percentile bootstrap';
 }
 
@@ -104,7 +105,7 @@ function intervalTitle(x: ConfidenceInterval): string {
   const level = Math.round((x.level ?? 0.95) * 100);
   return x.method === 'delong'
     ? `${level} % DeLong interval (normal, from ${x.valid} images)`
-    : `${level} % percentile bootstrap interval (${x.valid} resamples)`;
+    : `${level} % percentile bootstrap interval (${x.valid} resamples${x.method === 'bootstrap-multinomial' ? ', cell counts drawn from their multinomial' : ''})`;
 }
 
 export function comparisonTable(s: Score, onPick: (index: number) => void): HTMLTableElement {
