@@ -21,49 +21,73 @@ export function flippedImages(
   const ids = current.ids!;
   const was = before.perImage!.predicted;
   const is = now.perImage!.predicted;
-  const descriptorsOf = (v: VariantSnapshot) => {
-    const perClass = new Map<string, number>();
-    for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
-    return perClass;
-  };
-  const counts = new Map([
-    [now, descriptorsOf(now)],
-    [before, descriptorsOf(before)],
-  ]);
+  // Every descriptor text of either run, the current run's first: for an image, the texts of its
+  // two classes in this order are the order a push by text is first met in (current columns,
+  // then previous ones), and the first of the largest pushes wins a tie.
+  const texts: DescriptorText[] = [];
+  const terms = [...termsOf(now, 1, classes, texts), ...termsOf(before, -1, classes, texts)];
+  const change = new Float64Array(texts.length);
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
   const out: FlippedImage[] = [];
   for (let i = 0; i < current.imageCount; i++) {
     if (was[i] === is[i]) continue;
+    change.fill(0);
+    for (const t of terms) {
+      const toward = t.classIndex === is[i] ? 1 : t.classIndex === was[i] ? -1 : 0;
+      if (toward !== 0) change[t.text] += (t.sign * toward * t.similarity[i * t.columns + t.column]) / t.descriptors;
+    }
+    let moved = -1;
+    for (let k = 0; k < texts.length; k++) {
+      if (texts[k].classIndex !== is[i] && texts[k].classIndex !== was[i]) continue;
+      if (moved < 0 || change[k] > change[moved]) moved = k;
+    }
     const label = classes[current.labels![i]];
     const currentClass = classes[is[i]];
     const previousClass = classes[was[i]];
-    const nowCorrect = currentClass === label ? true : previousClass === classes[previous.labels![i]] ? false : null;
-    const push = new Map<string, { class: string; text: string; change: number; added: boolean }>();
-    const add = (v: VariantSnapshot, sign: 1 | -1) => {
-      const perClass = counts.get(v)!;
-      const d = v.columns.length;
-      const row = v.perImage!.similarity.subarray(i * d, (i + 1) * d);
-      v.columns.forEach((col, k) => {
-        const toward = col.class === currentClass ? 1 : col.class === previousClass ? -1 : 0;
-        if (toward === 0) return;
-        const key = `${col.class}\u0000${col.text}`;
-        const entry = push.get(key) ?? { class: col.class, text: col.text, change: 0, added: sign === 1 };
-        entry.change += (sign * toward * row[k]) / perClass.get(col.class)!;
-        if (sign === -1 && push.has(key)) entry.added = false;
-        push.set(key, entry);
-      });
-    };
-    add(now, 1);
-    add(before, -1);
-    const moved = [...push.values()].sort((a, b) => b.change - a.change)[0];
-    const round = (x: number) => Math.round(x * 1e4) / 1e4;
+    const by = moved >= 0 && change[moved] > 0 ? texts[moved] : undefined;
     out.push({
       image: ids[i],
       label,
       previous: previousClass,
       current: currentClass,
-      nowCorrect,
-      ...(moved && moved.change > 0 ? { movedBy: { ...moved, change: round(moved.change) } } : {}),
+      nowCorrect: currentClass === label ? true : previousClass === classes[previous.labels![i]] ? false : null,
+      ...(by ? { movedBy: { class: by.class, text: by.text, change: round(change[moved]), added: by.added } } : {}),
     });
   }
   return out;
+}
+
+interface DescriptorText {
+  class: string;
+  text: string;
+  classIndex: number;
+  /** Only in the current run. */
+  added: boolean;
+}
+
+/**
+ * One run's similarity columns as terms of its class scores (a column's term is its cosine over
+ * its class's descriptor count), each pointing at its descriptor text in `texts`.
+ */
+function termsOf(v: VariantSnapshot, sign: 1 | -1, classes: readonly string[], texts: DescriptorText[]) {
+  const perClass = new Map<string, number>();
+  for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
+  return v.columns.map((col, column) => {
+    let text = texts.findIndex((t) => t.class === col.class && t.text === col.text);
+    if (text < 0) {
+      text =
+        texts.push({ class: col.class, text: col.text, classIndex: classes.indexOf(col.class), added: sign === 1 }) - 1;
+    } else if (sign === -1) {
+      texts[text].added = false;
+    }
+    return {
+      sign,
+      text,
+      column,
+      classIndex: texts[text].classIndex,
+      descriptors: perClass.get(col.class)!,
+      columns: v.columns.length,
+      similarity: v.perImage!.similarity,
+    };
+  });
 }
