@@ -37,8 +37,10 @@ const names = `descriptors: names\nclasses: {${CLASSES.map((c) => `${c}: []`).jo
 const scoreCell = (name: string, intervals: string) =>
   `score: ${name}\nimages: ph\nmodel: demo\ndescriptors: [names, v1]\ncontrols: [shuffled]\nseed: 3\nintervals: ${intervals}\n`;
 const SEED = 3;
+const multiLabelScore = 'score: mls\nimages: ml\nmodel: demo\ndescriptors: [names, v1]\nseed: 3\n';
 
 let dir: string;
+let multiLabel: { a: ScoreResult; b: ScoreResult };
 /** Per interval method: a run and the runs after each of two descriptor edits. */
 const runs: Record<'bootstrap' | 'delong', { a: ScoreResult; b: ScoreResult; c: ScoreResult }> = {} as never;
 
@@ -55,7 +57,17 @@ before(async () => {
     await run('images', `images: ph\nfrom: ${JSON.stringify(DATA)}\n`);
     await run('model', `model: demo\npath: ${JSON.stringify(MODEL)}\ndevice: cpu\n`);
     await run('names', names);
+    // The same phantoms as a multi-label set: each image its class, every fifth also effusion.
+    const rows = (await fs.readFile(DATA, 'utf8')).trim().split('\n').slice(1);
+    const multi = rows.map((row, i) => {
+      const [file, label] = row.split(',');
+      const flags = CLASSES.map((c) => (c === label || (i % 5 === 0 && c === 'effusion') ? 1 : 0));
+      return [path.join(path.dirname(DATA), file), ...flags].join(',');
+    });
+    await fs.writeFile(path.join(dir, 'multi.csv'), `path,${CLASSES.join(',')}\n${multi.join('\n')}\n`);
+    await run('ml', `images: ml\nfrom: ${JSON.stringify(path.join(dir, 'multi.csv'))}\n`);
     await run('v1', v1('enlarged heart shadow'));
+    const mlA = await run('mls', multiLabelScore);
     const a = {
       bootstrap: await run('boot', scoreCell('boot', 'bootstrap')),
       delong: await run('dl', scoreCell('dl', 'delong')),
@@ -66,6 +78,7 @@ before(async () => {
       delong: await run('dl', scoreCell('dl', 'delong')),
     };
     await run('v1', v1('round opacity in the lung'));
+    multiLabel = { a: mlA, b: await run('mls', multiLabelScore) };
     runs.bootstrap = { a: a.bootstrap, b: b.bootstrap, c: await run('boot', scoreCell('boot', 'bootstrap')) };
     runs.delong = { a: a.delong, b: b.delong, c: await run('dl', scoreCell('dl', 'delong')) };
   } finally {
@@ -129,6 +142,22 @@ for (const method of ['bootstrap', 'delong'] as const) {
     assert.deepEqual(compareRuns(fewer, stored(a), SEED), compareRunsBefore(fewer, stored(a), SEED));
   });
 }
+
+test('multi-label runs: metric differences without per-image arrays, as before', async () => {
+  const { a, b } = multiLabel;
+  assert.equal(b.multiLabel, true);
+  const expected = compareRunsBefore(stored(a), stored(b), SEED);
+  assert.equal(expected.sameImages, true);
+  assert.ok(expected.variants.some((v) => v.metrics.some((m) => m.metric === 'meanAuroc' && m.difference !== 0)));
+  assert.deepEqual(b.changes, expected);
+  const snapshot = saved(a);
+  assert.ok(snapshot.variants.every((v) => v.perImage === undefined) && snapshot.labels === undefined);
+  const history = new RunHistory<RunSnapshot, RunSummary>(path.join(dir, 'cache-multi'), snapshotCodec);
+  history.save('k', { previous: snapshot, history: [] });
+  RunHistory.clearMemory();
+  const loaded = await history.load('k');
+  assert.deepEqual(compareSnapshots(loaded.previous!, snapshotOf(stored(b)), SEED), expected);
+});
 
 test('a damaged, cut-short, other-version or old JSON entry only drops the comparison', async () => {
   const { a, b } = runs.bootstrap;
