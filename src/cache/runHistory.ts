@@ -40,11 +40,6 @@ export class RunHistory<P, S> {
    * change them afterwards.
    */
   private static readonly memory = new Map<string, StoredRuns<unknown, unknown>>();
-  /**
-   * Records being written, by folder and key: the run goes on while its record goes to disk (the
-   * next run of the cell has it in memory), one write after the other per key.
-   */
-  private static readonly writing = new Map<string, Promise<void>>();
   private readonly disk: DiskCache;
 
   constructor(
@@ -63,15 +58,9 @@ export class RunHistory<P, S> {
     RunHistory.memory.clear();
   }
 
-  /** Once every record saved so far is on disk (or its write failed and was reported). */
-  static async flush(): Promise<void> {
-    await Promise.all(RunHistory.writing.values());
-  }
-
   async load(key: string): Promise<StoredRuns<P, S>> {
     const remembered = RunHistory.memory.get(this.memoryKey(key));
     if (remembered) return remembered as StoredRuns<P, S>;
-    await RunHistory.writing.get(this.memoryKey(key));
     const buf = await this.disk.read(NAMESPACE, key, EXT);
     if (!buf) return this.loadLegacy(key);
     // A damaged or unknown entry only costs the comparison with the previous run (and, when its
@@ -87,8 +76,7 @@ export class RunHistory<P, S> {
     }
   }
 
-  /** Kept in memory at once; on disk soon after (`flush` waits for it). */
-  save(key: string, runs: StoredRuns<P, S>): void {
+  async save(key: string, runs: StoredRuns<P, S>): Promise<void> {
     const id = this.memoryKey(key);
     const memory = RunHistory.memory;
     memory.delete(id);
@@ -97,17 +85,7 @@ export class RunHistory<P, S> {
     if (memory.size > REMEMBERED_CELLS) memory.delete(memory.keys().next().value!);
     const previous = runs.previous === undefined ? undefined : this.codec.encode(runs.previous);
     const meta: FileMeta<S> = { history: runs.history, ...(previous ? { previous: previous.meta } : {}) };
-    const bytes = encodeRecord({ meta, arrays: previous?.arrays ?? {} });
-    const write = (RunHistory.writing.get(id) ?? Promise.resolve()).then(() => this.write(key, bytes));
-    RunHistory.writing.set(id, write);
-    void write.then(() => {
-      if (RunHistory.writing.get(id) === write) RunHistory.writing.delete(id);
-    });
-  }
-
-  /** Never rejects: a cache that cannot be written is reported by DiskCache and the run goes on. */
-  private async write(key: string, bytes: Buffer): Promise<void> {
-    await this.disk.write(NAMESPACE, key, EXT, bytes);
+    await this.disk.write(NAMESPACE, key, EXT, encodeRecord({ meta, arrays: previous?.arrays ?? {} }));
     // The entry it replaces, if an earlier version wrote one (tens of MB at 100,000 images).
     await fs.rm(this.disk.file(NAMESPACE, key, LEGACY_EXT), { force: true }).catch(() => undefined);
   }

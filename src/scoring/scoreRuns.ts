@@ -28,6 +28,6 @@ export async function recordScoreRun(
   // Without its ids: the next run names flipped images by its own (same images, same order).
   const { ids: _ids, ...previous } = snapshot;
   void _ids;
-  runs.save(key, { previous, history });
+  await runs.save(key, { previous, history });
   return { ...(changes ? { changes } : {}), history };
 }

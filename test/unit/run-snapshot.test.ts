@@ -127,7 +127,7 @@ for (const method of ['bootstrap', 'delong'] as const) {
     assert.deepEqual(compareRuns(stored(a), stored(b), SEED), expected);
 
     const history = new RunHistory<RunSnapshot, RunSummary>(path.join(dir, `cache-${method}`), snapshotCodec);
-    history.save('k', { previous: saved(a), history: [summarizeRun(stored(a))] });
+    await history.save('k', { previous: saved(a), history: [summarizeRun(stored(a))] });
     RunHistory.clearMemory();
     const loaded = await history.load('k');
     assert.ok(loaded.previous, 'the previous run read back from the file');
@@ -153,7 +153,7 @@ test('multi-label runs: metric differences without per-image arrays, as before',
   const snapshot = saved(a);
   assert.ok(snapshot.variants.every((v) => v.perImage === undefined) && snapshot.labels === undefined);
   const history = new RunHistory<RunSnapshot, RunSummary>(path.join(dir, 'cache-multi'), snapshotCodec);
-  history.save('k', { previous: snapshot, history: [] });
+  await history.save('k', { previous: snapshot, history: [] });
   RunHistory.clearMemory();
   const loaded = await history.load('k');
   assert.deepEqual(compareSnapshots(loaded.previous!, snapshotOf(stored(b)), SEED), expected);
@@ -172,7 +172,6 @@ test('a damaged, cut-short, other-version or old JSON entry only drops the compa
     await fs.rm(path.join(cacheDir, 'runs'), { recursive: true, force: true });
     RunHistory.clearMemory();
     await recordScoreRun(cacheDir, notebook, stored(a), SEED);
-    await RunHistory.flush();
     await damage(await fs.readFile(file));
     RunHistory.clearMemory();
     return recordScoreRun(cacheDir, notebook, stored(b), SEED);
@@ -213,7 +212,6 @@ test('a damaged, cut-short, other-version or old JSON entry only drops the compa
   });
   assert.equal(old.changes, undefined);
   assert.deepEqual(old.history, summaries);
-  await RunHistory.flush();
   await assert.rejects(fs.stat(legacy), 'the old entry is removed once the new one is written');
   assert.ok((await fs.stat(file)).size > 0);
 });
