@@ -165,7 +165,7 @@ function pairedIntervals(
     return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   };
   const [accuracy, balancedAccuracy, macroF1, bootstrapMean] = pairedBootstrapMany(
-    n,
+    trueIndex.length,
     (counts, resample) => {
       const a = confusionOf(counts, k, 'previous');
       const b = confusionOf(counts, k, 'current');
