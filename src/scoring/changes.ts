@@ -4,19 +4,13 @@
 // moved each one most.
 import { pairedBootstrapMany } from '../metrics/bootstrap';
 import { resampledAurocs, type ResampledAuroc } from '../metrics/aurocResamples';
-import {
-  accuracyFromConfusion,
-  balancedAccuracyFromConfusion,
-  classIndices,
-  macroF1FromConfusion,
-} from '../metrics/classification';
-import { pairedDelongComparison } from '../metrics/delong';
+import { accuracyFromConfusion, balancedAccuracyFromConfusion, macroF1FromConfusion } from '../metrics/classification';
+import { aurocComponents, pairedDelong, type AurocComponents } from '../metrics/delong';
 import { tableDrawsFor } from '../metrics/resample';
 import type { PairedDifference } from '../protocol/statistics';
 import {
   HEADLINE_METRICS,
   type DescriptorChange,
-  type FlippedImage,
   type HeadlineMetric,
   type MetricChange,
   type OptionChange,
@@ -24,11 +18,17 @@ import {
   type ScoreChanges,
   type VariantChanges,
 } from '../protocol/changes';
-import { singleClass } from '../protocol/classes';
-import type { ClassificationMetrics, ScoreResult, VariantResult } from '../protocol/results';
+import { flippedImages } from './flippedImages';
+import {
+  headline,
+  snapshotOf,
+  type RunSnapshot,
+  type StoredScore,
+  type VariantArrays,
+  type VariantSnapshot,
+} from './runSnapshot';
 
-/** A score result as kept between runs (no thumbnails, no changes or history of its own). */
-export type StoredScore = Omit<ScoreResult, 'thumbnails' | 'changes' | 'history'>;
+export type { StoredScore };
 
 /** The bootstrap's default, as the run's own intervals use it. */
 const RESAMPLES = 1000;
@@ -38,15 +38,6 @@ export const CHANGES_CI_METHOD =
 /** The same bootstrap where pairedIntervals draws the cell counts from their multinomial (tableDrawsFor). */
 const CHANGES_CI_METHOD_MULTINOMIAL =
   "paired percentile bootstrap (1,000 resamples, seeded with the cell seed; each resample's counts of true × previous × current class drawn from their multinomial), 95 %";
-
-export function headline(metrics: ClassificationMetrics, metric: HeadlineMetric): number | null {
-  if (metric === 'meanAuroc') {
-    if (metrics.meanAuroc !== undefined) return metrics.meanAuroc;
-    const defined = Object.values(metrics.auroc).filter((v): v is number => v !== null);
-    return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : null;
-  }
-  return metrics[metric];
-}
 
 export function summarizeRun(r: StoredScore): RunSummary {
   return {
@@ -70,14 +61,19 @@ export function sameInputs(a: RunSummary, b: RunSummary): boolean {
   );
 }
 
+/** Two results compared (each read once into its snapshot). */
 export function compareRuns(previous: StoredScore, current: StoredScore, seed = 0): ScoreChanges {
-  const ids = (r: StoredScore) => (r.variants[0]?.predictions ?? []).map((p) => p.image);
-  const [was, is] = [ids(previous), ids(current)];
+  return compareSnapshots(snapshotOf(previous), snapshotOf(current), seed);
+}
+
+/** The previous run against the current one, whose snapshot carries its image ids. */
+export function compareSnapshots(previous: RunSnapshot, current: RunSnapshot, seed = 0): ScoreChanges {
   const sameImages =
-    previous.run.imageSetHash === current.run.imageSetHash &&
-    was.length === is.length &&
-    was.every((id, i) => id === is[i]) &&
+    previous.imageSetHash === current.imageSetHash &&
+    previous.imageCount === current.imageCount &&
+    previous.idsHash === current.idsHash &&
     JSON.stringify(previous.classes) === JSON.stringify(current.classes);
+  const paired = sameImages && !current.multiLabel;
   const names = [...new Set([...current.variants.map((v) => v.name), ...previous.variants.map((v) => v.name)])];
   const variants = names.map((name): VariantChanges => {
     const before = previous.variants.find((v) => v.name === name);
@@ -85,37 +81,39 @@ export function compareRuns(previous: StoredScore, current: StoredScore, seed = 
     if (!before || !now) {
       return { variant: name, status: before ? 'removed' : 'added', metrics: [], descriptors: [], flipped: [] };
     }
+    // Both single-label with their per-image arrays whenever `paired` (same classes and images).
+    const arrays = paired && previous.labels && current.labels && before.perImage && now.perImage;
     return {
       variant: name,
       status: 'both',
-      metrics: metricChanges(before, now, current, sameImages && !current.multiLabel, seed),
+      metrics: metricChanges(before, now, arrays ? current : undefined, seed),
       descriptors: descriptorChanges(before, now),
-      flipped: sameImages && !current.multiLabel ? flippedImages(before, now) : [],
+      flipped: arrays ? flippedImages(previous, before, current, now) : [],
     };
   });
   return {
-    previousRun: previous.run.startedAt,
+    previousRun: previous.startedAt,
     sameImages,
     options: optionChanges(previous, current),
     variants,
     ciMethod:
-      current.run.aurocIntervals === 'delong'
-        ? `${tableDrawsFor('delong', is.length) === 'multinomial' ? CHANGES_CI_METHOD_MULTINOMIAL : CHANGES_CI_METHOD}; mean AUROC by DeLong's paired test`
+      current.aurocIntervals === 'delong'
+        ? `${tableDrawsFor('delong', current.imageCount) === 'multinomial' ? CHANGES_CI_METHOD_MULTINOMIAL : CHANGES_CI_METHOD}; mean AUROC by DeLong's paired test`
         : CHANGES_CI_METHOD,
   };
 }
 
+/** `paired`: the current run, when both runs scored the same images (single-label): with CIs. */
 function metricChanges(
-  before: VariantResult,
-  now: VariantResult,
-  current: StoredScore,
-  paired: boolean,
+  before: VariantSnapshot,
+  now: VariantSnapshot,
+  paired: RunSnapshot | undefined,
   seed: number,
 ): MetricChange[] {
-  const cis = paired ? pairedIntervals(before, now, current, seed) : undefined;
+  const cis = paired ? pairedIntervals(before, now, paired, seed) : undefined;
   return HEADLINE_METRICS.flatMap((metric): MetricChange[] => {
-    const previous = headline(before.metrics, metric);
-    const value = headline(now.metrics, metric);
+    const previous = before.headline[metric];
+    const value = now.headline[metric];
     if (previous === null && value === null) return [];
     const difference = previous !== null && value !== null ? value - previous : null;
     const change: MetricChange = { metric, previous, current: value, difference };
@@ -136,33 +134,24 @@ function metricChanges(
  * image per resample, class and run is what DeLong replaces at that size.
  */
 function pairedIntervals(
-  before: VariantResult,
-  now: VariantResult,
-  current: StoredScore,
+  before: VariantSnapshot,
+  now: VariantSnapshot,
+  current: RunSnapshot,
   seed: number,
 ): Record<HeadlineMetric, PairedDifference | null> {
   const classes = current.classes;
   const k = classes.length;
-  const trueIndex = classIndices(
-    now.predictions.map((p) => singleClass(p.label)),
-    classes,
-    'label',
-  );
-  const predictedIndex = (v: VariantResult) =>
-    classIndices(
-      v.predictions.map((p) => singleClass(p.predicted)),
-      classes,
-      'prediction',
-    );
-  const was = predictedIndex(before);
-  const is = predictedIndex(now);
+  const n = current.imageCount;
+  const trueIndex = current.labels!;
+  const was = before.perImage!.predicted;
+  const is = now.perImage!.predicted;
   // Each image's cell of the true × previous × current prediction table: one count per draw
   // serves both runs' confusion matrices.
-  const cell = new Uint32Array(trueIndex.length);
-  for (let i = 0; i < cell.length; i++) cell[i] = (trueIndex[i] * k + was[i]) * k + is[i];
+  const cell = new Uint32Array(n);
+  for (let i = 0; i < n; i++) cell[i] = (trueIndex[i] * k + was[i]) * k + is[i];
   const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
-  const columns = (v: VariantResult) => classes.map((c) => v.predictions.map((p) => p.scores[c]));
-  const delong = current.run.aurocIntervals === 'delong';
+  const columns = (v: VariantSnapshot) => classes.map((_, c) => v.perImage!.scores.subarray(c * n, (c + 1) * n));
+  const delong = current.aurocIntervals === 'delong';
   // Both runs' AUROCs per resample, as their own intervals drew them (aurocResamples.ts).
   const resampled = delong
     ? undefined
@@ -192,16 +181,59 @@ function pairedIntervals(
       if (resampled) pairs.push([meanAuroc(resampled[0], resample), meanAuroc(resampled[1], resample)]);
       return pairs;
     },
-    { seed, resamples: RESAMPLES, tableDraws: tableDrawsFor(current.run.aurocIntervals, cell.length) },
+    { seed, resamples: RESAMPLES, tableDraws: tableDrawsFor(current.aurocIntervals, n) },
     { of: cell, count: k * k * k },
   );
-  const rows = (v: VariantResult) => v.predictions.map((p) => classes.map((c) => p.scores[c]));
   return {
     accuracy,
     balancedAccuracy,
     macroF1,
-    meanAuroc: delong ? pairedDelongComparison(positives, rows(before), rows(now), classes, 0.95).mean : bootstrapMean,
+    meanAuroc: delong ? delongMeanDifference(before.perImage!, now.perImage!, trueIndex, positives) : bootstrapMean,
   };
+}
+
+/**
+ * delong.ts's pairedDelongComparison(…).mean from score columns: DeLong's paired test of the
+ * mean AUROC over the classes defined in both runs (the positives are shared, so a class is
+ * defined in both or in neither).
+ */
+function delongMeanDifference(
+  before: VariantArrays,
+  now: VariantArrays,
+  labels: Uint32Array,
+  positives: readonly boolean[][],
+): PairedDifference | null {
+  const a = delongComponents(before, labels, positives);
+  const b = delongComponents(now, labels, positives);
+  const pairs = positives.flatMap((_, c): [AurocComponents, AurocComponents][] => (a[c] && b[c] ? [[a[c], b[c]]] : []));
+  return pairedDelong(pairs, 0.95);
+}
+
+/**
+ * Each run's DeLong components per class, kept with its arrays: the current run of one
+ * comparison is the previous run of the next (in memory, on the same labels), so each edit
+ * ranks one run's scores, not two.
+ */
+const componentsOf = new WeakMap<VariantArrays, { labels: Uint32Array; components: (AurocComponents | null)[] }>();
+
+function delongComponents(
+  v: VariantArrays,
+  labels: Uint32Array,
+  positives: readonly boolean[][],
+): (AurocComponents | null)[] {
+  const known = componentsOf.get(v);
+  if (known && sameValues(known.labels, labels)) return known.components;
+  const n = labels.length;
+  const components = positives.map((positive, c) => aurocComponents(positive, v.scores.subarray(c * n, (c + 1) * n)));
+  componentsOf.set(v, { labels, components });
+  return components;
+}
+
+function sameValues(a: Uint32Array, b: Uint32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One run's confusion matrix (true × predicted) from the true × previous × current counts. */
@@ -213,7 +245,7 @@ function confusionOf(joint: Uint32Array, k: number, run: 'previous' | 'current')
   return confusion;
 }
 
-function descriptorChanges(before: VariantResult, now: VariantResult): DescriptorChange[] {
+function descriptorChanges(before: VariantSnapshot, now: VariantSnapshot): DescriptorChange[] {
   const classes = [...new Set([...Object.keys(now.descriptors), ...Object.keys(before.descriptors)])];
   return classes.flatMap((c) => {
     const was = before.descriptors[c] ?? [];
@@ -224,8 +256,8 @@ function descriptorChanges(before: VariantResult, now: VariantResult): Descripto
   });
 }
 
-function optionChanges(previous: StoredScore, current: StoredScore): OptionChange[] {
-  const controls = (r: StoredScore) =>
+function optionChanges(previous: RunSnapshot, current: RunSnapshot): OptionChange[] {
+  const controls = (r: RunSnapshot) =>
     r.variants
       .filter((v) => v.control)
       .map((v) => v.control)
@@ -234,15 +266,15 @@ function optionChanges(previous: StoredScore, current: StoredScore): OptionChang
     ['method', previous.method, current.method],
     [
       'images',
-      `${previous.images} (${previous.run.imageSetHash.slice(0, 12)})`,
-      `${current.images} (${current.run.imageSetHash.slice(0, 12)})`,
+      `${previous.images} (${previous.imageSetHash.slice(0, 12)})`,
+      `${current.images} (${current.imageSetHash.slice(0, 12)})`,
     ],
     [
       'model',
-      `${previous.run.model} (${previous.run.modelFingerprint.slice(0, 12)})`,
-      `${current.run.model} (${current.run.modelFingerprint.slice(0, 12)})`,
+      `${previous.model} (${previous.modelFingerprint.slice(0, 12)})`,
+      `${current.model} (${current.modelFingerprint.slice(0, 12)})`,
     ],
-    ['seed', String(previous.run.seed ?? 0), String(current.run.seed ?? 0)],
+    ['seed', String(previous.seed), String(current.seed)],
     ['controls', controls(previous), controls(current)],
     [
       'descriptors',
@@ -257,60 +289,4 @@ function optionChanges(previous: StoredScore, current: StoredScore): OptionChang
     ],
   ];
   return options.filter(([, a, b]) => a !== b).map(([option, a, b]) => ({ option, previous: a, current: b }));
-}
-
-/**
- * Images whose predicted class changed. The descriptor that moved one most: with each class's
- * score the mean of its descriptor similarities, a descriptor's term is sim / (descriptors of its
- * class); its push toward the new prediction is +term for the new class and −term for the old
- * one. Summed over the current columns minus the previous ones, by descriptor text, the largest
- * push is the descriptor that moved it most (unchanged descriptors cancel).
- */
-function flippedImages(before: VariantResult, now: VariantResult): FlippedImage[] {
-  const descriptorsOf = (v: VariantResult) => {
-    const perClass = new Map<string, number>();
-    for (const col of v.columns) perClass.set(col.class, (perClass.get(col.class) ?? 0) + 1);
-    return perClass;
-  };
-  const counts = new Map([
-    [now, descriptorsOf(now)],
-    [before, descriptorsOf(before)],
-  ]);
-  return now.predictions.flatMap((p, i): FlippedImage[] => {
-    const was = before.predictions[i];
-    // Single-label sets only (compareRuns): one class each.
-    const label = singleClass(p.label);
-    const current = singleClass(p.predicted);
-    const previous = was && singleClass(was.predicted);
-    if (!was || previous === current) return [];
-    const nowCorrect = current === label ? true : previous === singleClass(was.label) ? false : null;
-    const push = new Map<string, { class: string; text: string; change: number; added: boolean }>();
-    const add = (v: VariantResult, row: number[] | undefined, sign: 1 | -1) => {
-      if (!row) return;
-      const perClass = counts.get(v)!;
-      v.columns.forEach((col, k) => {
-        const toward = col.class === current ? 1 : col.class === previous ? -1 : 0;
-        if (toward === 0) return;
-        const key = `${col.class}\u0000${col.text}`;
-        const entry = push.get(key) ?? { class: col.class, text: col.text, change: 0, added: sign === 1 };
-        entry.change += (sign * toward * row[k]) / perClass.get(col.class)!;
-        if (sign === -1 && push.has(key)) entry.added = false;
-        push.set(key, entry);
-      });
-    };
-    add(now, now.similarity[i], 1);
-    add(before, before.similarity[i], -1);
-    const moved = [...push.values()].sort((a, b) => b.change - a.change)[0];
-    const round = (x: number) => Math.round(x * 1e4) / 1e4;
-    return [
-      {
-        image: p.image,
-        label,
-        previous,
-        current,
-        nowCorrect,
-        ...(moved && moved.change > 0 ? { movedBy: { ...moved, change: round(moved.change) } } : {}),
-      },
-    ];
-  });
 }
