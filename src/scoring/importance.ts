@@ -7,6 +7,11 @@
 // its own texts), so only that class is rescored: the cost is images × that class's texts per
 // descriptor, not a full rescoring. Xplainer's "no finding" class (1 − the best other class) is
 // recomputed after the column changes; its own descriptors do not enter any score.
+//
+// A one-descriptor edit leaves every other descriptor's cosine column the very array of the
+// previous run (scoring/cosines.ts), so its AUROC and gap are remembered by that array and the
+// positives (metrics/rememberedAuroc.ts) rather than recomputed; leave-one-out depends on the
+// baseline, which the edit changes, so it is recomputed every run, on typed columns.
 import {
   argmax,
   auroc,
@@ -15,9 +20,11 @@ import {
   confusionMatrix,
   multiLabelMetrics,
 } from '../metrics/classification';
+import { rememberedAuroc, rememberedGap } from '../metrics/rememberedAuroc';
 import type { DescriptorSet, ImageSet } from '../protocol/dataset';
 import type { DescriptorImportance, DescriptorImportanceRow, ImportanceMetric } from '../protocol/importance';
-import { planTexts, predictClasses, scoreImages, type RecipeName, type TextEmbeddings, type Vector } from './recipes';
+import { classScoreColumns, noFindingColumn } from './classScores';
+import { planTexts, predictClasses, type RecipeName, type TextEmbeddings, type Vector } from './recipes';
 
 /** The labels of the scored images: one class each, or 0/1 per class (in `classes` order) for multi-label sets. */
 export type Truth =
@@ -37,17 +44,17 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
   const classes = [...input.classes];
   const plan = planTexts(set, method, { classes });
   // The score step's own cosines (remembered), so only the texts new to leave-one-out are computed.
-  const full = scoreImages(plan, images, textEmbeddings, { remember: true });
+  const full = classScoreColumns(plan, images, textEmbeddings, true);
   const metric: ImportanceMetric = truth.multiLabel ? 'meanAuroc' : 'balancedAccuracy';
   const noFinding = plan.noFindingClass === undefined ? -1 : classes.indexOf(plan.noFindingClass);
+  const positives = classes.map((_, k) => positiveMask(truth, classes, k));
   const trueIndex = truth.multiLabel ? undefined : classIndices(truth.labels, classes, 'label');
   // The metric with class k's scores replaced by `column` (all of them: none replaced).
-  const metricWith = (k: number, column?: readonly number[]) =>
+  const metricWith = (k: number, column?: Float64Array) =>
     trueIndex
       ? balancedAccuracyWith(full.scores, trueIndex, k, column, noFinding)
-      : headlineMetric(column ? replaceColumn(full.scores, k, column, noFinding) : full.scores, classes, truth);
+      : meanAurocWith(full.scores, positives, k, column, noFinding);
   const baseline = metricWith(-1);
-  const positives = classes.map((_, k) => isPositive(truth, classes, k));
 
   const rows: DescriptorImportanceRow[] = [];
   let column = 0;
@@ -55,7 +62,7 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
     const own = set.classes[cls] ?? [];
     const count = plan.perClass[k].columns.length;
     for (let j = 0; j < count; j++, column++) {
-      const sims = full.similarity.map((row) => row[column]);
+      const sims = full.similarity[column];
       let leaveOneOut: number | null = null;
       if (own.length > 1) {
         const value = cls === plan.noFindingClass ? baseline : metricWith(k, withoutDescriptor(input, k, j));
@@ -64,8 +71,8 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
       rows.push({
         class: cls,
         descriptor: full.columns[column].text,
-        auroc: auroc(positives[k], sims),
-        gap: meanGap(positives[k], sims),
+        auroc: rememberedAuroc(positives[k], sims),
+        gap: rememberedGap(positives[k], sims, () => meanGap(positives[k], sims)),
         leaveOneOut,
       });
     }
@@ -84,7 +91,7 @@ export function headlineMetric(
 }
 
 /** Mean of `values` over the positives − mean over the negatives; null when either group is empty. */
-export function meanGap(positive: readonly boolean[], values: readonly number[]): number | null {
+export function meanGap(positive: ArrayLike<boolean | number>, values: ArrayLike<number>): number | null {
   let inside = 0;
   let outside = 0;
   let nInside = 0;
@@ -98,66 +105,86 @@ export function meanGap(positive: readonly boolean[], values: readonly number[])
   return nInside === 0 || nOutside === 0 ? null : inside / nInside - outside / nOutside;
 }
 
-function isPositive(truth: Truth, classes: readonly string[], k: number): boolean[] {
-  return truth.multiLabel ? truth.labels.map((row) => row[k] === 1) : truth.labels.map((l) => l === classes[k]);
+/** 1 where class k is among image i's labels. */
+function positiveMask(truth: Truth, classes: readonly string[], k: number): Uint8Array {
+  const labels = truth.labels;
+  const mask = new Uint8Array(labels.length);
+  if (truth.multiLabel) truth.labels.forEach((row, i) => (mask[i] = row[k] === 1 ? 1 : 0));
+  else truth.labels.forEach((label, i) => (mask[i] = label === classes[k] ? 1 : 0));
+  return mask;
 }
 
 /** Class k's scores without its j-th descriptor (the same recipe on the remaining texts). */
-function withoutDescriptor(input: ImportanceInput, k: number, j: number): number[] {
+function withoutDescriptor(input: ImportanceInput, k: number, j: number): Float64Array {
   const cls = input.classes[k];
   const reduced: DescriptorSet = {
     ...input.set,
     classes: { [cls]: input.set.classes[cls].filter((_, d) => d !== j) },
   };
   const plan = planTexts(reduced, input.method, { classes: [cls] });
-  return scoreImages(plan, input.images, input.textEmbeddings, { remember: true, similarity: false }).scores.map(
-    (row) => row[0],
-  );
+  return classScoreColumns(plan, input.images, input.textEmbeddings, true).scores[0];
 }
 
-/** Row i of `scores` with class k's score from `column`, and "no finding" rescored as scoreImages does. */
-function rowWith(row: readonly number[], out: number[], k: number, value: number, noFinding: number): number[] {
-  for (let c = 0; c < row.length; c++) out[c] = row[c];
-  out[k] = value;
+/**
+ * The score columns with class k's replaced by `column`, and "no finding" rescored as the recipe
+ * does (into a new array: the remembered statistics of metrics/rememberedAuroc.ts rely on the
+ * full run's columns never being written).
+ */
+function withColumn(scores: Float64Array[], k: number, column: Float64Array, noFinding: number): Float64Array[] {
+  const replaced = scores.slice();
+  replaced[k] = column;
   if (noFinding >= 0) {
-    // 1 − the best other class, floored at 0.
-    let best = 0;
-    out.forEach((v, c) => {
-      if (c !== noFinding) best = Math.max(best, v);
-    });
-    out[noFinding] = 1 - best;
+    replaced[noFinding] = new Float64Array(column.length);
+    noFindingColumn(replaced, undefined, noFinding);
   }
-  return out;
-}
-
-function replaceColumn(
-  scores: readonly (readonly number[])[],
-  k: number,
-  column: readonly number[],
-  noFinding: number,
-): number[][] {
-  return scores.map((row, i) => rowWith(row, new Array<number>(row.length), k, column[i], noFinding));
+  return replaced;
 }
 
 /**
  * headlineMetric of a single-label set, with class k's scores replaced by `column` when given,
- * without building the replaced score rows or class names: the same confusion counts.
+ * without building score rows or class names: the same confusion counts.
  */
 function balancedAccuracyWith(
-  scores: readonly (readonly number[])[],
+  scores: Float64Array[],
   trueIndex: Uint32Array,
   k: number,
-  column: readonly number[] | undefined,
+  column: Float64Array | undefined,
   noFinding: number,
 ): number {
-  const classCount = scores[0]?.length ?? 0;
+  const columns = column ? withColumn(scores, k, column, noFinding) : scores;
+  const classCount = columns.length;
   const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
-  const scratch = new Array<number>(classCount);
-  scores.forEach((row, i) => {
-    const predicted = argmax(column ? rowWith(row, scratch, k, column[i], noFinding) : row);
-    confusion[trueIndex[i]][predicted]++;
-  });
+  const row = new Float64Array(classCount);
+  for (let i = 0; i < trueIndex.length; i++) {
+    for (let c = 0; c < classCount; c++) row[c] = columns[c][i];
+    confusion[trueIndex[i]][argmax(row)]++;
+  }
   return balancedAccuracyFromConfusion(confusion);
+}
+
+/**
+ * headlineMetric of a multi-label set (multiLabelMetrics' mean AUROC: the defined per-class
+ * AUROCs summed in class order), with class k's scores replaced by `column` when given. The
+ * columns of the full run keep their AUROC from one leave-one-out to the next.
+ */
+function meanAurocWith(
+  scores: Float64Array[],
+  positives: Uint8Array[],
+  k: number,
+  column: Float64Array | undefined,
+  noFinding: number,
+): number | null {
+  const columns = column ? withColumn(scores, k, column, noFinding) : scores;
+  let sum = 0;
+  let count = 0;
+  columns.forEach((values, c) => {
+    const value = values === scores[c] ? rememberedAuroc(positives[c], values) : auroc(positives[c], values);
+    if (value !== null) {
+      sum += value;
+      count++;
+    }
+  });
+  return count > 0 ? sum / count : null;
 }
 
 /** The labels of an image set as `Truth`. */

@@ -1,0 +1,198 @@
+// The recipes of scoring/recipes.ts computed column by column: one Float64Array of scores per
+// class, and the per-descriptor cosines as the remembered columns themselves. The score step and
+// descriptor importance work on these, so a run over 100,000 images allocates a few dozen typed
+// arrays rather than a score array and a cosine array per image; scoreImages turns them into the
+// per-image rows results keep. Every score is computed with the same operations in the same order
+// as the row-by-row recipe (docs/methods.md), so the numbers are the same to the last bit.
+import { cosineColumns } from './cosines';
+import type { TextEmbeddings, TextPlan, Vector } from './recipes';
+
+/** Xplainer's softmax temperature over [cos⁺, cos⁻]. */
+const XPLAINER_TEMPERATURE = 0.5;
+
+export interface ClassScoreColumns {
+  /** scores[c][i]: the score of plan.classes[c] for image i. */
+  scores: Float64Array[];
+  /**
+   * similarity[k][i] = cos(image i, columns[k]'s embedded text). With `remember`, the arrays the
+   * cosine memory holds (scoring/cosines.ts): read them, never write them; the same array object
+   * means the same numbers (importance and metrics remember statistics by it).
+   */
+  similarity: Float64Array[];
+  /** Column labels of `similarity`: the raw descriptors, class by class. */
+  columns: { class: string; text: string }[];
+  /** present[c][i] = 1: the recipe's own decision that class c is present (see RecipeScores.present). */
+  present?: Uint8Array[];
+}
+
+/** Scores every image with the plan's recipe, class by class (see scoreImages). */
+export function classScoreColumns(
+  plan: TextPlan,
+  images: readonly Vector[],
+  textEmbeddings: TextEmbeddings,
+  remember: boolean,
+): ClassScoreColumns {
+  const bank = new VectorBank(plan, textEmbeddings);
+  const { perClass, method } = plan;
+  const n = images.length;
+
+  // Vectors averaged per class before the cosine, appended after the plain texts.
+  const classVector: number[] = [];
+  const negativeVector: number[] = [];
+  if (method === 'embed-mean' || method === 'chexzero' || method === 'pos-neg') {
+    for (const c of perClass) classVector.push(bank.addMean(c.columns.map((col) => col.text)));
+  }
+  if (method === 'chexzero' || method === 'pos-neg') {
+    for (const c of perClass) negativeVector.push(bank.addMean(c.negatives));
+  }
+  const columnRow = perClass.map((c) => c.columns.map((col) => bank.row(col.text)));
+  const negativeRow = perClass.map((c) =>
+    c.columns.map((col) => (col.negative === undefined ? -1 : bank.row(col.negative))),
+  );
+  const columns = perClass.flatMap((c) => c.columns.map((col) => ({ class: c.class, text: col.descriptor })));
+  const noFinding = plan.noFindingClass === undefined ? -1 : plan.classes.indexOf(plan.noFindingClass);
+
+  const cos = cosineColumns(bank.rows, images, remember);
+  const decides = method === 'chexzero' || method === 'pos-neg' || method === 'xplainer';
+  const scores = perClass.map(() => new Float64Array(n));
+  const present = decides ? perClass.map(() => new Uint8Array(n)) : undefined;
+  perClass.forEach((_, k) => {
+    const sims = columnRow[k].map((r) => cos[r]);
+    const out = scores[k];
+    const decided = present?.[k];
+    switch (method) {
+      case 'mean':
+        for (let i = 0; i < n; i++) {
+          let sum = 0;
+          for (let d = 0; d < sims.length; d++) sum += sims[d][i];
+          out[i] = sum / sims.length;
+        }
+        break;
+      case 'max':
+        for (let i = 0; i < n; i++) {
+          let best = -Infinity;
+          for (let d = 0; d < sims.length; d++) best = Math.max(best, sims[d][i]);
+          out[i] = best;
+        }
+        break;
+      case 'embed-mean':
+        out.set(cos[classVector[k]]);
+        break;
+      case 'chexzero': {
+        const positive = cos[classVector[k]];
+        const negative = cos[negativeVector[k]];
+        for (let i = 0; i < n; i++) {
+          // exp(a) / (exp(a) + exp(b)) on raw cosines, written as a logistic for stability.
+          const p = 1 / (1 + Math.exp(negative[i] - positive[i]));
+          out[i] = p;
+          decided![i] = p > 0.5 ? 1 : 0;
+        }
+        break;
+      }
+      case 'pos-neg': {
+        const positive = cos[classVector[k]];
+        const negative = cos[negativeVector[k]];
+        for (let i = 0; i < n; i++) {
+          const difference = positive[i] - negative[i];
+          out[i] = difference;
+          decided![i] = difference > 0 ? 1 : 0;
+        }
+        break;
+      }
+      case 'xplainer': {
+        const negatives = negativeRow[k].map((r) => cos[r]);
+        for (let i = 0; i < n; i++) {
+          let logPositive = 0;
+          let logNegative = 0;
+          for (let d = 0; d < sims.length; d++) {
+            const margin = (sims[d][i] - negatives[d][i]) / XPLAINER_TEMPERATURE;
+            logPositive -= softplus(-margin); // log p⁺ = log σ(margin)
+            logNegative -= softplus(margin); //  log p⁻ = log σ(−margin)
+          }
+          const probability = Math.exp(logPositive / sims.length);
+          out[i] = probability;
+          decided![i] = probability > Math.exp(logNegative / sims.length) ? 1 : 0;
+        }
+        break;
+      }
+    }
+  });
+  if (noFinding >= 0) noFindingColumn(scores, present, noFinding);
+  return { scores, similarity: columnRow.flat().map((r) => cos[r]), columns, ...(present ? { present } : {}) };
+}
+
+/**
+ * "No finding" = 1 − the best other class (floored at 0, so at most 1), present when no other
+ * class is; rewritten in place after the other classes' columns are set.
+ */
+export function noFindingColumn(scores: Float64Array[], present: Uint8Array[] | undefined, noFinding: number): void {
+  const n = scores[noFinding].length;
+  for (let i = 0; i < n; i++) {
+    let maxOther = 0;
+    let otherPresent = 0;
+    for (let k = 0; k < scores.length; k++) {
+      if (k === noFinding) continue;
+      maxOther = Math.max(maxOther, scores[k][i]);
+      if (present) otherPresent |= present[k][i];
+    }
+    scores[noFinding][i] = 1 - maxOther;
+    if (present) present[noFinding][i] = otherPresent ? 0 : 1;
+  }
+}
+
+/** log(1 + eˣ) without overflow. */
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/**
+ * The plan's text embeddings, normalised once into Float32Arrays, plus the averaged vectors some
+ * recipes need, whose cosines with the images scoring/cosines.ts computes.
+ */
+class VectorBank {
+  readonly rows: Float32Array[] = [];
+  private readonly index = new Map<string, number>();
+  private dim = -1;
+
+  constructor(plan: TextPlan, embeddings: TextEmbeddings) {
+    const lookup = typeof embeddings === 'function' ? embeddings : (t: string) => embeddings.get(t);
+    for (const text of plan.texts) {
+      const v = lookup(text);
+      if (v === undefined) throw new Error(`No embedding for the text "${text}"`);
+      this.index.set(text, this.push(normalised(v, `text "${text}"`)));
+    }
+  }
+
+  row(text: string): number {
+    const r = this.index.get(text);
+    if (r === undefined) throw new Error(`No embedding for the text "${text}"`);
+    return r;
+  }
+
+  /** Adds normalise(mean of the texts' normalised embeddings); returns its row. */
+  addMean(texts: readonly string[]): number {
+    const sum = new Float32Array(this.dim);
+    for (const t of texts) {
+      const v = this.rows[this.row(t)];
+      for (let j = 0; j < this.dim; j++) sum[j] += v[j];
+    }
+    return this.push(normalised(sum, `mean of ${texts.length} texts`));
+  }
+
+  private push(v: Float32Array): number {
+    if (this.dim === -1) this.dim = v.length;
+    else if (v.length !== this.dim) throw new Error(`Text embeddings differ in size (${v.length} vs ${this.dim})`);
+    this.rows.push(v);
+    return this.rows.length - 1;
+  }
+}
+
+function normalised(v: Vector, what: string): Float32Array {
+  let norm = 0;
+  for (let j = 0; j < v.length; j++) norm += v[j] * v[j];
+  if (!(norm > 0) || !Number.isFinite(norm)) throw new Error(`The embedding of ${what} is zero or not finite`);
+  const scale = 1 / Math.sqrt(norm);
+  const out = new Float32Array(v.length);
+  for (let j = 0; j < v.length; j++) out[j] = v[j] * scale;
+  return out;
+}
