@@ -61,19 +61,15 @@ export function classScoreColumns(
     const out = scores[k];
     const decided = present?.[k];
     switch (method) {
+      // Descriptor by descriptor over all images: each image's sum (or maximum) still starts
+      // from 0 (−∞) and takes its descriptors in order.
       case 'mean':
-        for (let i = 0; i < n; i++) {
-          let sum = 0;
-          for (let d = 0; d < sims.length; d++) sum += sims[d][i];
-          out[i] = sum / sims.length;
-        }
+        for (const column of sims) for (let i = 0; i < n; i++) out[i] += column[i];
+        for (let i = 0; i < n; i++) out[i] /= sims.length;
         break;
       case 'max':
-        for (let i = 0; i < n; i++) {
-          let best = -Infinity;
-          for (let d = 0; d < sims.length; d++) best = Math.max(best, sims[d][i]);
-          out[i] = best;
-        }
+        out.fill(-Infinity);
+        for (const column of sims) for (let i = 0; i < n; i++) out[i] = Math.max(out[i], column[i]);
         break;
       case 'embed-mean':
         out.set(cos[classVector[k]]);

@@ -13,12 +13,12 @@
 // positives (metrics/rememberedAuroc.ts) rather than recomputed; leave-one-out depends on the
 // baseline, which the edit changes, so it is recomputed every run, on typed columns.
 import {
-  argmax,
   auroc,
   balancedAccuracyFromConfusion,
   classIndices,
   confusionMatrix,
   multiLabelMetrics,
+  tableRows,
 } from '../metrics/classification';
 import { rememberedAuroc, rememberedGap } from '../metrics/rememberedAuroc';
 import type { DescriptorSet, ImageSet } from '../protocol/dataset';
@@ -50,9 +50,10 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
   const positives = classes.map((_, k) => positiveMask(truth, classes, k));
   const trueIndex = truth.multiLabel ? undefined : classIndices(truth.labels, classes, 'label');
   // The metric with class k's scores replaced by `column` (all of them: none replaced).
+  const others = bestOthers(full.scores);
   const metricWith = (k: number, column?: Float64Array) =>
     trueIndex
-      ? balancedAccuracyWith(full.scores, trueIndex, k, column, noFinding)
+      ? balancedAccuracyWith(full.scores, trueIndex, k, column, noFinding, others)
       : meanAurocWith(full.scores, positives, k, column, noFinding);
   const baseline = metricWith(-1);
 
@@ -150,16 +151,79 @@ function balancedAccuracyWith(
   k: number,
   column: Float64Array | undefined,
   noFinding: number,
+  others: (k: number) => BestOther | undefined,
 ): number {
-  const columns = column ? withColumn(scores, k, column, noFinding) : scores;
-  const classCount = columns.length;
-  const confusion = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
-  const row = new Float64Array(classCount);
-  for (let i = 0; i < trueIndex.length; i++) {
-    for (let c = 0; c < classCount; c++) row[c] = columns[c][i];
-    confusion[trueIndex[i]][argmax(row)]++;
+  const classCount = scores.length;
+  const confusion = new Float64Array(classCount * classCount);
+  const best = column && noFinding < 0 && !hasNaN(column) ? others(k) : undefined;
+  if (column && best) {
+    // argmax of the row with class k's score v: k when v beats the best other score, that
+    // class when v is below it, the lower index on a tie (argmax takes the first maximum).
+    const { value, index } = best;
+    for (let i = 0; i < trueIndex.length; i++) {
+      const v = column[i];
+      const other = index[i];
+      // No other class (other < 0): every image is class k's.
+      const predicted = other < 0 || v > value[i] ? k : v < value[i] ? other : Math.min(k, other);
+      confusion[trueIndex[i] * classCount + predicted]++;
+    }
+  } else {
+    const columns = column ? withColumn(scores, k, column, noFinding) : scores;
+    for (let i = 0; i < trueIndex.length; i++) {
+      // argmax (metrics/classification.ts) inlined: the first of the highest scores.
+      let predicted = 0;
+      let top = columns[0][i];
+      for (let c = 1; c < classCount; c++) {
+        const v = columns[c][i];
+        if (v > top) {
+          predicted = c;
+          top = v;
+        }
+      }
+      confusion[trueIndex[i] * classCount + predicted]++;
+    }
   }
-  return balancedAccuracyFromConfusion(confusion);
+  return balancedAccuracyFromConfusion(tableRows(confusion, classCount));
+}
+
+/** Per image, the highest score of the classes other than one, and its class (the first on ties). */
+interface BestOther {
+  value: Float64Array;
+  index: Int32Array;
+}
+
+/**
+ * The best other class for each class, computed once per class for all its leave-one-outs;
+ * undefined when a score is NaN, where argmax does not take the first maximum.
+ */
+function bestOthers(scores: Float64Array[]): (k: number) => BestOther | undefined {
+  const anyNaN = scores.some(hasNaN);
+  const known = new Map<number, BestOther>();
+  return (k) => {
+    if (anyNaN) return undefined;
+    let best = known.get(k);
+    if (!best) {
+      const n = scores[0].length;
+      best = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
+      for (let c = 0; c < scores.length; c++) {
+        if (c === k) continue;
+        const values = scores[c];
+        for (let i = 0; i < n; i++) {
+          if (best.index[i] < 0 || values[i] > best.value[i]) {
+            best.value[i] = values[i];
+            best.index[i] = c;
+          }
+        }
+      }
+      known.set(k, best);
+    }
+    return best;
+  };
+}
+
+function hasNaN(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
 }
 
 /**
