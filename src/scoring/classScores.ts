@@ -5,7 +5,7 @@
 // per-image rows results keep. Every score is computed with the same operations in the same order
 // as the row-by-row recipe (docs/methods.md), so the numbers are the same to the last bit.
 import { cosineColumns } from './cosines';
-import type { TextEmbeddings, TextPlan, Vector } from './recipes';
+import type { RecipeName, TextEmbeddings, TextPlan, Vector } from './recipes';
 
 /** Xplainer's softmax temperature over [cos⁺, cos⁻]. */
 const XPLAINER_TEMPERATURE = 0.5;
@@ -54,67 +54,127 @@ export function classScoreColumns(
 
   const cos = cosineColumns(bank.rows, images, remember);
   const decides = method === 'chexzero' || method === 'pos-neg' || method === 'xplainer';
-  const scores = perClass.map(() => new Float64Array(n));
-  const present = decides ? perClass.map(() => new Uint8Array(n)) : undefined;
+  const scores: Float64Array[] = [];
+  const present: Uint8Array[] | undefined = decides ? [] : undefined;
   perClass.forEach((_, k) => {
-    const sims = columnRow[k].map((r) => cos[r]);
-    const out = scores[k];
-    const decided = present?.[k];
-    switch (method) {
-      // Descriptor by descriptor over all images: each image's sum (or maximum) still starts
-      // from 0 (−∞) and takes its descriptors in order.
-      case 'mean':
-        for (const column of sims) for (let i = 0; i < n; i++) out[i] += column[i];
-        for (let i = 0; i < n; i++) out[i] /= sims.length;
-        break;
-      case 'max':
-        out.fill(-Infinity);
-        for (const column of sims) for (let i = 0; i < n; i++) out[i] = Math.max(out[i], column[i]);
-        break;
-      case 'embed-mean':
-        out.set(cos[classVector[k]]);
-        break;
-      case 'chexzero': {
-        const positive = cos[classVector[k]];
-        const negative = cos[negativeVector[k]];
-        for (let i = 0; i < n; i++) {
-          // exp(a) / (exp(a) + exp(b)) on raw cosines, written as a logistic for stability.
-          const p = 1 / (1 + Math.exp(negative[i] - positive[i]));
-          out[i] = p;
-          decided![i] = p > 0.5 ? 1 : 0;
-        }
-        break;
-      }
-      case 'pos-neg': {
-        const positive = cos[classVector[k]];
-        const negative = cos[negativeVector[k]];
-        for (let i = 0; i < n; i++) {
-          const difference = positive[i] - negative[i];
-          out[i] = difference;
-          decided![i] = difference > 0 ? 1 : 0;
-        }
-        break;
-      }
-      case 'xplainer': {
-        const negatives = negativeRow[k].map((r) => cos[r]);
-        for (let i = 0; i < n; i++) {
-          let logPositive = 0;
-          let logNegative = 0;
-          for (let d = 0; d < sims.length; d++) {
-            const margin = (sims[d][i] - negatives[d][i]) / XPLAINER_TEMPERATURE;
-            logPositive -= softplus(-margin); // log p⁺ = log σ(margin)
-            logNegative -= softplus(margin); //  log p⁻ = log σ(−margin)
-          }
-          const probability = Math.exp(logPositive / sims.length);
-          out[i] = probability;
-          decided![i] = probability > Math.exp(logNegative / sims.length) ? 1 : 0;
-        }
-        break;
-      }
+    if (k === noFinding) {
+      // Rewritten below from the other classes, whatever the recipe gives it.
+      scores.push(new Float64Array(n));
+      present?.push(new Uint8Array(n));
+      return;
     }
+    // The cosine columns class k's score is computed from, in the recipe's order.
+    const inputs =
+      method === 'mean' || method === 'max'
+        ? columnRow[k].map((r) => cos[r])
+        : method === 'embed-mean'
+          ? [cos[classVector[k]]]
+          : method === 'xplainer'
+            ? [...columnRow[k], ...negativeRow[k]].map((r) => cos[r])
+            : [cos[classVector[k]], cos[negativeVector[k]]];
+    const column = remember ? rememberedClassColumn(method, inputs, n) : classColumn(method, inputs, n);
+    scores.push(column.score);
+    if (present) present.push(column.decided!);
   });
   if (noFinding >= 0) noFindingColumn(scores, present, noFinding);
   return { scores, similarity: columnRow.flat().map((r) => cos[r]), columns, ...(present ? { present } : {}) };
+}
+
+interface ClassColumn {
+  score: Float64Array;
+  /** 1 where the recipe calls the class present (chexzero, pos-neg, xplainer). */
+  decided?: Uint8Array;
+}
+
+/** Bytes of remembered class columns (8 bytes an image, 9 with a decision). */
+const REMEMBERED_BYTES = 32 * 2 ** 20;
+/** A number per remembered cosine column, never reused, so that a key names its columns exactly. */
+const columnIds = new WeakMap<Float64Array, number>();
+let lastId = 0;
+/** Least recently used first. */
+const rememberedClasses = new Map<string, ClassColumn>();
+
+/**
+ * classColumn, remembered by the recipe and the very cosine arrays it reads: those are the cosine
+ * memory's, never written, so the same arrays give the same scores. A one-descriptor edit then
+ * recomputes the edited class and its leave-one-outs only. The arrays returned are shared by
+ * every caller with the same key: never write them.
+ */
+function rememberedClassColumn(method: RecipeName, inputs: Float64Array[], n: number): ClassColumn {
+  const ids = inputs.map((c) => {
+    let id = columnIds.get(c);
+    if (id === undefined) columnIds.set(c, (id = ++lastId));
+    return id;
+  });
+  const key = `${method}:${ids.join(',')}`;
+  let column = rememberedClasses.get(key);
+  if (column) rememberedClasses.delete(key);
+  else column = classColumn(method, inputs, n);
+  rememberedClasses.set(key, column);
+  const keep = Math.max(1, Math.floor(REMEMBERED_BYTES / (9 * Math.max(1, n))));
+  for (const old of rememberedClasses.keys()) {
+    if (rememberedClasses.size <= keep) break;
+    rememberedClasses.delete(old);
+  }
+  return column;
+}
+
+/** One class's scores from its cosine columns (`inputs`, see classScoreColumns), as the recipe computes them. */
+function classColumn(method: RecipeName, inputs: Float64Array[], n: number): ClassColumn {
+  const out = new Float64Array(n);
+  const decided = method === 'mean' || method === 'max' || method === 'embed-mean' ? undefined : new Uint8Array(n);
+  switch (method) {
+    // Descriptor by descriptor over all images: each image's sum (or maximum) still starts
+    // from 0 (−∞) and takes its descriptors in order.
+    case 'mean':
+      for (const column of inputs) for (let i = 0; i < n; i++) out[i] += column[i];
+      for (let i = 0; i < n; i++) out[i] /= inputs.length;
+      break;
+    case 'max':
+      out.fill(-Infinity);
+      for (const column of inputs) for (let i = 0; i < n; i++) out[i] = Math.max(out[i], column[i]);
+      break;
+    case 'embed-mean':
+      out.set(inputs[0]);
+      break;
+    case 'chexzero': {
+      const [positive, negative] = inputs;
+      for (let i = 0; i < n; i++) {
+        // exp(a) / (exp(a) + exp(b)) on raw cosines, written as a logistic for stability.
+        const p = 1 / (1 + Math.exp(negative[i] - positive[i]));
+        out[i] = p;
+        decided![i] = p > 0.5 ? 1 : 0;
+      }
+      break;
+    }
+    case 'pos-neg': {
+      const [positive, negative] = inputs;
+      for (let i = 0; i < n; i++) {
+        const difference = positive[i] - negative[i];
+        out[i] = difference;
+        decided![i] = difference > 0 ? 1 : 0;
+      }
+      break;
+    }
+    case 'xplainer': {
+      // The descriptors' positive prompts, then their negative prompts.
+      const count = inputs.length / 2;
+      for (let i = 0; i < n; i++) {
+        let logPositive = 0;
+        let logNegative = 0;
+        for (let d = 0; d < count; d++) {
+          const margin = (inputs[d][i] - inputs[count + d][i]) / XPLAINER_TEMPERATURE;
+          logPositive -= softplus(-margin); // log p⁺ = log σ(margin)
+          logNegative -= softplus(margin); //  log p⁻ = log σ(−margin)
+        }
+        const probability = Math.exp(logPositive / count);
+        out[i] = probability;
+        decided![i] = probability > Math.exp(logNegative / count) ? 1 : 0;
+      }
+      break;
+    }
+  }
+  return { score: out, decided };
 }
 
 /**
