@@ -37,12 +37,13 @@ export function prepareAuroc(isPositive: ArrayLike<boolean | number>, scores: Ar
   if (isPositive.length !== n) throw new Error(`auroc: ${isPositive.length} labels but ${n} scores`);
   const index = ascendingOrder(scores);
   const positive = new Uint8Array(n);
-  const ends: number[] = [];
+  const ends = new Uint32Array(n);
+  let groups = 0;
   for (let k = 0; k < n; k++) {
     positive[k] = isPositive[index[k]] ? 1 : 0;
-    if (k + 1 === n || scores[index[k + 1]] !== scores[index[k]]) ends.push(k + 1);
+    if (k + 1 === n || scores[index[k + 1]] !== scores[index[k]]) ends[groups++] = k + 1;
   }
-  return { index, positive, groupEnd: Uint32Array.from(ends) };
+  return { index, positive, groupEnd: ends.slice(0, groups) };
 }
 
 /**

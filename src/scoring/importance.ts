@@ -193,27 +193,39 @@ interface BestOther {
 }
 
 /**
- * The best other class for each class, computed once per class for all its leave-one-outs;
- * undefined when a score is NaN, where argmax does not take the first maximum.
+ * The best other class for each class, from each image's two best classes (one pass for all
+ * leave-one-outs): for class k it is the best class, or the second best where k is the best.
+ * Undefined when a score is NaN, where argmax does not take the first maximum.
  */
 function bestOthers(scores: Float64Array[]): (k: number) => BestOther | undefined {
-  const anyNaN = scores.some(hasNaN);
+  if (scores.some(hasNaN)) return () => undefined;
+  const n = scores[0]?.length ?? 0;
+  // The first of the highest scores and the first of the highest among the other classes.
+  const first = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
+  const second = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
+  scores.forEach((values, c) => {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (first.index[i] < 0 || v > first.value[i]) {
+        second.value[i] = first.value[i];
+        second.index[i] = first.index[i];
+        first.value[i] = v;
+        first.index[i] = c;
+      } else if (second.index[i] < 0 || v > second.value[i]) {
+        second.value[i] = v;
+        second.index[i] = c;
+      }
+    }
+  });
   const known = new Map<number, BestOther>();
   return (k) => {
-    if (anyNaN) return undefined;
     let best = known.get(k);
     if (!best) {
-      const n = scores[0].length;
-      best = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
-      for (let c = 0; c < scores.length; c++) {
-        if (c === k) continue;
-        const values = scores[c];
-        for (let i = 0; i < n; i++) {
-          if (best.index[i] < 0 || values[i] > best.value[i]) {
-            best.value[i] = values[i];
-            best.index[i] = c;
-          }
-        }
+      best = { value: new Float64Array(n), index: new Int32Array(n) };
+      for (let i = 0; i < n; i++) {
+        const top = first.index[i] === k ? second : first;
+        best.value[i] = top.value[i];
+        best.index[i] = top.index[i];
       }
       known.set(k, best);
     }
