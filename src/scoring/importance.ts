@@ -49,8 +49,8 @@ export function descriptorImportance(input: ImportanceInput): DescriptorImportan
   const noFinding = plan.noFindingClass === undefined ? -1 : classes.indexOf(plan.noFindingClass);
   const positives = classes.map((_, k) => positiveMask(truth, classes, k));
   const trueIndex = truth.multiLabel ? undefined : classIndices(truth.labels, classes, 'label');
-  // The metric with class k's scores replaced by `column` (all of them: none replaced).
   const others = bestOthers(full.scores);
+  // The metric with class k's scores replaced by `column` (all of them: none replaced).
   const metricWith = (k: number, column?: Float64Array) =>
     trueIndex
       ? balancedAccuracyWith(full.scores, trueIndex, k, column, noFinding, others)
@@ -198,9 +198,31 @@ interface BestOther {
  * Undefined when a score is NaN, where argmax does not take the first maximum.
  */
 function bestOthers(scores: Float64Array[]): (k: number) => BestOther | undefined {
-  if (scores.some(hasNaN)) return () => undefined;
+  let ranked: { first: BestOther; second: BestOther } | null | undefined;
+  const known = new Map<number, BestOther>();
+  return (k) => {
+    // Ranked on the first leave-one-out: a set without one has no use for it.
+    if (ranked === undefined) ranked = scores.some(hasNaN) ? null : twoBest(scores);
+    if (ranked === null) return undefined;
+    const { first, second } = ranked;
+    let best = known.get(k);
+    if (!best) {
+      const n = first.value.length;
+      best = { value: new Float64Array(n), index: new Int32Array(n) };
+      for (let i = 0; i < n; i++) {
+        const top = first.index[i] === k ? second : first;
+        best.value[i] = top.value[i];
+        best.index[i] = top.index[i];
+      }
+      known.set(k, best);
+    }
+    return best;
+  };
+}
+
+/** Per image, the first of the highest scores and the first of the highest among the other classes. */
+function twoBest(scores: Float64Array[]): { first: BestOther; second: BestOther } {
   const n = scores[0]?.length ?? 0;
-  // The first of the highest scores and the first of the highest among the other classes.
   const first = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
   const second = { value: new Float64Array(n).fill(-Infinity), index: new Int32Array(n).fill(-1) };
   scores.forEach((values, c) => {
@@ -217,20 +239,7 @@ function bestOthers(scores: Float64Array[]): (k: number) => BestOther | undefine
       }
     }
   });
-  const known = new Map<number, BestOther>();
-  return (k) => {
-    let best = known.get(k);
-    if (!best) {
-      best = { value: new Float64Array(n), index: new Int32Array(n) };
-      for (let i = 0; i < n; i++) {
-        const top = first.index[i] === k ? second : first;
-        best.value[i] = top.value[i];
-        best.index[i] = top.index[i];
-      }
-      known.set(k, best);
-    }
-    return best;
-  };
+  return { first, second };
 }
 
 function hasNaN(values: Float64Array): boolean {

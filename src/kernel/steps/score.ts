@@ -233,8 +233,11 @@ function variantResult(
 ): VariantResult {
   const entries = imageSet.entries;
   // Properties added in one order give every map one shape; integer-like class names still
-  // enumerate first, as they would from Object.fromEntries.
+  // enumerate first, as they would from Object.fromEntries. An assignment to "__proto__" would
+  // set the prototype instead of a property.
+  const plainKeys = !classes.includes('__proto__');
   const scoreMap = (i: number) => {
+    if (!plainKeys) return Object.fromEntries(classes.map((c, k) => [c, s.byClass[k][i]]));
     const map: Record<string, number> = {};
     for (let k = 0; k < classes.length; k++) map[classes[k]] = s.byClass[k][i];
     return map;
