@@ -42,11 +42,13 @@ export function float32Decimal(x: number): number {
     // Is the decimal within a step? A multiplication instead of a division: the two differ only
     // within rounding of a step away, where no decimal reads back to the value anyway.
     if (power < 0 ? off > step * scale : off * scale > step) continue;
-    // N is toPrecision's own digits unless the value sits near halfway between two decimals;
-    // then, and for exponents where a power of ten is not exact, toPrecision decides. Dividing
-    // or multiplying exact integers rounds once, as reading the decimal's text does.
+    // N is toPrecision's own digits unless the value sits near halfway between two decimals
+    // (`units` is one rounding from the exact value, under 10⁸ · 2⁻⁵³ ≈ 10⁻⁸ off, far inside
+    // the 0.01 kept from halfway); then, and for exponents where a power of ten is not exact,
+    // toPrecision decides. Dividing or multiplying exact integers rounds once, as reading the
+    // decimal's text does.
     const decimal =
-      off < 0.4 && Math.abs(power) <= 22
+      off < 0.49 && Math.abs(power) <= 22
         ? (power < 0 ? n / scale : n * scale) * (single < 0 ? -1 : 1)
         : Number(single.toPrecision(digits));
     if (Math.fround(decimal) === single) return decimal;
