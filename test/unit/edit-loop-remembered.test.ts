@@ -10,7 +10,7 @@ import { rememberedAuroc } from '../../src/metrics/rememberedAuroc';
 import type { DescriptorSet } from '../../src/protocol/dataset';
 import { forgetCosines } from '../../src/scoring/cosines';
 import { descriptorImportance, headlineMetric, meanGap, type Truth } from '../../src/scoring/importance';
-import { planTexts, predictClasses, RECIPES, scoreImages } from '../../src/scoring/recipes';
+import { planTexts, predictClasses, RECIPES, scoreImages, type RecipeName } from '../../src/scoring/recipes';
 import { forgetSavedColumns } from '../../src/scoring/savedColumns';
 import { savedScores } from '../../src/scoring/savedScores';
 
@@ -50,48 +50,52 @@ const multi: Truth = {
   labels: images.map((_, i) => classes.map((__, k) => ((i >> k) & 1) ^ (i % 3 === 0 ? 1 : 0))),
 };
 
+/** Importance after an edit against a run with memory cleared and against the plain computation. */
+function importanceAgrees(method: RecipeName, truth: Truth): void {
+  const input = (edit: number) => ({
+    set: descriptors(edit),
+    method,
+    classes,
+    images,
+    textEmbeddings: embed,
+    truth,
+  });
+  forgetCosines();
+  descriptorImportance(input(0));
+  const remembered = descriptorImportance(input(1));
+  forgetCosines();
+  const fresh = descriptorImportance(input(1));
+  const what = `${method}, ${truth.multiLabel ? 'multi' : 'single'}-label`;
+  assert.deepEqual(remembered, fresh, what);
+
+  // The plain way: score rows, headline metric, AUROC and gap of each cosine column.
+  const set = descriptors(1);
+  const full = scoreImages(planTexts(set, method, { classes }), images, embed);
+  assert.equal(remembered.full, headlineMetric(full.scores, classes, truth), what);
+  let column = 0;
+  classes.forEach((cls, k) => {
+    const positive = images.map((_, i) => (truth.multiLabel ? truth.labels[i][k] === 1 : truth.labels[i] === cls));
+    set.classes[cls].forEach((_, j) => {
+      const row = remembered.descriptors[column];
+      const sims = full.similarity.map((r) => r[column]);
+      assert.equal(row.auroc, auroc(positive, sims), `${what}: AUROC ${cls} ${j}`);
+      assert.equal(row.gap, meanGap(positive, sims), `${what}: gap ${cls} ${j}`);
+      if (set.classes[cls].length < 2) assert.equal(row.leaveOneOut, null);
+      else {
+        const without = { ...set, classes: { ...set.classes, [cls]: set.classes[cls].filter((__, d) => d !== j) } };
+        const rescored = scoreImages(planTexts(without, method, { classes }), images, embed);
+        const expected = headlineMetric(rescored.scores, classes, truth)! - remembered.full!;
+        assert.equal(row.leaveOneOut, expected, `${what}: leave-one-out ${cls} ${j}`);
+      }
+      column++;
+    });
+  });
+}
+
 test('importance after an edit equals importance with every memory cleared, and the plain computation', () => {
   for (const method of RECIPES) {
-    for (const truth of [single, multi]) {
-      const input = (edit: number) => ({
-        set: descriptors(edit),
-        method,
-        classes,
-        images,
-        textEmbeddings: embed,
-        truth,
-      });
-      forgetCosines();
-      descriptorImportance(input(0));
-      const remembered = descriptorImportance(input(1));
-      forgetCosines();
-      const fresh = descriptorImportance(input(1));
-      const what = `${method}, ${truth.multiLabel ? 'multi' : 'single'}-label`;
-      assert.deepEqual(remembered, fresh, what);
-
-      // The plain way: score rows, headline metric, AUROC and gap of each cosine column.
-      const set = descriptors(1);
-      const full = scoreImages(planTexts(set, method, { classes }), images, embed);
-      assert.equal(remembered.full, headlineMetric(full.scores, classes, truth), what);
-      let column = 0;
-      classes.forEach((cls, k) => {
-        const positive = images.map((_, i) => (truth.multiLabel ? truth.labels[i][k] === 1 : truth.labels[i] === cls));
-        set.classes[cls].forEach((_, j) => {
-          const row = remembered.descriptors[column];
-          const sims = full.similarity.map((r) => r[column]);
-          assert.equal(row.auroc, auroc(positive, sims), `${what}: AUROC ${cls} ${j}`);
-          assert.equal(row.gap, meanGap(positive, sims), `${what}: gap ${cls} ${j}`);
-          if (set.classes[cls].length < 2) assert.equal(row.leaveOneOut, null);
-          else {
-            const without = { ...set, classes: { ...set.classes, [cls]: set.classes[cls].filter((__, d) => d !== j) } };
-            const rescored = scoreImages(planTexts(without, method, { classes }), images, embed);
-            const expected = headlineMetric(rescored.scores, classes, truth)! - remembered.full!;
-            assert.equal(row.leaveOneOut, expected, `${what}: leave-one-out ${cls} ${j}`);
-          }
-          column++;
-        });
-      });
-    }
+    importanceAgrees(method, single);
+    importanceAgrees(method, multi);
   }
   forgetCosines();
 });
@@ -123,13 +127,13 @@ test('saved scores after an edit equal fresh ones and the plain float32Decimal o
 
     // Metrics with AUROCs remembered by the saved columns equal those from the rows.
     const aurocOf = (c: number, positive: Uint8Array) => rememberedAuroc(positive, remembered.byClass[c]);
-    const labels = single.multiLabel ? [] : single.labels;
+    const labels: readonly string[] = single.multiLabel ? [] : single.labels;
     const predicted = predictClasses(remembered.scores, classes);
     assert.deepEqual(
       classificationMetrics(labels, predicted, remembered.scores, classes, aurocOf),
       classificationMetrics(labels, predicted, remembered.scores, classes),
     );
-    const rows = multi.multiLabel ? multi.labels : [];
+    const rows: readonly (readonly number[])[] = multi.multiLabel ? multi.labels : [];
     assert.deepEqual(
       multiLabelMetrics(rows, remembered.scores, classes, remembered.present, aurocOf),
       multiLabelMetrics(rows, remembered.scores, classes, remembered.present),
