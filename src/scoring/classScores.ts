@@ -2,8 +2,10 @@
 // class, and the per-descriptor cosines as the remembered columns themselves. The score step and
 // descriptor importance work on these, so a run over 100,000 images allocates a few dozen typed
 // arrays rather than a score array and a cosine array per image; scoreImages turns them into the
-// per-image rows results keep. Every score is computed with the same operations in the same order
-// as the row-by-row recipe (docs/methods.md), so the numbers are the same to the last bit.
+// per-image rows results keep. Each image's score is computed with the same operations in the
+// same order as the per-image loop this replaced (a sum starts at 0 and takes the descriptors in
+// order), so the numbers are the same to the last bit. With `remember`, a class's column is also
+// remembered by the cosine arrays it is computed from, so an edit rescores the edited class only.
 import { cosineColumns } from './cosines';
 import type { RecipeName, TextEmbeddings, TextPlan, Vector } from './recipes';
 
