@@ -17,7 +17,7 @@ import { ascendingOrder } from './argsort';
  * over positives × negatives, a tie counting one half (ranks averaged over ties). Null when there
  * are no positives or no negatives, where AUROC is undefined.
  */
-export function auroc(isPositive: ArrayLike<boolean>, scores: ArrayLike<number>): number | null {
+export function auroc(isPositive: ArrayLike<boolean | number>, scores: ArrayLike<number>): number | null {
   return weightedAuroc(prepareAuroc(isPositive, scores), undefined);
 }
 
@@ -32,17 +32,18 @@ export interface AurocRanking {
 }
 
 /** Sorts once so that AUROC under any weighting is one linear pass (see weightedAuroc). */
-export function prepareAuroc(isPositive: ArrayLike<boolean>, scores: ArrayLike<number>): AurocRanking {
+export function prepareAuroc(isPositive: ArrayLike<boolean | number>, scores: ArrayLike<number>): AurocRanking {
   const n = scores.length;
   if (isPositive.length !== n) throw new Error(`auroc: ${isPositive.length} labels but ${n} scores`);
   const index = ascendingOrder(scores);
   const positive = new Uint8Array(n);
-  const ends: number[] = [];
+  const ends = new Uint32Array(n);
+  let groups = 0;
   for (let k = 0; k < n; k++) {
     positive[k] = isPositive[index[k]] ? 1 : 0;
-    if (k + 1 === n || scores[index[k + 1]] !== scores[index[k]]) ends.push(k + 1);
+    if (k + 1 === n || scores[index[k + 1]] !== scores[index[k]]) ends[groups++] = k + 1;
   }
-  return { index, positive, groupEnd: Uint32Array.from(ends) };
+  return { index, positive, groupEnd: ends.slice(0, groups) };
 }
 
 /**
@@ -152,26 +153,45 @@ export function macroF1FromConfusion(confusion: number[][]): number {
 }
 
 /**
+ * One-vs-rest AUROC of class c for the positives of `isPositive` (1 = positive); a caller that
+ * holds class c's scores as a column passes one that takes them from there.
+ */
+export type ClassAuroc = (c: number, isPositive: Uint8Array) => number | null;
+
+/** AUROC of column c of the score rows. */
+const aurocOfRows =
+  (scores: readonly (readonly number[])[]): ClassAuroc =>
+  (c, isPositive) =>
+    auroc(
+      isPositive,
+      scores.map((row) => row[c]),
+    );
+
+/**
  * All metrics of a single-label set. `scores[i][c]` is image i's score for `classes[c]`
- * (higher = more likely); AUROC of class c ranks images by that column.
+ * (higher = more likely); AUROC of class c ranks images by that column (`aurocOf`: computed so).
  */
 export function classificationMetrics(
   labels: readonly string[],
   predicted: readonly string[],
   scores: readonly (readonly number[])[],
   classes: readonly string[],
+  aurocOf: ClassAuroc = aurocOfRows(scores),
 ): ClassificationMetrics & { accuracy: number; balancedAccuracy: number; macroF1: number } {
   checkLengths(labels.length, predicted.length, scores.length);
   if (labels.length === 0) throw new Error('No images to compute metrics on');
-  const confusion = confusionMatrix(labels, predicted, classes);
   const trueIndex = classIndices(labels, classes, 'label');
+  const confusion = weightedConfusion(
+    trueIndex,
+    classIndices(predicted, classes, 'prediction'),
+    classes.length,
+    undefined,
+  );
   const aurocByClass: Record<string, number | null> = {};
   classes.forEach((cls, c) => {
-    const isPositive = Array.from(trueIndex, (t) => t === c);
-    aurocByClass[cls] = auroc(
-      isPositive,
-      scores.map((row) => row[c]),
-    );
+    const isPositive = new Uint8Array(trueIndex.length);
+    for (let i = 0; i < trueIndex.length; i++) isPositive[i] = trueIndex[i] === c ? 1 : 0;
+    aurocByClass[cls] = aurocOf(c, isPositive);
   });
   return {
     accuracy: accuracyFromConfusion(confusion),
@@ -207,6 +227,7 @@ export function multiLabelMetrics(
   scores: readonly (readonly number[])[],
   classes: readonly string[],
   present?: readonly (readonly boolean[])[],
+  aurocOf: ClassAuroc = aurocOfRows(scores),
 ): MultiLabelMetrics {
   checkLengths(labels.length, scores.length, present?.length ?? scores.length);
   const result: MultiLabelMetrics = { auroc: {}, meanAuroc: null, thresholdedAccuracy: {}, positives: {} };
@@ -214,10 +235,7 @@ export function multiLabelMetrics(
   let aurocCount = 0;
   classes.forEach((cls, c) => {
     const isPositive = labels.map((row) => row[c] === 1);
-    const value = auroc(
-      isPositive,
-      scores.map((row) => row[c]),
-    );
+    const value = aurocOf(c, Uint8Array.from(isPositive, Number));
     result.auroc[cls] = value;
     if (value !== null) {
       aurocSum += value;

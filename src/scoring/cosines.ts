@@ -12,6 +12,12 @@ const REMEMBERED_BYTES = 64 * 2 ** 20;
 
 interface Remembered {
   images: readonly Vector[];
+  /**
+   * The caller's list object last found to hold exactly `images`: importance scores the same list
+   * some twenty times a run, so the element-by-element check runs once per list. The engine never
+   * changes an image list in place once scored (the score step builds a fresh list each run).
+   */
+  checked?: readonly Vector[];
   /** 1 / ‖image‖ per image (0 for a zero vector). */
   scales: Float64Array;
   columns: Map<string, Float64Array>;
@@ -31,10 +37,19 @@ export function cosineColumns(
 ): Float64Array[] {
   const dim = rows[0]?.length ?? 0;
   // The images' lengths were checked against the dimension of the texts they were first scored with.
-  const known = remembered && (images.length === 0 || images[0].length === dim) && sameList(remembered.images, images);
+  const known =
+    remembered &&
+    (images.length === 0 || images[0].length === dim) &&
+    (remembered.checked === images || sameList(remembered.images, images));
+  if (known) remembered!.checked = images;
   let memory = remember && known ? remembered : undefined;
   if (!memory) {
-    const fresh = { images: [...images], scales: imageScales(images, dim), columns: new Map<string, Float64Array>() };
+    const fresh: Remembered = {
+      images: [...images],
+      checked: images,
+      scales: imageScales(images, dim),
+      columns: new Map<string, Float64Array>(),
+    };
     if (remember) remembered = fresh;
     memory = fresh;
   }
@@ -98,10 +113,11 @@ function imageScales(images: readonly Vector[], dim: number): Float64Array {
  * in index order (the same number as one at a time), four at once share the image's loads.
  */
 function columnsOf(rows: Float32Array[], images: readonly Vector[], scales: Float64Array): Float64Array[] {
+  if (rows.length === 1) return [columnOf(rows[0], images, scales)];
   const n = images.length;
   const out = rows.map(() => new Float64Array(n));
   const dim = rows[0].length;
-  // Fewer than four rows: the spare accumulators repeat the first row into a scratch column.
+  // Two or three rows: the spare accumulators repeat the first row into a scratch column.
   const spare = rows.length < 4 ? new Float64Array(n) : out[3];
   const [a, b = a, c = a, d = a] = rows;
   const [oa, ob = spare, oc = spare, od = spare] = out;
@@ -123,6 +139,20 @@ function columnsOf(rows: Float32Array[], images: readonly Vector[], scales: Floa
     ob[i] = sb * scale;
     oc[i] = sc * scale;
     od[i] = sd * scale;
+  }
+  return out;
+}
+
+/** One column alone (a one-descriptor edit): a single accumulator, a quarter of the work of four. */
+function columnOf(row: Float32Array, images: readonly Vector[], scales: Float64Array): Float64Array {
+  const n = images.length;
+  const dim = row.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const image = images[i];
+    let sum = 0;
+    for (let j = 0; j < dim; j++) sum += row[j] * image[j];
+    out[i] = sum * scales[i];
   }
   return out;
 }

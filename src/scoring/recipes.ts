@@ -18,14 +18,11 @@
 // 10k images × 100 texts × 512 dims is about 5·10⁸ multiply-adds.
 import { argmax } from '../metrics/classification';
 import type { DescriptorSet } from '../protocol/dataset';
-import { cosineColumns } from './cosines';
+import { classScoreColumns } from './classScores';
 import { classNameText, descriptorSentence, fillTemplate } from './text';
 
 export const RECIPES = ['mean', 'max', 'embed-mean', 'chexzero', 'xplainer', 'pos-neg'] as const;
 export type RecipeName = (typeof RECIPES)[number];
-
-/** Xplainer's softmax temperature over [cos⁺, cos⁻]. */
-const XPLAINER_TEMPERATURE = 0.5;
 
 /** A vector as the engine returns it (Float32Array) or as JSON has it (number[]). */
 export type Vector = ArrayLike<number>;
@@ -163,99 +160,33 @@ export function scoreImages(
   textEmbeddings: TextEmbeddings,
   options: { remember?: boolean; similarity?: boolean } = {},
 ): RecipeScores {
-  const bank = new VectorBank(plan, textEmbeddings);
-  const { perClass, method } = plan;
-
-  // Vectors averaged per class before the cosine, appended after the plain texts.
-  const classVector: number[] = [];
-  const negativeVector: number[] = [];
-  if (method === 'embed-mean' || method === 'chexzero' || method === 'pos-neg') {
-    for (const c of perClass) classVector.push(bank.addMean(c.columns.map((col) => col.text)));
+  const byClass = classScoreColumns(plan, images, textEmbeddings, options.remember ?? false);
+  const shown = options.similarity === false ? undefined : byClass.similarity;
+  const result: RecipeScores = {
+    scores: scoreRows(byClass.scores, images.length),
+    columns: byClass.columns,
+    similarity: shown ? scoreRows(shown, images.length) : [],
+  };
+  const { present } = byClass;
+  if (present) {
+    result.present =
+      present.length === 0
+        ? []
+        : Array.from({ length: images.length }, (_, i) => Array.from(present, (column) => column[i] === 1));
   }
-  if (method === 'chexzero' || method === 'pos-neg') {
-    for (const c of perClass) negativeVector.push(bank.addMean(c.negatives));
-  }
-  const columnRow = perClass.map((c) => c.columns.map((col) => bank.row(col.text)));
-  const negativeRow = perClass.map((c) =>
-    c.columns.map((col) => (col.negative === undefined ? -1 : bank.row(col.negative))),
-  );
-  const allColumnRows = columnRow.flat();
-  const columns = perClass.flatMap((c) => c.columns.map((col) => ({ class: c.class, text: col.descriptor })));
-  const noFinding = plan.noFindingClass === undefined ? -1 : plan.classes.indexOf(plan.noFindingClass);
-
-  const scores: number[][] = new Array(images.length);
-  const similarity: number[][] = new Array(options.similarity === false ? 0 : images.length);
-  const present: boolean[][] = [];
-  // Cosines by bank row, each a column over the images; per class its descriptors' columns.
-  const cos = cosineColumns(bank.rows, images, options.remember ?? false);
-  const own = columnRow.map((rows) => rows.map((r) => cos[r]));
-  const ownNegative = negativeRow.map((rows) => rows.map((r) => cos[r]));
-  const shown = allColumnRows.map((r) => cos[r]);
-  const decides = method === 'chexzero' || method === 'pos-neg' || method === 'xplainer';
-  for (let i = 0; i < images.length; i++) {
-    if (similarity.length > 0) similarity[i] = shown.map((column) => column[i]);
-    const row = new Array<number>(perClass.length);
-    const decided: boolean[] = decides ? new Array<boolean>(perClass.length) : [];
-    for (let k = 0; k < perClass.length; k++) {
-      const sims = own[k];
-      switch (method) {
-        case 'mean': {
-          let sum = 0;
-          for (let d = 0; d < sims.length; d++) sum += sims[d][i];
-          row[k] = sum / sims.length;
-          break;
-        }
-        case 'max': {
-          let best = -Infinity;
-          for (let d = 0; d < sims.length; d++) best = Math.max(best, sims[d][i]);
-          row[k] = best;
-          break;
-        }
-        case 'embed-mean':
-          row[k] = cos[classVector[k]][i];
-          break;
-        case 'chexzero': {
-          // exp(a) / (exp(a) + exp(b)) on raw cosines, written as a logistic for stability.
-          const p = 1 / (1 + Math.exp(cos[negativeVector[k]][i] - cos[classVector[k]][i]));
-          row[k] = p;
-          decided[k] = p > 0.5;
-          break;
-        }
-        case 'pos-neg': {
-          const difference = cos[classVector[k]][i] - cos[negativeVector[k]][i];
-          row[k] = difference;
-          decided[k] = difference > 0;
-          break;
-        }
-        case 'xplainer': {
-          let logPositive = 0;
-          let logNegative = 0;
-          for (let d = 0; d < sims.length; d++) {
-            const margin = (sims[d][i] - ownNegative[k][d][i]) / XPLAINER_TEMPERATURE;
-            logPositive -= softplus(-margin); // log p⁺ = log σ(margin)
-            logNegative -= softplus(margin); //  log p⁻ = log σ(−margin)
-          }
-          const probability = Math.exp(logPositive / sims.length);
-          row[k] = probability;
-          decided[k] = probability > Math.exp(logNegative / sims.length);
-          break;
-        }
-      }
-    }
-    if (noFinding >= 0) {
-      let maxOther = 0;
-      row.forEach((v, k) => {
-        if (k !== noFinding) maxOther = Math.max(maxOther, v);
-      });
-      row[noFinding] = 1 - maxOther;
-      decided[noFinding] = !decided.some((d, k) => d && k !== noFinding);
-    }
-    scores[i] = row;
-    if (decided.length > 0) present.push(decided);
-  }
-  const result: RecipeScores = { scores, columns, similarity };
-  if (method === 'chexzero' || method === 'pos-neg' || method === 'xplainer') result.present = present;
   return result;
+}
+
+/** rows[i][c] = columns[c][i]. */
+export function scoreRows(columns: readonly ArrayLike<number>[], n: number): number[][] {
+  const rows = new Array<number[]>(n);
+  const width = columns.length;
+  for (let i = 0; i < n; i++) {
+    const row = new Array<number>(width);
+    for (let c = 0; c < width; c++) row[c] = columns[c][i];
+    rows[i] = row;
+  }
+  return rows;
 }
 
 /** Single-label prediction: the highest-scoring class per image (the first on ties). */
@@ -286,65 +217,4 @@ export function averageScores(runs: readonly RecipeScores[]): RecipeScores {
 /** `no {class}`, inside the class template when the set has one. */
 function negatedClassText(cls: string, templateClass: string | undefined): string {
   return templateClass === undefined ? `no ${cls}` : fillTemplate(templateClass, { class: `no ${cls}` });
-}
-
-/** log(1 + eˣ) without overflow. */
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-/**
- * The plan's text embeddings, normalised once into one flat Float32Array, plus the averaged
- * vectors some recipes need, whose cosines with the images scoring/cosines.ts computes.
- */
-class VectorBank {
-  readonly rows: Float32Array[] = [];
-  private readonly index = new Map<string, number>();
-  private dim = -1;
-
-  constructor(plan: TextPlan, embeddings: TextEmbeddings) {
-    const lookup = typeof embeddings === 'function' ? embeddings : (t: string) => embeddings.get(t);
-    for (const text of plan.texts) {
-      const v = lookup(text);
-      if (v === undefined) throw new Error(`No embedding for the text "${text}"`);
-      this.index.set(text, this.push(normalised(v, `text "${text}"`)));
-    }
-  }
-
-  get size(): number {
-    return this.rows.length;
-  }
-
-  row(text: string): number {
-    const r = this.index.get(text);
-    if (r === undefined) throw new Error(`No embedding for the text "${text}"`);
-    return r;
-  }
-
-  /** Adds normalise(mean of the texts' normalised embeddings); returns its row. */
-  addMean(texts: readonly string[]): number {
-    const sum = new Float32Array(this.dim);
-    for (const t of texts) {
-      const v = this.rows[this.row(t)];
-      for (let j = 0; j < this.dim; j++) sum[j] += v[j];
-    }
-    return this.push(normalised(sum, `mean of ${texts.length} texts`));
-  }
-
-  private push(v: Float32Array): number {
-    if (this.dim === -1) this.dim = v.length;
-    else if (v.length !== this.dim) throw new Error(`Text embeddings differ in size (${v.length} vs ${this.dim})`);
-    this.rows.push(v);
-    return this.rows.length - 1;
-  }
-}
-
-function normalised(v: Vector, what: string): Float32Array {
-  let norm = 0;
-  for (let j = 0; j < v.length; j++) norm += v[j] * v[j];
-  if (!(norm > 0) || !Number.isFinite(norm)) throw new Error(`The embedding of ${what} is zero or not finite`);
-  const scale = 1 / Math.sqrt(norm);
-  const out = new Float32Array(v.length);
-  for (let j = 0; j < v.length; j++) out[j] = v[j] * scale;
-  return out;
 }

@@ -11,18 +11,11 @@ import { aurocIntervalMethod, DELONG_FROM_IMAGES, INTERVAL_CHOICES } from '../..
 import { tableDrawsFor } from '../../metrics/resample';
 import { classificationMetrics, multiLabelMetrics } from '../../metrics/classification';
 import { mcnemarExact } from '../../metrics/mcnemar';
-import { float32Decimal } from '../../metrics/float32';
+import { rememberedAuroc } from '../../metrics/rememberedAuroc';
 import { buildControl, CONTROLS, type ControlName } from '../../scoring/controls';
 import { sanityFlags } from '../../scoring/flags';
-import {
-  averageScores,
-  planTexts,
-  predictClasses,
-  RECIPES,
-  scoreImages,
-  type RecipeScores,
-  type TextPlan,
-} from '../../scoring/recipes';
+import { planTexts, predictClasses, RECIPES, type RecipeScores, type TextPlan } from '../../scoring/recipes';
+import { savedScores, type SavedScores } from '../../scoring/savedScores';
 import { version as packageVersion } from '../../../package.json';
 import { sameClasses } from '../../protocol/classes';
 import { labelMargin } from '../../protocol/margin';
@@ -43,18 +36,6 @@ import { descriptorImportance, truthOf } from '../../scoring/importance';
 /** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
 export const MAX_INLINE_THUMBNAILS = 40;
 const THUMBNAIL_PX = 64;
-
-/** The heatmap's cosines are for the eye: four decimals keep saved outputs small. */
-const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
-
-/**
- * Scores as the result saves them: float32 precision, shortest decimals. Predictions, metrics,
- * intervals and comparisons are all computed from these, so they can be recomputed exactly from
- * results.json (docs/methods.md, "Exact results").
- */
-function asSaved(s: RecipeScores): RecipeScores {
-  return { ...s, scores: s.scores.map((row) => row.map(float32Decimal)) };
-}
 
 /** One variant to score: a descriptor set, or a control's sets whose class scores are averaged. */
 interface VariantPlan {
@@ -150,10 +131,7 @@ export const scoreStep = defineStep({
 
     ctx.progress(auroc === 'delong' ? 'Scoring, bootstrapping, DeLong intervals' : 'Scoring and bootstrapping');
     const scored = phases.time('scoring', () =>
-      variants.map((v) => {
-        const runs = v.plans.map((plan) => scoreImages(plan, images.vectors, textEmbedding, { remember: true }));
-        return asSaved(runs.length === 1 ? runs[0] : averageScores(runs));
-      }),
+      variants.map((v) => savedScores(v.plans, images.vectors, textEmbedding)),
     );
     const statistics = { seed, auroc, tableDraws: tableDrawsFor(auroc, imageSet.entries.length) };
     const results = variants.map((v, i) => variantResult(v, scored[i], imageSet, classes, statistics, phases));
@@ -248,19 +226,30 @@ export const scoreStep = defineStep({
 /** Predictions and metrics (with bootstrap or DeLong CIs) of one scored variant. */
 function variantResult(
   v: VariantPlan,
-  s: RecipeScores,
+  s: SavedScores,
   imageSet: ImageSet,
   classes: string[],
   statistics: BootstrapOptions,
   phases: PhaseTimer,
 ): VariantResult {
   const entries = imageSet.entries;
-  const scoreMap = (i: number) => Object.fromEntries(classes.map((c, k) => [c, s.scores[i][k]]));
+  // Properties added in one order give every map one shape; integer-like class names still
+  // enumerate first, as they would from Object.fromEntries. An assignment to "__proto__" would
+  // set the prototype instead of a property.
+  const plainKeys = !classes.includes('__proto__');
+  const scoreMap = (i: number) => {
+    if (!plainKeys) return Object.fromEntries(classes.map((c, k) => [c, s.byClass[k][i]]));
+    const map: Record<string, number> = {};
+    for (let k = 0; k < classes.length; k++) map[classes[k]] = s.byClass[k][i];
+    return map;
+  };
+  // Unchanged saved columns are the previous run's arrays, so their AUROC is remembered.
+  const aurocOf = (c: number, isPositive: Uint8Array) => rememberedAuroc(isPositive, s.byClass[c]);
   let metrics: VariantResult['metrics'];
   let predictions: Prediction[];
   if (imageSet.multiLabel) {
     const labels = entries.map((e) => classes.map((c) => e.labels?.[c] ?? 0));
-    const m = phases.time('metrics', () => multiLabelMetrics(labels, s.scores, classes, s.present));
+    const m = phases.time('metrics', () => multiLabelMetrics(labels, s.scores, classes, s.present, aurocOf));
     const ci = phases.time('intervals', () => multiLabelCIs(labels, s.scores, classes, statistics));
     metrics = {
       accuracy: null,
@@ -283,7 +272,7 @@ function variantResult(
     const labels = entries.map((e) => e.label!);
     const predicted = predictClasses(s.scores, classes);
     metrics = {
-      ...phases.time('metrics', () => classificationMetrics(labels, predicted, s.scores, classes)),
+      ...phases.time('metrics', () => classificationMetrics(labels, predicted, s.scores, classes, aurocOf)),
       ci: phases.time('intervals', () => classificationCIs(labels, predicted, s.scores, classes, statistics)),
     };
     predictions = entries.map((e, i) => ({
@@ -299,7 +288,7 @@ function variantResult(
     metrics,
     predictions,
     descriptors: Object.fromEntries(classes.map((c) => [c, v.shown.classes[c] ?? []])),
-    similarity: s.similarity.map((row) => row.map(round4)),
+    similarity: s.similarity,
     columns: s.columns,
   };
 }
