@@ -5,6 +5,23 @@
 import { labelMargin } from '../protocol/margin';
 import type { Prediction } from '../protocol/results';
 
+/**
+ * labelMargin for one label among the classes, without its lists: the same value (Math.max as it
+ * takes the other classes' scores), at a fraction of the cost per row.
+ */
+function singleLabelMargin(label: string, scores: Readonly<Record<string, number>>, classes: readonly string[]) {
+  const own = scores[label];
+  let best = -Infinity;
+  let others = 0;
+  for (const c of classes) {
+    const x = scores[c];
+    if (c === label || typeof x !== 'number') continue;
+    best = Math.max(best, x);
+    others++;
+  }
+  return typeof own === 'number' && others ? own - best : NaN;
+}
+
 const known = new WeakMap<readonly Prediction[], { classes: string; margins: Float64Array }>();
 
 /**
@@ -16,8 +33,13 @@ export function rowMargins(predictions: readonly Prediction[], classes: readonly
   const hit = known.get(predictions);
   if (hit && hit.classes === key) return hit.margins;
   const margins = new Float64Array(predictions.length);
-  for (let i = 0; i < predictions.length; i++)
-    margins[i] = labelMargin(predictions[i].label, predictions[i].scores, classes);
+  for (let i = 0; i < predictions.length; i++) {
+    const { label, scores } = predictions[i];
+    margins[i] =
+      typeof label === 'string' && classes.includes(label)
+        ? singleLabelMargin(label, scores, classes)
+        : labelMargin(label, scores, classes);
+  }
   known.set(predictions, { classes: key, margins });
   return margins;
 }

@@ -13,6 +13,7 @@ import type { Prediction, ScoreResult, VariantResult } from '../../src/protocol/
 import { listRows, ROWS_PAGE } from '../../src/protocol/rowOrder';
 import { FLIPPED_SHOWN, pagedScore, perImageBytes } from '../../src/scoring/pagedScore';
 import { mulberry32 } from '../../src/common/random';
+import { rowMargins } from '../../src/scoring/margins';
 
 const CLASSES = ['a', 'b', 'c', 'd'];
 
@@ -163,4 +164,20 @@ test('the thumbnails draw a variant further when its images repeat', () => {
   const got = [...thumbnailImages([doubled], [])];
   assert.equal(got.length, MAX_INLINE_THUMBNAILS);
   assert.deepEqual(got, thumbnailOracle([doubled], []));
+});
+
+test('rowMargins gives labelMargin’s value for every row', () => {
+  const random = mulberry32(9);
+  const values = [0.25, -0, 0, NaN, 0.5, -1, 1e-9];
+  const predictions: Prediction[] = Array.from({ length: 5000 }, (_, i) => {
+    const scores: Record<string, number> = {};
+    for (const c of CLASSES) if (random() < 0.9) scores[c] = values[Math.floor(random() * values.length)];
+    const label =
+      i % 5 === 0 ? CLASSES.filter(() => random() < 0.5) : i % 7 === 0 ? 'unknown' : CLASSES[i % CLASSES.length];
+    return { image: `img${i}`, label, predicted: CLASSES[0], scores };
+  });
+  const margins = rowMargins(predictions, CLASSES);
+  predictions.forEach((p, i) => assert.ok(Object.is(margins[i], labelMargin(p.label, p.scores, CLASSES)), `row ${i}`));
+  assert.equal(rowMargins(predictions, CLASSES), margins, 'computed once per list');
+  assert.notEqual(rowMargins(predictions, [...CLASSES].reverse()), margins, 'and per class order');
 });
