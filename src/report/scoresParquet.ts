@@ -8,9 +8,9 @@
 //   sim 0 … sim M-1                   double, with `similarity`: the variant's cosines rounded to 4
 //                                     decimals as the output saves them; null past its columns
 // Key-value metadata `symptom_lens.score` names the score and run; with `similarity`,
-// `symptom_lens.per_image` holds the class order, whether the set is multi-label, and each
-// variant's similarity column labels ({class, text}), so the file reads back into
-// `predictions` and `similarity` equal to the inline ones.
+// `symptom_lens.per_image` holds the paged output's run id (where given), the class order,
+// whether the set is multi-label, and each variant's similarity column labels ({class, text}),
+// so the file reads back into `predictions` and `similarity` equal to the inline ones.
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Classes, Prediction, ScoreResult } from '../protocol/results';
@@ -38,6 +38,8 @@ const PLAIN_DOUBLES = { encoding: 'PLAIN', codec: 'UNCOMPRESSED' } as const;
 const SIMILARITY = { encoding: 'RLE_DICTIONARY', codec: 'UNCOMPRESSED' } as const;
 
 interface PerImageMeta {
+  /** A paged score's run id (protocol/results.ts PerImage.run), which the file holds the rows of. */
+  run?: string;
   classes: string[];
   multiLabel: boolean;
   variants: { name: string; columns: { class: string; text: string }[] }[];
@@ -83,7 +85,7 @@ function sharedUtf8(): { column: Uint8Array[]; set: (row: number, text: string) 
 export function scoresParquet(
   score: Pick<ScoreResult, 'name' | 'run' | 'classes' | 'variants' | 'multiLabel'>,
   kvMetadata: KeyValue[],
-  options: { similarity?: boolean } = {},
+  options: { similarity?: boolean; run?: string } = {},
 ): ArrayBuffer {
   const { classes } = score;
   const rowCount = score.variants.reduce((n, v) => n + v.predictions.length, 0);
@@ -140,6 +142,7 @@ export function scoresParquet(
     ...simColumns,
   ];
   const meta: PerImageMeta = {
+    ...(options.run ? { run: options.run } : {}),
     classes: score.classes,
     multiLabel: score.multiLabel === true,
     variants: score.variants.map((v) => ({ name: v.name, columns: v.columns })),
@@ -166,6 +169,8 @@ export function scoresParquet(
 }
 
 export interface PerImageRows {
+  /** The run id the file was written with, if any. */
+  run?: string;
   classes: string[];
   multiLabel: boolean;
   variants: VariantRows[];
@@ -212,5 +217,10 @@ export async function readScoresParquet(buffer: ArrayBuffer): Promise<PerImageRo
     v.similarity.push(v.columns.map((_, k) => Number(sims[k][r])));
     v.margin.push(typeof margin[r] === 'number' ? (margin[r] as number) : NaN);
   }
-  return { classes: meta.classes, multiLabel: meta.multiLabel, variants: [...byName.values()] };
+  return {
+    ...(meta.run ? { run: meta.run } : {}),
+    classes: meta.classes,
+    multiLabel: meta.multiLabel,
+    variants: [...byName.values()],
+  };
 }
