@@ -169,11 +169,15 @@ export function scoresParquet(
 }
 
 export interface PerImageRows {
-  /** The run id the file was written with, if any. */
-  run?: string;
   classes: string[];
   multiLabel: boolean;
   variants: VariantRows[];
+}
+
+/** The run id a per-image file was written with, from its metadata alone (no rows read). */
+export function perImageRun(buffer: ArrayBuffer): string | undefined {
+  const raw = parquetMetadata(buffer).key_value_metadata?.find((kv) => kv.key === PER_IMAGE_KEY)?.value;
+  return raw ? (JSON.parse(raw) as PerImageMeta).run : undefined;
 }
 
 /** A per-image file (written with `similarity`) read back, variant by variant. */
@@ -217,10 +221,5 @@ export async function readScoresParquet(buffer: ArrayBuffer): Promise<PerImageRo
     v.similarity.push(v.columns.map((_, k) => Number(sims[k][r])));
     v.margin.push(typeof margin[r] === 'number' ? (margin[r] as number) : NaN);
   }
-  return {
-    ...(meta.run ? { run: meta.run } : {}),
-    classes: meta.classes,
-    multiLabel: meta.multiLabel,
-    variants: [...byName.values()],
-  };
+  return { classes: meta.classes, multiLabel: meta.multiLabel, variants: [...byName.values()] };
 }

@@ -3,7 +3,7 @@
 // executed, from the file it wrote beside it.
 import { readPerImageFile, readPerImageFileBeside, writePerImageFile } from '../cache/perImageFiles';
 import type { ScoreResult } from '../protocol/results';
-import { readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
+import { perImageRun, readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
 
 /** The Parquet bytes of every image's rows of `score` (with similarity), for the paged output of `run`. */
 export function perImageParquet(score: ScoreResult, run?: string): Uint8Array {
@@ -19,8 +19,7 @@ export async function storePerImage(
   await writePerImageFile(cacheDir, notebookPath, score.name, run, perImageParquet(score, run));
 }
 
-const rowsOf = (buf: Buffer) =>
-  readScoresParquet(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+const bytesOf = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 
 /**
  * Every row of a run's file, or undefined when the file is gone: the cache's, else the one the
@@ -33,11 +32,10 @@ export async function loadPerImage(
   run: string,
 ): Promise<PerImageRows | undefined> {
   const cached = await readPerImageFile(cacheDir, notebookPath, cell, run);
-  if (cached) return rowsOf(cached);
+  if (cached) return readScoresParquet(bytesOf(cached));
   const beside = await readPerImageFileBeside(notebookPath, cell);
-  if (!beside) return undefined;
-  const rows = await rowsOf(beside);
-  return rows.run === run ? rows : undefined;
+  // Another run's file (the CLI's output of a later run, say) holds other rows: read none of them.
+  return beside && perImageRun(bytesOf(beside)) === run ? readScoresParquet(bytesOf(beside)) : undefined;
 }
 
 /** A paged score with every row back from its per-image file: what exports write. */

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { labelMargin } from '../../src/protocol/margin';
 import type { Prediction, ScoreResult, VariantResult } from '../../src/protocol/results';
-import { readScoresParquet, scoresParquet } from '../../src/report/scoresParquet';
+import { perImageRun, readScoresParquet, scoresParquet } from '../../src/report/scoresParquet';
 import { mulberry32 } from '../../src/common/random';
 
 const CLASSES = ['normal', 'effusion', 'nodule'];
@@ -91,4 +91,10 @@ test('a multi-label file reads back into the same predictions and similarity row
     // As JSON saves them (no −0).
     assert.deepStrictEqual(v.similarity, JSON.parse(JSON.stringify(want.similarity)));
   });
+});
+
+test('a per-image file names the run whose rows it holds, read from its metadata alone', () => {
+  const s = score([variant('v1', 10, 2, 5)]);
+  assert.equal(perImageRun(scoresParquet(s, [], { similarity: true, run: '0123456789abcdef' })), '0123456789abcdef');
+  assert.equal(perImageRun(scoresParquet(s, [], { similarity: true })), undefined);
 });
