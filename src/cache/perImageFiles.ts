@@ -31,6 +31,15 @@ export function perImageFile(cacheDir: string, notebookPath: string, cell: strin
   return path.join(folder(cacheDir, notebookPath, cell), `${run}.parquet`);
 }
 
+/**
+ * The name of a score's per-image file beside results.json (the CLI's --out, where it also
+ * writes the executed notebook): the cell name with anything but letters, digits, `.`, `-` and
+ * `_` replaced, so it names a file in that folder and nothing else.
+ */
+export function perImageFileName(cell: string): string {
+  return `${cell.replace(/[^\w.-]+/g, '_')}.per-image.parquet`;
+}
+
 /** Stores a run's file and drops the cell's older ones past KEPT_RUNS. */
 export async function writePerImageFile(
   cacheDir: string,
@@ -52,7 +61,7 @@ export async function writePerImageFile(
   }
 }
 
-/** The run's file, or undefined when it is gone (cache cleared, another machine, pruned). */
+/** The run's file in the cache, or undefined when it is gone (cache cleared, another machine, pruned). */
 export async function readPerImageFile(
   cacheDir: string,
   notebookPath: string,
@@ -61,6 +70,19 @@ export async function readPerImageFile(
 ): Promise<Buffer | undefined> {
   try {
     return await fs.readFile(perImageFile(cacheDir, notebookPath, cell, run));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The per-image file the CLI wrote beside the notebook it executed (perImageFileName), or
+ * undefined when there is none: such a notebook, opened later, has no cache of its own runs.
+ */
+export async function readPerImageFileBeside(notebookPath: string, cell: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(path.join(path.dirname(notebookPath), perImageFileName(cell)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

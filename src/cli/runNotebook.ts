@@ -9,6 +9,7 @@ import { writeReport, type ReportCell } from '../report/report';
 import { metricsCsv, predictionsCsv } from '../report/scoreCsv';
 import type { ScoreResult } from '../protocol/results';
 import { MIME } from '../protocol/mime';
+import { perImageFileName, readPerImageFile } from '../cache/perImageFiles';
 import { perImageParquet } from '../scoring/perImageStore';
 import type { DevicePreference } from '../clip/types';
 import { executedNotebookPath, executedNotebookText } from './executedNotebook';
@@ -99,7 +100,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await kernel.dispose();
   }
   const resultsPath = path.join(opts.outDir, 'results.json');
-  // Paged score outputs with their per-image file named, for results.json and the report.
+  // Paged score outputs with their per-image file named, for results.json, the executed notebook
+  // and the report.
   const named = new Map<number, ScoreResult>();
   // Each score cell's predictions and metrics as CSV too, named after the cell; a paged score's
   // every row as Parquet, which its entry in results.json names instead of listing them.
@@ -112,8 +114,13 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(score));
     const paged = outcomes.get(c.index)?.outputs.find((o) => o.mime === MIME.score)?.data as ScoreResult | undefined;
     if (!paged?.perImage) continue;
-    const file = `${name}.per-image.parquet`;
-    await writeFileAtomic(path.join(opts.outDir, file), perImageParquet(score));
+    // The run's file as the kernel stored it in the cache (the same bytes), else written anew.
+    const { run } = paged.perImage;
+    const bytes =
+      (await readPerImageFile(kernel.cacheDir, notebookPath, score.name, run).catch(() => undefined)) ??
+      perImageParquet(score, run);
+    const file = perImageFileName(score.name);
+    await writeFileAtomic(path.join(opts.outDir, file), bytes);
     named.set(c.index, { ...paged, perImage: { ...paged.perImage, file } });
   }
   // The notebook's file name: every path inside results.json is relative to its folder.
@@ -130,11 +137,27 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const secrets = [process.env.OPENAI_API_KEY, process.env.HF_TOKEN];
   const executedPath = executedNotebookPath(notebookPath, opts.outDir);
-  await writeFileAtomic(executedPath, executedNotebookText(model, outcomes, secrets));
+  // Its paged outputs name their file too, which it finds beside it when opened later.
+  await writeFileAtomic(executedPath, executedNotebookText(model, withNamedFiles(outcomes, named), secrets));
   const shown = reportCells.map((rc) => {
     const paged = named.get(rc.index);
     return paged ? { ...rc, outputs: rc.outputs.map((o) => (o.mime === MIME.score ? { ...o, data: paged } : o)) } : rc;
   });
   const reportPath = await writeReport(opts.outDir, { notebookPath, cells: shown, secrets });
   return { resultsPath, reportPath, notebookPath: executedPath, cells };
+}
+
+/** The outcomes with each paged score output replaced by the one naming its per-image file. */
+function withNamedFiles(
+  outcomes: ReadonlyMap<number, CellOutcome>,
+  named: ReadonlyMap<number, ScoreResult>,
+): Map<number, CellOutcome> {
+  return new Map(
+    [...outcomes].map(([index, outcome]) => {
+      const paged = named.get(index);
+      if (!paged) return [index, outcome];
+      const outputs = outcome.outputs.map((o) => (o.mime === MIME.score ? { ...o, data: paged } : o));
+      return [index, { ...outcome, outputs }];
+    }),
+  );
 }

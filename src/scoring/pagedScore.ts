@@ -3,9 +3,11 @@
 // variant keeps the same few rows (the worst failures of every variant, the images that flipped
 // since the previous run, then the first images in image order), and every row goes into a
 // per-image Parquet file (report/scoresParquet.ts) that the renderer pages through.
-import { labelMargin } from '../protocol/margin';
-import { listRows, ROWS_PAGE, type OrderedRow } from '../protocol/rowOrder';
-import type { ScoreResult, VariantResult } from '../protocol/results';
+import { firstSorted } from '../common/firstSorted';
+import { classDifference, sameClasses } from '../protocol/classes';
+import { byMargin, ROWS_PAGE, type OrderedRow } from '../protocol/rowOrder';
+import type { Prediction, ScoreResult, VariantResult } from '../protocol/results';
+import { rowMargins } from './margins';
 
 /** Estimated bytes of per-image data (predictions + similarity, every variant) kept inline. */
 export const INLINE_BUDGET_BYTES = 500_000;
@@ -43,11 +45,32 @@ export function needsPaging(score: Pick<ScoreResult, 'variants'>): boolean {
 
 /** A variant's rows with their margins, as protocol/rowOrder.ts orders them. */
 export function orderedRows(v: Pick<VariantResult, 'predictions'>, classes: string[]): OrderedRow[] {
-  return v.predictions.map((prediction, index) => ({
-    prediction,
-    margin: labelMargin(prediction.label, prediction.scores, classes),
-    index,
-  }));
+  const margins = rowMargins(v.predictions, classes);
+  return v.predictions.map((prediction, index) => ({ prediction, margin: margins[index], index }));
+}
+
+/**
+ * A variant's failures as its gallery lists them (protocol/rowOrder.ts listRows, whose order this
+ * repeats on positions): how many there are, and the positions of the first `k`.
+ */
+function failureList(v: VariantResult, classes: string[], multiLabel: boolean, k: number) {
+  const margins = rowMargins(v.predictions, classes);
+  const wrong = new Int32Array(v.predictions.length);
+  const failures: number[] = [];
+  v.predictions.forEach((p, i) => {
+    if (sameClasses(p.label, p.predicted)) return;
+    failures.push(i);
+    if (multiLabel) wrong[i] = classDifference(p.label, p.predicted);
+  });
+  const first = firstSorted(failures, k, (a, b) => wrong[b] - wrong[a] || byMargin(margins[a], margins[b]) || a - b);
+  return { count: failures.length, first };
+}
+
+/** The positions of `images` among the predictions (the last, should one repeat). */
+function positions(predictions: Prediction[], images: Set<string>): Map<string, number> {
+  const at = new Map<string, number>();
+  if (images.size) predictions.forEach((p, i) => images.has(p.image) && at.set(p.image, i));
+  return at;
 }
 
 /** The output of `score` keeping only its shown rows; `run` names its per-image file. */
@@ -60,21 +83,22 @@ export function pagedScore(score: ScoreResult, run: string, maxShown = MAX_SHOWN
     maxShown,
     Math.max(Math.min(ROWS_PAGE, maxShown), Math.floor(SHOWN_BUDGET_BYTES / Math.max(1, rowBytes))),
   );
-  const indexOf = new Map(score.variants[0]?.predictions.map((p, i) => [p.image, i]));
+  const flipped = (score.changes?.variants ?? []).map((v) => v.flipped.slice(0, FLIPPED_SHOWN).map((f) => f.image));
+  const indexOf = positions(score.variants[0]?.predictions ?? [], new Set(flipped.flat()));
   const wanted = new Set<number>();
   const add = (i: number | undefined) => i !== undefined && wanted.size < limit && wanted.add(i);
-  for (const v of score.changes?.variants ?? [])
-    for (const f of v.flipped.slice(0, FLIPPED_SHOWN)) add(indexOf.get(f.image));
-  const failures = score.variants.map((v) => listRows(orderedRows(v, score.classes), undefined, multiLabel));
+  for (const images of flipped) for (const image of images) add(indexOf.get(image));
+  // Past `limit` failures, one of the first limit + 1 is not kept: enough to count those kept.
+  const failures = score.variants.map((v) => failureList(v, score.classes, multiLabel, Math.max(ROWS_PAGE, limit + 1)));
   // The first page of every variant's gallery, taken in turn across variants.
-  for (let rank = 0; rank < ROWS_PAGE; rank++) for (const f of failures) add(f[rank]?.index);
+  for (let rank = 0; rank < ROWS_PAGE; rank++) for (const f of failures) add(f.first[rank]);
   for (let i = 0; i < n && wanted.size < limit; i++) add(i);
   const indices = [...wanted].sort((a, b) => a - b);
   // Per variant, how many of its gallery's first failures are kept, in order: the renderer asks
   // for the list from there on.
   const leading = failures.map((f) => {
-    const at = f.findIndex((r) => !wanted.has(r.index));
-    return at < 0 ? f.length : at;
+    const at = f.first.findIndex((i) => !wanted.has(i));
+    return at < 0 ? f.count : at;
   });
   return {
     ...score,
@@ -101,7 +125,7 @@ export function pagedScore(score: ScoreResult, run: string, maxShown = MAX_SHOWN
       images: n,
       shown: indices.length,
       indices,
-      failures: failures.map((f) => f.length),
+      failures: failures.map((f) => f.count),
       failuresKept: leading,
     },
   };

@@ -1,12 +1,13 @@
 // Writes a paged score's per-image file into the cache (cache/perImageFiles.ts), and reads it
-// back as the rows the renderer pages through.
-import { readPerImageFile, writePerImageFile } from '../cache/perImageFiles';
+// back as the rows the renderer pages through: from the cache, or for a notebook the CLI
+// executed, from the file it wrote beside it.
+import { readPerImageFile, readPerImageFileBeside, writePerImageFile } from '../cache/perImageFiles';
 import type { ScoreResult } from '../protocol/results';
-import { readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
+import { perImageRun, readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
 
-/** The Parquet bytes of every image's rows of `score` (with similarity). */
-export function perImageParquet(score: ScoreResult): Uint8Array {
-  return new Uint8Array(scoresParquet(score, [], { similarity: true }));
+/** The Parquet bytes of every image's rows of `score` (with similarity), for the paged output of `run`. */
+export function perImageParquet(score: ScoreResult, run?: string): Uint8Array {
+  return new Uint8Array(scoresParquet(score, [], { similarity: true, run }));
 }
 
 export async function storePerImage(
@@ -15,19 +16,26 @@ export async function storePerImage(
   score: ScoreResult,
   run: string,
 ): Promise<void> {
-  await writePerImageFile(cacheDir, notebookPath, score.name, run, perImageParquet(score));
+  await writePerImageFile(cacheDir, notebookPath, score.name, run, perImageParquet(score, run));
 }
 
-/** Every row of a run's file, or undefined when the file is gone. */
+const bytesOf = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+
+/**
+ * Every row of a run's file, or undefined when the file is gone: the cache's, else the one the
+ * CLI wrote beside the notebook, if it holds this run.
+ */
 export async function loadPerImage(
   cacheDir: string,
   notebookPath: string,
   cell: string,
   run: string,
 ): Promise<PerImageRows | undefined> {
-  const buf = await readPerImageFile(cacheDir, notebookPath, cell, run);
-  if (!buf) return undefined;
-  return readScoresParquet(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+  const cached = await readPerImageFile(cacheDir, notebookPath, cell, run);
+  if (cached) return readScoresParquet(bytesOf(cached));
+  const beside = await readPerImageFileBeside(notebookPath, cell);
+  // Another run's file (the CLI's output of a later run, say) holds other rows: read none of them.
+  return beside && perImageRun(bytesOf(beside)) === run ? readScoresParquet(bytesOf(beside)) : undefined;
 }
 
 /** A paged score with every row back from its per-image file: what exports write. */

@@ -184,6 +184,26 @@ test(`a score of ${IMAGES.toLocaleString('en')} images: bounded output and repor
   });
   assert.deepEqual(gone, { type: 'scoreRows', id: 8, gone: true });
   assert.ok(!existsSync(cacheDir), 'answering creates no cache');
+
+  // The executed notebook in --out, opened later (its own cache has no run of it), pages from
+  // the file beside it, which its output names; only for the run that file holds.
+  assert.equal(output.perImage!.file, 's.per-image.parquet');
+  const fromOut = (run: string) =>
+    answerScoreRows(cacheDir, summary.notebookPath, {
+      type: 'scoreRows',
+      id: 9,
+      score: 's',
+      run,
+      variant: 'b',
+      list: 'failures',
+      offset: 60,
+      limit: 60,
+    });
+  const besidePage = await fromOut(output.perImage!.run);
+  assert.equal(besidePage.total, output.perImage!.failures[1]);
+  assert.deepEqual(besidePage.rows, page.rows);
+  assert.deepEqual(await fromOut('0123456789abcdef'), { type: 'scoreRows', id: 9, gone: true });
+  assert.ok(!existsSync(cacheDir), 'answering creates no cache');
 });
 
 test('on a small set the output stays inline, and the per-image file reads back equal to it', async (t) => {

@@ -18,24 +18,18 @@ import { planTexts, predictClasses, RECIPES, type RecipeScores, type TextPlan } 
 import { savedScores, type SavedScores } from '../../scoring/savedScores';
 import { version as packageVersion } from '../../../package.json';
 import { sameClasses } from '../../protocol/classes';
-import { labelMargin } from '../../protocol/margin';
 import { MIME } from '../../protocol/mime';
-import { type DescriptorSet, type ImageEntry, type ImageSet } from '../../protocol/dataset';
+import { type DescriptorSet, type ImageSet } from '../../protocol/dataset';
 import { type Prediction, type ScoreResult, type VariantResult } from '../../protocol/results';
 import { checkClasses, fieldError, lookup, md, num, pct, sessionKey } from './common';
 import { embedImageSet, embedTexts, stepCache } from './embed';
 import { checkImportedModel } from './importedEmbeddings';
-import { cachedThumbnail } from './thumbnails';
 import { scoreOutputData } from './scoreOutput';
-import { FLIPPED_SHOWN } from '../../scoring/pagedScore';
-import { defineStep, type StepContext } from './step';
+import { failureThumbnails } from './failureThumbnails';
+import { defineStep } from './step';
 import { PhaseTimer } from '../phases';
 import { recordScoreRun } from '../../scoring/scoreRuns';
 import { descriptorImportance, truthOf } from '../../scoring/importance';
-
-/** Failure thumbnails saved inline in the output; more are fetched lazily by the renderer. */
-export const MAX_INLINE_THUMBNAILS = 40;
-const THUMBNAIL_PX = 64;
 
 /** One variant to score: a descriptor set, or a control's sets whose class scores are averaged. */
 interface VariantPlan {
@@ -312,40 +306,6 @@ function compareWithFirst(
       auroc: pairedAurocComparison(positives, scored[0].scores, scored[v].scores, classes, statistics),
     };
   }
-}
-
-/**
- * Inline thumbnails for the failures the gallery shows first: per variant the most confidently
- * wrong (lowest margin of the true class over the best other class), taken in turn across
- * variants. The report cannot fetch more; the notebook renderer asks for the rest lazily.
- */
-async function failureThumbnails(
-  ctx: StepContext,
-  entries: ImageEntry[],
-  variants: VariantResult[],
-  flipped: string[],
-): Promise<Record<string, string>> {
-  // Most confidently wrong first; an image without a margin (protocol/margin.ts) keeps its place.
-  const margin = (p: Prediction) => labelMargin(p.label, p.scores, Object.keys(p.scores)) || 0;
-  const queues = variants.map((v) =>
-    v.predictions
-      .filter((p) => !sameClasses(p.predicted, p.label))
-      .map((p) => ({ image: p.image, margin: margin(p) }))
-      .sort((a, b) => a.margin - b.margin)
-      .map((p) => p.image),
-  );
-  // The images whose prediction flipped since the previous run come first ("what changed").
-  const wanted = new Set<string>(flipped.slice(0, FLIPPED_SHOWN));
-  for (let rank = 0; wanted.size < MAX_INLINE_THUMBNAILS && queues.some((q) => rank < q.length); rank++) {
-    for (const q of queues) if (rank < q.length && wanted.size < MAX_INLINE_THUMBNAILS) wanted.add(q[rank]);
-  }
-  const byId = new Map(entries.map((e) => [e.id, e]));
-  const out: Record<string, string> = {};
-  for (const id of wanted) {
-    const entry = byId.get(id)!;
-    out[id] = await cachedThumbnail(ctx, entry, THUMBNAIL_PX);
-  }
-  return out;
 }
 
 function scoreMarkdown(r: ScoreResult): string {
