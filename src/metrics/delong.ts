@@ -202,9 +202,79 @@ function classComponents(
   classes: readonly string[],
 ): (AurocComponents | null)[] {
   return classes.map((_, c) =>
-    aurocComponents(
+    rememberedComponents(
       positives[c],
-      scores.map((row) => row[c]),
+      Float64Array.from(scores, (row) => row[c]),
     ),
   );
+}
+
+/**
+ * Components kept for reuse: a one-descriptor edit changes one class's scores, and the other
+ * classes' columns are the very numbers of the previous run; "what changed" and the paired tests
+ * between variants need the components of columns the run's own intervals just ranked. Each
+ * sort of 100,000 scores costs tens of milliseconds of the edit loop.
+ */
+interface Remembered {
+  scores: Float64Array;
+  positive: Uint8Array;
+  components: AurocComponents | null;
+}
+
+/** Bytes kept (scores, positives and components: 17 an image); the least recently used go first. */
+const REMEMBERED_BYTES = 48 * 2 ** 20;
+const remembered = new Map<string, Remembered[]>();
+let rememberedBytes = 0;
+
+/**
+ * aurocComponents(isPositive, scores), taken from the memory when an entry has these scores and
+ * positives value for value (a cheap fingerprint finds the candidates, a full comparison decides),
+ * so a remembered result is exactly the one a new computation would give. Callers must not write
+ * into the returned components.
+ */
+export function rememberedComponents(isPositive: ArrayLike<boolean>, scores: Float64Array): AurocComponents | null {
+  const n = scores.length;
+  const positive = Uint8Array.from({ length: n }, (_, i) => (isPositive[i] ? 1 : 0));
+  const key = fingerprint(scores, positive);
+  const candidates = remembered.get(key) ?? [];
+  const found = candidates.find((r) => equalValues(r.scores, scores) && equalValues(r.positive, positive));
+  if (found) {
+    // Most recently used last.
+    remembered.delete(key);
+    remembered.set(key, candidates);
+    return found.components;
+  }
+  const components = aurocComponents(isPositive, scores);
+  remembered.delete(key);
+  remembered.set(key, [...candidates, { scores: scores.slice(), positive, components }]);
+  rememberedBytes += 17 * n;
+  for (const [oldest, entries] of remembered) {
+    if (rememberedBytes <= REMEMBERED_BYTES || oldest === key) break;
+    remembered.delete(oldest);
+    for (const e of entries) rememberedBytes -= 17 * e.scores.length;
+  }
+  return components;
+}
+
+/** Forget the remembered components (tests). */
+export function forgetComponents(): void {
+  remembered.clear();
+  rememberedBytes = 0;
+}
+
+/** Length, positives count and 64 sampled scores: equal inputs always share it. */
+function fingerprint(scores: Float64Array, positive: Uint8Array): string {
+  let positives = 0;
+  for (let i = 0; i < positive.length; i++) positives += positive[i];
+  const step = Math.max(1, Math.floor(scores.length / 64));
+  const sample: number[] = [scores.length, positives];
+  for (let i = 0; i < scores.length; i += step) sample.push(scores[i]);
+  return sample.join(',');
+}
+
+function equalValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  // Object.is: a remembered NaN matches a NaN, and −0 stays apart from +0 as the sort keeps them.
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }

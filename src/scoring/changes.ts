@@ -5,7 +5,7 @@
 import { pairedBootstrapMany } from '../metrics/bootstrap';
 import { resampledAurocs, type ResampledAuroc } from '../metrics/aurocResamples';
 import { accuracyFromConfusion, balancedAccuracyFromConfusion, macroF1FromConfusion } from '../metrics/classification';
-import { aurocComponents, pairedDelong, type AurocComponents } from '../metrics/delong';
+import { pairedDelong, rememberedComponents, type AurocComponents } from '../metrics/delong';
 import { tableDrawsFor } from '../metrics/resample';
 import type { PairedDifference } from '../protocol/statistics';
 import {
@@ -224,7 +224,9 @@ function delongComponents(
   const known = componentsOf.get(v);
   if (known && sameValues(known.labels, labels)) return known.components;
   const n = labels.length;
-  const components = positives.map((positive, c) => aurocComponents(positive, v.scores.subarray(c * n, (c + 1) * n)));
+  const components = positives.map((positive, c) =>
+    rememberedComponents(positive, v.scores.subarray(c * n, (c + 1) * n)),
+  );
   componentsOf.set(v, { labels, components });
   return components;
 }
