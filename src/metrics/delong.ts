@@ -201,12 +201,11 @@ function classComponents(
   scores: readonly (readonly number[])[],
   classes: readonly string[],
 ): (AurocComponents | null)[] {
-  return classes.map((_, c) =>
-    rememberedComponents(
-      positives[c],
-      Float64Array.from(scores, (row) => row[c]),
-    ),
-  );
+  return classes.map((_, c) => {
+    const column = new Float64Array(scores.length);
+    for (let i = 0; i < scores.length; i++) column[i] = scores[i][c];
+    return rememberedComponents(positives[c], column);
+  });
 }
 
 /**
@@ -234,7 +233,8 @@ let rememberedBytes = 0;
  */
 export function rememberedComponents(isPositive: ArrayLike<boolean>, scores: Float64Array): AurocComponents | null {
   const n = scores.length;
-  const positive = Uint8Array.from({ length: n }, (_, i) => (isPositive[i] ? 1 : 0));
+  const positive = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (isPositive[i]) positive[i] = 1;
   const key = fingerprint(scores, positive);
   const candidates = remembered.get(key) ?? [];
   const found = candidates.find((r) => equalValues(r.scores, scores) && equalValues(r.positive, positive));
@@ -272,9 +272,9 @@ function fingerprint(scores: Float64Array, positive: Uint8Array): string {
   return sample.join(',');
 }
 
-function equalValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  // Object.is: a remembered NaN matches a NaN, and −0 stays apart from +0 as the sort keeps them.
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
+/** The same bytes (one native comparison): a −0 and a +0 differ, which only costs a miss. */
+function equalValues(a: Float64Array | Uint8Array, b: Float64Array | Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  const bytes = (x: Float64Array | Uint8Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  return bytes(a).equals(bytes(b));
 }

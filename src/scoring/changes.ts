@@ -149,7 +149,8 @@ function pairedIntervals(
   // serves both runs' confusion matrices.
   const cell = new Uint32Array(n);
   for (let i = 0; i < n; i++) cell[i] = (trueIndex[i] * k + was[i]) * k + is[i];
-  const positives = classes.map((_, c) => Array.from(trueIndex, (t) => t === c));
+  const positives = classes.map(() => new Array<boolean>(n).fill(false));
+  for (let i = 0; i < n; i++) positives[trueIndex[i]][i] = true;
   const columns = (v: VariantSnapshot) => classes.map((_, c) => v.perImage!.scores.subarray(c * n, (c + 1) * n));
   const delong = current.aurocIntervals === 'delong';
   // Both runs' AUROCs per resample, as their own intervals drew them (aurocResamples.ts).
