@@ -295,6 +295,8 @@ function compareWithFirst(
   classes: string[],
   statistics: BootstrapOptions,
 ): void {
+  // One variant compares with nothing: its 100,000 positives per class would be built for no test.
+  if (results.length < 2) return;
   const positives = classes.map((c) =>
     imageSet.entries.map((e) => (e.label !== undefined ? e.label === c : e.labels?.[c] === 1)),
   );
