@@ -12,6 +12,7 @@
 // For a mean over classes (whose positives differ) this pairs each image's components across
 // classes, the same construction extended; for a single class it is DeLong's estimator exactly.
 import type { ConfidenceInterval, IntervalMethod, PairedDifference } from '../protocol/statistics';
+import { sameBytes } from '../common/sameBytes';
 import { prepareAuroc } from './classification';
 import { normalCdf, normalQuantile } from './normal';
 
@@ -237,7 +238,7 @@ export function rememberedComponents(isPositive: ArrayLike<boolean>, scores: Flo
   for (let i = 0; i < n; i++) if (isPositive[i]) positive[i] = 1;
   const key = fingerprint(scores, positive);
   const candidates = remembered.get(key) ?? [];
-  const found = candidates.find((r) => equalValues(r.scores, scores) && equalValues(r.positive, positive));
+  const found = candidates.find((r) => sameBytes(r.scores, scores) && sameBytes(r.positive, positive));
   if (found) {
     // Most recently used last.
     remembered.delete(key);
@@ -270,11 +271,4 @@ function fingerprint(scores: Float64Array, positive: Uint8Array): string {
   const sample: number[] = [scores.length, positives];
   for (let i = 0; i < scores.length; i += step) sample.push(scores[i]);
   return sample.join(',');
-}
-
-/** The same bytes (one native comparison): a −0 and a +0 differ, which only costs a miss. */
-function equalValues(a: Float64Array | Uint8Array, b: Float64Array | Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  const bytes = (x: Float64Array | Uint8Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
-  return bytes(a).equals(bytes(b));
 }

@@ -6,6 +6,7 @@
 // written once filled, so the same object holds the same numbers and the remembered value is the
 // one a new computation would give. A column that is rewritten (a scratch buffer) must not be
 // passed here.
+import { sameBytes } from '../common/sameBytes';
 import { auroc } from './classification';
 
 interface Remembered {
@@ -46,11 +47,4 @@ function entryOf(positive: Uint8Array, column: Float64Array): Remembered {
     if (entries.length > KEPT_PER_COLUMN) entries.shift();
   }
   return entry;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

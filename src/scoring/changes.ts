@@ -211,32 +211,17 @@ function delongMeanDifference(
 }
 
 /**
- * Each run's DeLong components per class, kept with its arrays: the current run of one
- * comparison is the previous run of the next (in memory, on the same labels), so each edit
- * ranks one run's scores, not two.
+ * A run's DeLong components per class. The current run's columns were ranked by its own
+ * intervals, and the previous run's by the run before: both come from the remembered
+ * components (metrics/delong.ts), so an edit ranks no column twice.
  */
-const componentsOf = new WeakMap<VariantArrays, { labels: Uint32Array; components: (AurocComponents | null)[] }>();
-
 function delongComponents(
   v: VariantArrays,
   labels: Uint32Array,
   positives: readonly boolean[][],
 ): (AurocComponents | null)[] {
-  const known = componentsOf.get(v);
-  if (known && sameValues(known.labels, labels)) return known.components;
   const n = labels.length;
-  const components = positives.map((positive, c) =>
-    rememberedComponents(positive, v.scores.subarray(c * n, (c + 1) * n)),
-  );
-  componentsOf.set(v, { labels, components });
-  return components;
-}
-
-function sameValues(a: Uint32Array, b: Uint32Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return positives.map((positive, c) => rememberedComponents(positive, v.scores.subarray(c * n, (c + 1) * n)));
 }
 
 /** One run's confusion matrix (true × predicted) from the true × previous × current counts. */

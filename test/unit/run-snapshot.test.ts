@@ -19,21 +19,8 @@ import { recordScoreRun } from '../../src/scoring/scoreRuns';
 import type { RunSummary } from '../../src/protocol/changes';
 import type { ScoreResult } from '../../src/protocol/results';
 import { compareRunsBefore } from '../helpers/compareRunsBefore';
+import { CLASSES, DATA, MODEL, names, v1 } from '../helpers/whatChangedCells';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DATA = path.join(ROOT, 'examples/data/labels.csv');
-const MODEL = path.join(ROOT, 'models/demo');
-const CLASSES = ['cardiomegaly', 'effusion', 'nodule', 'normal', 'pneumothorax'];
-
-const v1 = (cardio: string) => `descriptors: v1
-classes:
-  cardiomegaly: [${cardio}]
-  effusion: [blunted costophrenic angle, fluid at the lung base]
-  nodule: [round opacity in the lung]
-  normal: [clear lung fields]
-  pneumothorax: [lung edge without markings]
-`;
-const names = `descriptors: names\nclasses: {${CLASSES.map((c) => `${c}: []`).join(', ')}}\n`;
 const scoreCell = (name: string, intervals: string) =>
   `score: ${name}\nimages: ph\nmodel: demo\ndescriptors: [names, v1]\ncontrols: [shuffled]\nseed: 3\nintervals: ${intervals}\n`;
 const SEED = 3;

@@ -12,21 +12,8 @@ import { RunHistory } from '../../src/cache/runHistory';
 import { compareRuns } from '../../src/scoring/changes';
 import type { ScoreResult } from '../../src/protocol/results';
 import { FLIPPED_SHOWN } from '../../src/scoring/pagedScore';
+import { CLASSES, DATA, MODEL, names, v1 } from '../helpers/whatChangedCells';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DATA = path.join(ROOT, 'examples/data/labels.csv');
-const MODEL = path.join(ROOT, 'models/demo');
-const CLASSES = ['cardiomegaly', 'effusion', 'nodule', 'normal', 'pneumothorax'];
-
-const v1 = (cardio: string) => `descriptors: v1
-classes:
-  cardiomegaly: [${cardio}]
-  effusion: [blunted costophrenic angle, fluid at the lung base]
-  nodule: [round opacity in the lung]
-  normal: [clear lung fields]
-  pneumothorax: [lung edge without markings]
-`;
-const names = `descriptors: names\nclasses: {${CLASSES.map((c) => `${c}: []`).join(', ')}}\n`;
 const score = 'score: cmp\nimages: ph\nmodel: demo\ndescriptors: [names, v1]\n';
 
 async function kernelIn(dir: string): Promise<Kernel> {
