@@ -72,11 +72,14 @@ function medians(runs: Record<string, number>[]): Record<string, number> {
   );
 }
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const maxRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknown>> {
   const n = args.images;
   const full = !args.editOnly;
   const listing = full ? await listingBench(args.listingFiles ?? Math.min(n, 10_000)) : {};
+  // The process's peak so far after each part: which part sets the peak.
+  const peakSoFar: Record<string, number> = { listing: maxRssMiB() };
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'symptom-lens-scale-'));
   const notebookPath = path.join(work, 'scale.lensnb');
   const cacheDir = path.join(work, 'cache');
@@ -139,6 +142,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
     // Where the memory is after the loop: resident, and of it the JavaScript heap and the
     // buffers outside it (typed arrays, the model's tensors are native and count in neither).
     const after = process.memoryUsage();
+    peakSoFar.editLoop = maxRssMiB();
     const memoryAfterEditsMiB = {
       rssAfterColdScore: mib(rssAfterColdScore),
       rss: mib(after.rss),
@@ -151,10 +155,15 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
     // two never hold their data at once.
     await kernel.dispose();
     forgetProcessMemory();
+    // What the closed notebook left is garbage now; collected here (npm run bench runs node with
+    // --expose-gc) rather than whenever V8 gets to it, so that it does not count in the next part.
+    (globalThis as { gc?: () => void }).gc?.();
     const written = full
       ? await headlessRun(work, notebookPath, cacheDir, [modelCell, imagesCell, descriptorCell(1), scoreCell])
       : {};
+    peakSoFar.headlessRun = maxRssMiB();
     const search = full ? searchBench(args.searchImages ?? n, dims) : undefined;
+    peakSoFar.search = maxRssMiB();
     // Before the bare runtime loads a second copy of the vision tower.
     const peakRss = process.resourceUsage().maxRSS * 1024;
     const bare =
@@ -185,6 +194,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       modelSessionsRssMiB: mib(modelSessionsRss),
       memoryAfterEditsMiB,
       peakRssMiB: mib(peakRss),
+      ...(full ? { peakRssMiBAfter: peakSoFar } : {}),
       cores: os.availableParallelism(),
       loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10,
       node: process.version,
