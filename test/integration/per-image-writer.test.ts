@@ -63,7 +63,8 @@ test('a row request sent as the cell returns waits for the file being written, a
   const { cacheDir, notebookPath, score, ask, logged } = await pagedKernel(t);
   const output = await score();
   const run = output.perImage!.run;
-  // Not written yet: the worker encodes it after the output was returned.
+  // Not written yet: the worker encodes it after the output was returned (and this first write
+  // starts the worker, through tsx, which alone takes longer than the rest of the cell).
   assert.equal(existsSync(perImageFile(cacheDir, notebookPath, 's', run)), false, 'written before the cell returned');
   const reply = await ask(run);
   assert.equal(reply.total, IMAGES, JSON.stringify(reply).slice(0, 200));
