@@ -60,6 +60,8 @@ const builds = [
       'dicom-worker': 'src/images/dicom/worker.ts',
       // The vision tower's ONNX session runs in this worker (src/clip/visionThread.ts).
       'vision-worker': 'src/clip/visionWorker.ts',
+      // Paged scores' per-image files are encoded and written in this worker (src/scoring/perImageWriter.ts).
+      'per-image-worker': 'src/scoring/perImageWorker.ts',
     },
     outdir: 'dist',
     bundle: true,

@@ -11,6 +11,7 @@ import type { ScoreResult } from '../protocol/results';
 import { MIME } from '../protocol/mime';
 import { perImageFileName, readPerImageFile } from '../cache/perImageFiles';
 import { perImageParquet } from '../scoring/perImageStore';
+import { perImageWritesSettled } from '../scoring/perImageWriter';
 import type { DevicePreference } from '../clip/types';
 import { executedNotebookPath, executedNotebookText } from './executedNotebook';
 
@@ -98,6 +99,8 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     }
   } finally {
     await kernel.dispose();
+    // The score cells' per-image files are written in the background: they are copied below.
+    await perImageWritesSettled();
   }
   const resultsPath = path.join(opts.outDir, 'results.json');
   // Paged score outputs with their per-image file named, for results.json, the executed notebook

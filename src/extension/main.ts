@@ -15,6 +15,7 @@ import { registerStaleCellMarks } from './staleCells';
 import { registerModelStatus } from './statusBar';
 import { registerCellLanguageFeatures } from './yamlLanguage';
 import { registerCellFileFeatures } from './cellFileFeatures';
+import { perImageWritesSettled } from '../scoring/perImageWriter';
 
 const GENERATE_RENDERER = 'symptom-lens.generate';
 const SCORE_RENDERER = 'symptom-lens.score';
@@ -63,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): SymptomLensApi {
   };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+export function deactivate(): Promise<void> {
+  // Everything else is disposed through context.subscriptions. A paged score's per-image file
+  // still being written in the background is let finish, so a reopened notebook pages from it.
+  return perImageWritesSettled();
 }

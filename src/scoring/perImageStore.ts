@@ -1,28 +1,34 @@
 // Writes a paged score's per-image file into the cache (cache/perImageFiles.ts), and reads it
 // back as the rows the renderer pages through: from the cache, or for a notebook the CLI
 // executed, from the file it wrote beside it.
-import { readPerImageFile, readPerImageFileBeside, writePerImageFile } from '../cache/perImageFiles';
+import { perImageFile, readPerImageFile, readPerImageFileBeside } from '../cache/perImageFiles';
 import type { ScoreResult } from '../protocol/results';
 import { perImageRun, readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
+import { perImageWritten, writePerImageInBackground } from './perImageWriter';
 
 /** The Parquet bytes of every image's rows of `score` (with similarity), for the paged output of `run`. */
 export function perImageParquet(score: ScoreResult, run?: string): Uint8Array {
   return new Uint8Array(scoresParquet(score, [], { similarity: true, run }));
 }
 
-export async function storePerImage(
+/**
+ * Stores `score`'s per-image file of `run` in the cache, in a worker thread: resolves once it is
+ * written, rejects with why not. Until then, loadPerImage of that run waits for it.
+ */
+export function storePerImage(
   cacheDir: string,
   notebookPath: string,
   score: ScoreResult,
   run: string,
+  log?: (message: string) => void,
 ): Promise<void> {
-  await writePerImageFile(cacheDir, notebookPath, score.name, run, perImageParquet(score, run));
+  return writePerImageInBackground(cacheDir, notebookPath, score, run, log);
 }
 
 const bytesOf = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 
 /**
- * Every row of a run's file, or undefined when the file is gone: the cache's, else the one the
+ * Every row of a run's file, or undefined when the file is gone (or its write failed): the cache's, else the one the
  * CLI wrote beside the notebook, if it holds this run.
  */
 export async function loadPerImage(
@@ -31,6 +37,8 @@ export async function loadPerImage(
   cell: string,
   run: string,
 ): Promise<PerImageRows | undefined> {
+  // A file still being written is read once it is there (or known not to be).
+  await perImageWritten(perImageFile(cacheDir, notebookPath, cell, run));
   const cached = await readPerImageFile(cacheDir, notebookPath, cell, run);
   if (cached) return readScoresParquet(bytesOf(cached));
   const beside = await readPerImageFileBeside(notebookPath, cell);

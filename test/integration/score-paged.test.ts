@@ -22,6 +22,7 @@ import { readScoresParquet } from '../../src/report/scoresParquet';
 import { MAX_FLIPPED, needsPaging, orderedRows, pagedScore } from '../../src/scoring/pagedScore';
 import { answerScoreRows } from '../../src/scoring/perImageQuery';
 import { perImageParquet, withEveryRow } from '../../src/scoring/perImageStore';
+import { perImageWriterThread } from '../../src/scoring/perImageWriter';
 import { DEMO_DESCRIPTORS, DEMO_MODEL, demoKernel } from '../helpers/demoKernel';
 
 const IMAGES = 30_000;
@@ -55,6 +56,7 @@ test(`a score of ${IMAGES.toLocaleString('en')} images: bounded output and repor
     summary.cells.every((c) => c.ok),
     summary.cells.map((c) => c.error).join('; '),
   );
+  assert.equal(perImageWriterThread(), 'worker', 'the per-image file was written in its worker thread');
 
   // The saved output: at most 1 MB, every aggregate, a few rows.
   const executed = parseNotebook(await fs.readFile(summary.notebookPath, 'utf8'), 'big.lensnb');

@@ -10,6 +10,8 @@ import { labelMargin } from '../../src/protocol/margin';
 import type { Prediction, ScoreResult, VariantResult } from '../../src/protocol/results';
 import { perImageRun, readScoresParquet, scoresParquet } from '../../src/report/scoresParquet';
 import { mulberry32 } from '../../src/common/random';
+import { columnBuffers, scoreColumns, writeScoreColumns } from '../../src/report/scoreColumns';
+import { MessageChannel } from 'node:worker_threads';
 
 const CLASSES = ['normal', 'effusion', 'nodule'];
 
@@ -97,4 +99,20 @@ test('a per-image file names the run whose rows it holds, read from its metadata
   const s = score([variant('v1', 10, 2, 5)]);
   assert.equal(perImageRun(scoresParquet(s, [], { similarity: true, run: '0123456789abcdef' })), '0123456789abcdef');
   assert.equal(perImageRun(scoresParquet(s, [], { similarity: true })), undefined);
+});
+
+test('the columns moved to another thread (as the per-image worker gets them) write the same file', async () => {
+  const s = score([variant('v1', 900, 4, 6), variant('v2', 900, 2, 7)]);
+  const columns = scoreColumns(s, [], { similarity: true, run: '0123456789abcdef' });
+  const { port1, port2 } = new MessageChannel();
+  const received = new Promise<typeof columns>((resolve) => port2.once('message', resolve));
+  port1.postMessage(columns, columnBuffers(columns));
+  const moved = await received;
+  port1.close();
+  // Moved, not copied: this side's numbers are gone.
+  assert.ok(columns.columns.every((c) => c.kind !== 'doubles' || c.values.length === 0));
+  assert.deepEqual(
+    new Uint8Array(writeScoreColumns(moved)),
+    new Uint8Array(scoresParquet(s, [], { similarity: true, run: '0123456789abcdef' })),
+  );
 });

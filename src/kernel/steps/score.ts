@@ -202,7 +202,7 @@ export const scoreStep = defineStep({
     );
     const { thumbnails: _t, ...forResults } = result;
     void _t;
-    const outputs = [{ mime: MIME.score, data: await scoreOutputData(ctx, result), markdown: scoreMarkdown(result) }];
+    const outputs = [{ mime: MIME.score, data: scoreOutputData(ctx, result), markdown: scoreMarkdown(result) }];
     phases.report();
     return {
       result: forResults,
