@@ -115,12 +115,17 @@ export function writePerImageInBackground(
       await onThisThread();
     }
   })();
+  trackWrite(file, written);
+  return written;
+}
+
+/** Registers `written` as the write of `file` in flight until it settles: readers wait for it. */
+export function trackWrite(file: string, written: Promise<void>): void {
   const settled = written.catch(() => {});
   inFlight.set(file, settled);
   void settled.then(() => {
     if (inFlight.get(file) === settled) inFlight.delete(file);
   });
-  return written;
 }
 
 /** Resolves once no write of `file` is in flight (whether it was written or not). */

@@ -13,7 +13,7 @@ import { Kernel } from '../../src/kernel/kernel';
 import { MIME } from '../../src/protocol/mime';
 import type { ScoreResult } from '../../src/protocol/results';
 import { answerScoreRows } from '../../src/scoring/perImageQuery';
-import { perImageWriterThread, perImageWritesSettled } from '../../src/scoring/perImageWriter';
+import { perImageWriterThread, perImageWritesSettled, trackWrite } from '../../src/scoring/perImageWriter';
 import { DEMO_MODEL } from '../helpers/demoKernel';
 
 /** Enough images for the output to be paged (more than its inline budget of rows). */
@@ -59,13 +59,10 @@ async function pagedKernel(t: { after: (fn: () => Promise<void>) => void }) {
   return { cacheDir, notebookPath, logged, score, ask };
 }
 
-test('a row request sent as the cell returns waits for the file being written, and gets its rows', async (t) => {
+test('a row request sent as the cell returns gets every row of the file the worker writes', async (t) => {
   const { cacheDir, notebookPath, score, ask, logged } = await pagedKernel(t);
   const output = await score();
   const run = output.perImage!.run;
-  // Not written yet: the worker encodes it after the output was returned (and this first write
-  // starts the worker, through tsx, which alone takes longer than the rest of the cell).
-  assert.equal(existsSync(perImageFile(cacheDir, notebookPath, 's', run)), false, 'written before the cell returned');
   const reply = await ask(run);
   assert.equal(reply.total, IMAGES, JSON.stringify(reply).slice(0, 200));
   assert.equal(reply.rows!.length, 500);
@@ -79,6 +76,26 @@ test('a row request sent as the cell returns waits for the file being written, a
   }
   assert.equal(perImageWriterThread(), 'worker', logged.join('\n'));
   assert.ok(existsSync(perImageFile(cacheDir, notebookPath, 's', run)));
+});
+
+test('a row request waits for the write in flight of its file, however long it takes', async (t) => {
+  const { cacheDir, notebookPath, score, ask } = await pagedKernel(t);
+  const output = await score();
+  const run = output.perImage!.run;
+  const file = perImageFile(cacheDir, notebookPath, 's', run);
+  await perImageWritesSettled();
+  // The file moves away and a write of it is in flight until this test puts it back.
+  const held = `${file}.held`;
+  await fs.rename(file, held);
+  let release!: () => void;
+  trackWrite(file, new Promise<void>((resolve) => (release = resolve)));
+  let answered = false;
+  const reply = ask(run).then((r) => ((answered = true), r));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(answered, false, 'answered before the write in flight ended');
+  await fs.rename(held, file);
+  release();
+  assert.equal((await reply).total, IMAGES);
 });
 
 test('a per-image write that fails is logged, and its rows are answered as gone', async (t) => {
