@@ -6,7 +6,7 @@ import { escapeControlKeepLines } from '../common/terminal';
 import { Kernel, type CellOutcome } from '../kernel/kernel';
 import { parseNotebook } from '../kernel/nbformat';
 import { writeReport, type ReportCell } from '../report/report';
-import { metricsCsv, predictionsCsv } from '../report/scoreCsv';
+import { metricsCsv, predictionsCsvChunks } from '../report/scoreCsv';
 import type { ScoreResult } from '../protocol/results';
 import { MIME } from '../protocol/mime';
 import { perImageFileName, readPerImageFile } from '../cache/perImageFiles';
@@ -113,7 +113,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
     const score = c.result as ScoreResult;
     const name = (c.name ?? `cell${c.index + 1}`).replace(/[^\w.-]+/g, '_');
     const base = path.join(opts.outDir, name);
-    await writeFileAtomic(`${base}.predictions.csv`, predictionsCsv(score));
+    await writeFileAtomic(`${base}.predictions.csv`, predictionsCsvChunks(score));
     await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(score));
     const paged = outcomes.get(c.index)?.outputs.find((o) => o.mime === MIME.score)?.data as ScoreResult | undefined;
     if (!paged?.perImage) continue;

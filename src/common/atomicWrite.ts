@@ -24,15 +24,17 @@ export const TEMP_SUFFIX = '.partial';
 /**
  * Write `data` to `file` atomically. Creates the parent folder. On failure the temporary file is
  * removed and an AtomicWriteError says which file and why (disk full, read-only, permission).
+ * Text given as an iterable of pieces is written piece by piece, never held whole.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   let handle: fs.FileHandle | undefined;
   try {
     await fs.mkdir(dir, { recursive: true });
     handle = await fs.open(tmp, 'wx');
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const piece of data) await handle.write(piece);
     await handle.sync();
     await handle.close();
     handle = undefined;

@@ -24,7 +24,7 @@ export type KeyValue = { key: string; value: string };
  * test, on a sample, turns a dictionary down for some sets and then compresses plain doubles
  * in vain); the strings as the writer chooses (a dictionary where it pays, Snappy).
  */
-const WRITE = { statistics: false } as const;
+const WRITE = { statistics: false, rowGroupSize: 10_000 } as const;
 const ENCODING = {
   plain: { encoding: 'PLAIN', codec: 'UNCOMPRESSED' },
   dictionary: { encoding: 'RLE_DICTIONARY', codec: 'UNCOMPRESSED' },

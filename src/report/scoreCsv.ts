@@ -29,19 +29,34 @@ function csv(rows: Cell[][]): string {
  * class.
  */
 export function predictionsCsv(score: ScoreResult): string {
-  return csv([
-    ['variant', 'image', 'label', 'predicted', 'margin', ...score.classes.map((c) => `score ${c}`)],
-    ...score.variants.flatMap((v) =>
-      v.predictions.map((p) => [
-        v.name,
-        p.image,
-        csvClasses(p.label),
-        csvClasses(p.predicted),
-        labelMargin(p.label, p.scores, score.classes),
-        ...score.classes.map((c) => p.scores[c]),
-      ]),
-    ),
-  ]);
+  return [...predictionsCsvChunks(score)].join('');
+}
+
+/** Rows written at a time by predictionsCsvChunks. */
+const CHUNK_ROWS = 5000;
+
+/**
+ * predictionsCsv a few thousand rows at a time, for a file written as it is produced: at 100,000
+ * images the whole text and its rows would hold some 100 MB at once.
+ */
+export function* predictionsCsvChunks(score: ScoreResult): Generator<string> {
+  yield csv([['variant', 'image', 'label', 'predicted', 'margin', ...score.classes.map((c) => `score ${c}`)]]);
+  for (const v of score.variants) {
+    for (let start = 0; start < v.predictions.length; start += CHUNK_ROWS) {
+      yield csv(
+        v.predictions
+          .slice(start, start + CHUNK_ROWS)
+          .map((p) => [
+            v.name,
+            p.image,
+            csvClasses(p.label),
+            csvClasses(p.predicted),
+            labelMargin(p.label, p.scores, score.classes),
+            ...score.classes.map((c) => p.scores[c]),
+          ]),
+      );
+    }
+  }
 }
 
 /**

@@ -121,6 +121,11 @@ function rememberedClassColumn(method: RecipeName, inputs: Float64Array[], n: nu
   return column;
 }
 
+/** Forget the remembered class columns. */
+export function forgetClassColumns(): void {
+  rememberedClasses.clear();
+}
+
 /** One class's scores from its cosine columns (`inputs`, see classScoreColumns), as the recipe computes them. */
 function classColumn(method: RecipeName, inputs: Float64Array[], n: number): ClassColumn {
   const out = new Float64Array(n);
