@@ -11,20 +11,21 @@
 //   and the serialisation of its output as the notebook saves it;
 // - output sizes: the score output as the notebook saves it, results.json, the per-image Parquet
 //   file it names for a large score, and report.html (the same notebook run headless, as the CLI
-//   does), and the time that run took;
+//   does, in a process of its own: bench/headless.ts), the time that run took and its peak RSS;
 // - search: packed-index latency and recall@10 over M random vectors (default N);
-// - peak RSS, and with --model the bare onnxruntime-node throughput of its vision tower.
+// - peak RSS (and after which part it was reached), and with --model the bare onnxruntime-node
+//   throughput of its vision tower.
 // --edits R times R edits (default 3) and reports their medians. --edit-only measures the model
 // cell, the embedding import and the edit loop alone (no listing, cache load, headless run, search
 // or bare runtime): the quick way to profile the loop.
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { EmbeddingCache } from '../src/cache/embeddingCache';
 import { perImageWritesSettled } from '../src/scoring/perImageWriter';
 import { outcomeOutputs } from '../src/cli/executedNotebook';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Kernel, type CellOutcome } from '../src/kernel/kernel';
 import { forgetRememberedWork } from '../src/kernel/rememberedWork';
 import type { PhaseSink } from '../src/kernel/phases';
@@ -171,7 +172,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
     const search = full ? searchBench(args.searchImages ?? n, dims) : undefined;
     peakSoFar.search = maxRssMiB();
     // Before the bare runtime loads a second copy of the vision tower.
-    const peakRss = process.resourceUsage().maxRSS * 1024;
+    const peakRssMiB = maxRssMiB();
     const bare =
       full && args.modelGiven
         ? await bareVisionThroughput(args.model, {
@@ -200,7 +201,7 @@ export async function scaleBench(args: ScaleArgs): Promise<Record<string, unknow
       ...(bare ? { bareOrtImagesPerSecond: Math.round(bare.imagesPerSecond * 10) / 10 } : {}),
       modelSessionsRssMiB: mib(modelSessionsRss),
       memoryAfterEditsMiB,
-      peakRssMiB: mib(peakRss),
+      peakRssMiB,
       ...(full ? { peakRssMiBAfter: peakSoFar } : {}),
       cores: os.availableParallelism(),
       loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10,

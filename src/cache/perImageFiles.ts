@@ -32,12 +32,17 @@ export function perImageFile(cacheDir: string, notebookPath: string, cell: strin
 }
 
 /**
- * The name of a score's per-image file beside results.json (the CLI's --out, where it also
- * writes the executed notebook): the cell name with anything but letters, digits, `.`, `-` and
- * `_` replaced, so it names a file in that folder and nothing else.
+ * A cell's name as the start of the files the CLI writes for it beside results.json (its --out,
+ * where it also writes the executed notebook): anything but letters, digits, `.`, `-` and `_`
+ * replaced, so it names a file in that folder and nothing else.
  */
+export function cellFileStem(cell: string): string {
+  return cell.replace(/[^\w.-]+/g, '_');
+}
+
+/** The name of a score's per-image file beside results.json. */
 export function perImageFileName(cell: string): string {
-  return `${cell.replace(/[^\w.-]+/g, '_')}.per-image.parquet`;
+  return `${cellFileStem(cell)}.per-image.parquet`;
 }
 
 /** Stores a run's file and drops the cell's older ones past KEPT_RUNS. */
@@ -62,27 +67,27 @@ export async function writePerImageFile(
 }
 
 /** The run's file in the cache, or undefined when it is gone (cache cleared, another machine, pruned). */
-export async function readPerImageFile(
+export function readPerImageFile(
   cacheDir: string,
   notebookPath: string,
   cell: string,
   run: string,
 ): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(perImageFile(cacheDir, notebookPath, cell, run));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  return readIfThere(perImageFile(cacheDir, notebookPath, cell, run));
 }
 
 /**
  * The per-image file the CLI wrote beside the notebook it executed (perImageFileName), or
  * undefined when there is none: such a notebook, opened later, has no cache of its own runs.
  */
-export async function readPerImageFileBeside(notebookPath: string, cell: string): Promise<Buffer | undefined> {
+export function readPerImageFileBeside(notebookPath: string, cell: string): Promise<Buffer | undefined> {
+  return readIfThere(path.join(path.dirname(notebookPath), perImageFileName(cell)));
+}
+
+/** The file's bytes, or undefined when there is no such file (any other error is thrown). */
+async function readIfThere(file: string): Promise<Buffer | undefined> {
   try {
-    return await fs.readFile(path.join(path.dirname(notebookPath), perImageFileName(cell)));
+    return await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

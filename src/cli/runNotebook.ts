@@ -9,7 +9,7 @@ import { writeReport, type ReportCell } from '../report/report';
 import { metricsCsv, predictionsCsvChunks } from '../report/scoreCsv';
 import type { ScoreResult } from '../protocol/results';
 import { MIME } from '../protocol/mime';
-import { perImageFileName, readPerImageFile } from '../cache/perImageFiles';
+import { cellFileStem, perImageFileName, readPerImageFile } from '../cache/perImageFiles';
 import { perImageParquet } from '../scoring/perImageStore';
 import { perImageWritesSettled } from '../scoring/perImageWriter';
 import type { DevicePreference } from '../clip/types';
@@ -111,7 +111,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<RunSummary>
   for (const c of cells) {
     if (c.step !== 'score' || !c.ok || !c.result) continue;
     const score = c.result as ScoreResult;
-    const name = (c.name ?? `cell${c.index + 1}`).replace(/[^\w.-]+/g, '_');
+    const name = cellFileStem(c.name ?? `cell${c.index + 1}`);
     const base = path.join(opts.outDir, name);
     await writeFileAtomic(`${base}.predictions.csv`, predictionsCsvChunks(score));
     await writeFileAtomic(`${base}.metrics.csv`, metricsCsv(score));

@@ -253,21 +253,17 @@ const TEXT_OPTIONAL_INPUTS = ['attention_mask', 'token_type_ids', 'position_ids'
 
 export class TextTower {
   private readonly inputs: Map<string, string>;
+  private readonly declared: DeclaredGraph;
 
   constructor(
     private readonly session: InferenceSession,
     private readonly file: string,
   ) {
-    checkGraph(
-      declaredBy(session),
-      file,
-      'text',
-      { inputs: ['input_ids'], output: 'text_embeds' },
-      TEXT_OPTIONAL_INPUTS,
-    );
+    this.declared = declaredBy(session);
+    checkGraph(this.declared, file, 'text', { inputs: ['input_ids'], output: 'text_embeds' }, TEXT_OPTIONAL_INPUTS);
     this.inputs = new Map();
     for (const name of ['input_ids', ...TEXT_OPTIONAL_INPUTS]) {
-      const meta = tensorInput(declaredBy(session), name);
+      const meta = tensorInput(this.declared, name);
       if (!meta) continue;
       checkTensorType(meta, ['int64', 'int32'], file);
       this.inputs.set(name, meta.type!);
@@ -276,11 +272,11 @@ export class TextTower {
 
   /** A sequence length fixed in the graph (some exports are traced at 77 or 64), if any. */
   get fixedContextLength(): number | undefined {
-    return fixedDim(tensorInput(declaredBy(this.session), 'input_ids'), 1);
+    return fixedDim(tensorInput(this.declared, 'input_ids'), 1);
   }
 
   get embedDim(): number | undefined {
-    return declaredWidth(declaredBy(this.session), 'text_embeds');
+    return declaredWidth(this.declared, 'text_embeds');
   }
 
   async embed(texts: TokenizedText[]): Promise<Float32Array[]> {

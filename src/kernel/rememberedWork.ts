@@ -9,7 +9,7 @@ import { forgetClassColumns } from '../scoring/classScores';
 import { forgetCosines } from '../scoring/cosines';
 import { forgetSavedColumns } from '../scoring/savedColumns';
 
-/** As a new process starts: nothing remembered (the scale bench between its parts, tests). */
+/** As a new process starts: nothing remembered (the scale bench between its parts). */
 export function forgetRememberedWork(): void {
   EmbeddingCache.clearMemory();
   RunHistory.clearMemory();

@@ -20,7 +20,7 @@ import {
 } from '../protocol/changes';
 import { flippedImages } from './flippedImages';
 import {
-  headline,
+  headlines,
   snapshotOf,
   type RunSnapshot,
   type StoredScore,
@@ -46,9 +46,7 @@ export function summarizeRun(r: StoredScore): RunSummary {
     imageSetHash: r.run.imageSetHash,
     images: r.variants[0]?.predictions.length ?? 0,
     descriptorSetHashes: r.run.descriptorSetHashes,
-    metrics: Object.fromEntries(
-      r.variants.map((v) => [v.name, Object.fromEntries(HEADLINE_METRICS.map((m) => [m, headline(v.metrics, m)]))]),
-    ),
+    metrics: Object.fromEntries(r.variants.map((v) => [v.name, headlines(v.metrics)])),
   };
 }
 

@@ -1,28 +1,14 @@
-// Writes a paged score's per-image file into the cache (cache/perImageFiles.ts), and reads it
-// back as the rows the renderer pages through: from the cache, or for a notebook the CLI
-// executed, from the file it wrote beside it.
+// A paged score's per-image file (written into the cache by scoring/perImageWriter.ts) read back
+// as the rows the renderer pages through: from the cache, or for a notebook the CLI executed,
+// from the file it wrote beside it.
 import { perImageFile, readPerImageFile, readPerImageFileBeside } from '../cache/perImageFiles';
 import type { ScoreResult } from '../protocol/results';
 import { perImageRun, readScoresParquet, scoresParquet, type PerImageRows } from '../report/scoresParquet';
-import { perImageWritten, writePerImageInBackground } from './perImageWriter';
+import { perImageWritten } from './perImageWriter';
 
 /** The Parquet bytes of every image's rows of `score` (with similarity), for the paged output of `run`. */
 export function perImageParquet(score: ScoreResult, run?: string): Uint8Array {
   return new Uint8Array(scoresParquet(score, [], { similarity: true, run }));
-}
-
-/**
- * Stores `score`'s per-image file of `run` in the cache, in a worker thread: resolves once it is
- * written, rejects with why not. Until then, loadPerImage of that run waits for it.
- */
-export function storePerImage(
-  cacheDir: string,
-  notebookPath: string,
-  score: ScoreResult,
-  run: string,
-  log?: (message: string) => void,
-): Promise<void> {
-  return writePerImageInBackground(cacheDir, notebookPath, score, run, log);
 }
 
 const bytesOf = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;

@@ -167,14 +167,15 @@ export function scoreImages(
     columns: byClass.columns,
     similarity: shown ? scoreRows(shown, images.length) : [],
   };
-  const { present } = byClass;
-  if (present) {
-    result.present =
-      present.length === 0
-        ? []
-        : Array.from({ length: images.length }, (_, i) => Array.from(present, (column) => column[i] === 1));
-  }
+  if (byClass.present) result.present = presentRows(byClass.present, images.length);
   return result;
+}
+
+/** rows[i][c] = the recipe calls class c present in image i (no rows without classes). */
+export function presentRows(columns: readonly Uint8Array[], n: number): boolean[][] {
+  return Array.from({ length: columns.length === 0 ? 0 : n }, (_, i) =>
+    Array.from(columns, (column) => column[i] === 1),
+  );
 }
 
 /** rows[i][c] = columns[c][i]. */

@@ -61,13 +61,21 @@ export interface VariantArrays {
 }
 
 /** A headline metric's value; mean AUROC of a single-label run is the mean of its defined AUROCs. */
-export function headline(metrics: ClassificationMetrics, metric: HeadlineMetric): number | null {
+function headline(metrics: ClassificationMetrics, metric: HeadlineMetric): number | null {
   if (metric === 'meanAuroc') {
     if (metrics.meanAuroc !== undefined) return metrics.meanAuroc;
     const defined = Object.values(metrics.auroc).filter((v): v is number => v !== null);
     return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : null;
   }
   return metrics[metric];
+}
+
+/** Every headline metric's value (HEADLINE_METRICS), as the run history and its snapshot keep them. */
+export function headlines(metrics: ClassificationMetrics): Record<HeadlineMetric, number | null> {
+  return Object.fromEntries(HEADLINE_METRICS.map((m) => [m, headline(metrics, m)])) as Record<
+    HeadlineMetric,
+    number | null
+  >;
 }
 
 /** The snapshot of a result: one pass over its predictions and similarity rows per variant. */
@@ -103,9 +111,7 @@ export function snapshotOf(r: StoredScore): RunSnapshot {
     variants: r.variants.map((v) => ({
       name: v.name,
       ...(v.control ? { control: v.control } : {}),
-      headline: Object.fromEntries(
-        HEADLINE_METRICS.map((m) => [m, headline(v.metrics, m)]),
-      ) as VariantSnapshot['headline'],
+      headline: headlines(v.metrics),
       descriptors: v.descriptors,
       columns: v.columns,
       ...(single ? { perImage: variantArrays(v, r.classes, n) } : {}),

@@ -5,6 +5,7 @@
 // by the exact bit patterns of its raw scores (a copy, so no caller can change it), and the saved
 // column returned is the same array object each time: never write it, since statistics are
 // remembered by it (metrics/rememberedAuroc.ts).
+import { sameBytes } from '../common/sameBytes';
 import { float32Decimal } from '../metrics/float32';
 
 /** Bytes of remembered columns (raw and saved: 16 bytes an image); past it the oldest go. */
@@ -20,7 +21,8 @@ let remembered: Remembered[] = [];
 
 /** float32Decimal of every score of `raw`. */
 export function savedColumn(raw: Float64Array): Float64Array {
-  const at = remembered.findIndex((r) => sameBits(r.raw, raw));
+  // The same 64 bits per score: NaN payloads and the sign of zero included.
+  const at = remembered.findIndex((r) => sameBytes(r.raw, raw));
   if (at >= 0) {
     const [hit] = remembered.splice(at, 1);
     remembered.push(hit);
@@ -44,13 +46,4 @@ export function savedColumn(raw: Float64Array): Float64Array {
 /** Forget the remembered columns (tests). */
 export function forgetSavedColumns(): void {
   remembered = [];
-}
-
-/** The same 64 bits per score: NaN payloads and the sign of zero included. */
-function sameBits(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, 2 * a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, 2 * b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }

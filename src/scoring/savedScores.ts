@@ -4,6 +4,7 @@
 import { classScoreColumns, type ClassScoreColumns } from './classScores';
 import {
   averageScores,
+  presentRows,
   scoreImages,
   scoreRows,
   type RecipeScores,
@@ -47,11 +48,6 @@ export function savedScores(plans: readonly TextPlan[], images: readonly Vector[
     similarity[i] = row;
   }
   const saved: SavedScores = { scores: scoreRows(byClass, n), columns: raw.columns, similarity, byClass };
-  const present = raw.present;
-  if (present) {
-    saved.present = Array.from({ length: present.length === 0 ? 0 : n }, (_, i) =>
-      Array.from(present, (column) => column[i] === 1),
-    );
-  }
+  if (raw.present) saved.present = presentRows(raw.present, n);
   return saved;
 }

@@ -3,27 +3,21 @@
 // modules installed (no dcmjs, dcmjs-codecs or tsx), offline.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { promisify } from 'node:util';
-import { removeTempDirs, tempDir } from '../fixtures/clipFixtures';
+import { removeTempDirs } from '../fixtures/clipFixtures';
+import { installedBundle } from '../helpers/installedBundle';
 import { fixture } from '../helpers/dicom';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
-// What .vscodeignore lets into the VSIX from node_modules: the native modules' runtime.
-const RUNTIME_MODULES = ['onnxruntime-node', 'onnxruntime-common', 'sharp', '@img', 'detect-libc', 'semver'];
 
 after(removeTempDirs);
 
 it('the CLI bundle decodes DICOM and runs the vision tower with the .wasm and workers beside it, no dcmjs or tsx installed', async () => {
-  const dir = tempDir('dicom-bundle-');
-  // The built package as the VSIX holds it: package.json and dist/ (the bundles, the worker, the .wasm).
-  cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  mkdirSync(path.join(dir, 'node_modules'));
-  for (const m of RUNTIME_MODULES) symlinkSync(path.join(ROOT, 'node_modules', m), path.join(dir, 'node_modules', m));
+  const dir = installedBundle('dicom-bundle-');
   for (const [i, name] of [
     'pydicom__693_J2KI.dcm',
     'pydicom__JPGExtended.dcm',

@@ -4,7 +4,7 @@
 // when the process ends.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, promises as fs, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,12 +12,11 @@ import { writeSyntheticImport } from '../../bench/embeddingsImport';
 import { perImageFile } from '../../src/cache/perImageFiles';
 import type { ScoreResult } from '../../src/protocol/results';
 import { readScoresParquet } from '../../src/report/scoresParquet';
-import { removeTempDirs, tempDir } from '../fixtures/clipFixtures';
+import { removeTempDirs } from '../fixtures/clipFixtures';
+import { installedBundle } from '../helpers/installedBundle';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
-// What .vscodeignore lets into the VSIX from node_modules: the native modules' runtime.
-const RUNTIME_MODULES = ['onnxruntime-node', 'onnxruntime-common', 'sharp', '@img', 'detect-libc', 'semver'];
 /** Enough images for the score's output to be paged. */
 const IMAGES = 4000;
 const CLASSES = ['normal', 'effusion', 'cardiomegaly'];
@@ -25,11 +24,7 @@ const CLASSES = ['normal', 'effusion', 'cardiomegaly'];
 after(removeTempDirs);
 
 it('the CLI bundle writes a paged score’s per-image file in its worker, before it exits', async () => {
-  const dir = tempDir('per-image-bundle-');
-  cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  mkdirSync(path.join(dir, 'node_modules'));
-  for (const m of RUNTIME_MODULES) symlinkSync(path.join(ROOT, 'node_modules', m), path.join(dir, 'node_modules', m));
+  const dir = installedBundle('per-image-bundle-');
   await writeSyntheticImport(dir, IMAGES, 64, CLASSES);
   const notebook = path.join(dir, 'n.lensnb');
   writeFileSync(

@@ -5,13 +5,13 @@
 import { newRunId } from '../../cache/perImageFiles';
 import type { ScoreResult } from '../../protocol/results';
 import { needsPaging, pagedScore } from '../../scoring/pagedScore';
-import { storePerImage } from '../../scoring/perImageStore';
+import { writePerImageInBackground } from '../../scoring/perImageWriter';
 import type { StepContext } from './step';
 
 export function scoreOutputData(ctx: StepContext, result: ScoreResult): ScoreResult {
   if (!needsPaging(result)) return result;
   const run = newRunId();
-  void storePerImage(ctx.cacheDir, ctx.notebookPath, result, run, (m) => ctx.log(m)).catch((e: unknown) =>
+  void writePerImageInBackground(ctx.cacheDir, ctx.notebookPath, result, run, (m) => ctx.log(m)).catch((e: unknown) =>
     // The output stays bounded all the same; its per-image views will say they need a re-run.
     ctx.log(`score ${result.name}: cannot store the per-image file (${e instanceof Error ? e.message : String(e)})`),
   );
